@@ -1,0 +1,91 @@
+# shellcheck shell=bash
+# Shared settings and helpers for test/e2e/infra/{setup,teardown}.sh.
+# Sourced, never executed.
+
+INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CACHE_DIR="${PYIMAGE_E2E_CACHE_DIR:-/var/cache/create-pyimage}"
+RUN_DIR="${PYIMAGE_E2E_RUN_DIR:-/run/create-pyimage}"
+LOG_DIR="${PYIMAGE_E2E_LOG_DIR:-/var/log}"
+ENV_FILE="$CACHE_DIR/e2e.env"
+
+DOCKERD_PIDFILE="$RUN_DIR/dockerd.pid"
+DOCKERD_LOG="$LOG_DIR/create-pyimage-dockerd.log"
+INDEX_PIDFILE="$RUN_DIR/index-server.pid"
+INDEX_PORTFILE="$RUN_DIR/index-server.port"
+INDEX_LOG="$LOG_DIR/create-pyimage-index.log"
+WHEELHOUSE="$CACHE_DIR/wheelhouse"
+INDEX_DEFAULT_PORT="${PYIMAGE_E2E_INDEX_PORT:-38080}"
+
+PYTHON_IMAGE="create-pyimage-standin/python:3.11-slim-bookworm"
+POSTGRES_IMAGE="create-pyimage-standin/postgres:15-bookworm"
+ROOTFS_IMAGE="create-pyimage-standin/bookworm-rootfs:py311"
+ROOTFS_DIR="$CACHE_DIR/rootfs/bookworm-py311"
+DEBIAN_MIRROR="${PYIMAGE_E2E_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+
+# Debian's interpreter, not whatever pyenv/asdf shim is first on PATH.
+SYS_PYTHON=/usr/bin/python3
+
+export DEBIAN_FRONTEND=noninteractive
+
+log() { printf '[e2e-infra %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# elapsed seconds since the script started, for step timings
+elapsed() { printf '%ss' "$SECONDS"; }
+
+# pid_alive PIDFILE NAME -> 0 if the pid in PIDFILE runs and its command line
+# mentions NAME (guards against a recycled pid).
+pid_alive() {
+  local pidfile=$1 name=$2 pid
+  [[ -s $pidfile ]] || return 1
+  pid=$(<"$pidfile")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  [[ -r /proc/$pid/cmdline ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$name"
+}
+
+# start_detached PIDFILE LOGFILE CMD... : start CMD as a daemon with every
+# inherited descriptor closed (stdin=/dev/null, stdout/stderr=LOGFILE), in a
+# new session, and record its pid. A daemon that keeps an inherited copy of a
+# CI runner's pipe open stops the CI step from ever ending.
+start_detached() {
+  local pidfile=$1 logfile=$2
+  shift 2
+  mkdir -p "$(dirname "$pidfile")" "$(dirname "$logfile")"
+  "$SYS_PYTHON" "$INFRA_DIR/detach.py" "$pidfile" "$logfile" "$@"
+}
+
+# stop_pidfile PIDFILE NAME [TIMEOUT]: TERM (then KILL) the process recorded in
+# PIDFILE if it is still the one we started; remove the pid file.
+stop_pidfile() {
+  local pidfile=$1 name=$2 timeout=${3:-30} pid i
+  if pid_alive "$pidfile" "$name"; then
+    pid=$(<"$pidfile")
+    log "stopping $name (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < timeout * 5; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "$name (pid $pid) ignored TERM for ${timeout}s; sending KILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$pidfile"
+}
+
+# http_ok URL [NEEDLE]: 0 if URL answers 200 (and its body contains NEEDLE).
+http_ok() {
+  "$SYS_PYTHON" - "$@" <<'PY' 2>/dev/null
+import sys, urllib.request
+url = sys.argv[1]
+needle = sys.argv[2] if len(sys.argv) > 2 else ""
+try:
+    with urllib.request.urlopen(url, timeout=3) as r:
+        body = r.read().decode("utf-8", "replace")
+        sys.exit(0 if r.status == 200 and needle in body else 1)
+except Exception:
+    sys.exit(1)
+PY
+}

@@ -1,0 +1,429 @@
+#!/usr/bin/env bash
+# Idempotent, cached, offline infrastructure for real-engine e2e tests.
+#
+#   bash test/e2e/infra/setup.sh      # fresh machine: ~minutes; warm: seconds
+#   bash test/e2e/infra/teardown.sh   # stops only what setup.sh started
+#
+# Provides: Docker engine + Compose v2 + buildx (Debian bookworm/trixie),
+# stand-in base images (no registry here), a PEP 503 package index built from
+# Debian's python3-* packages (no PyPI here), served on 127.0.0.1, and the
+# facts the tests need in $CACHE_DIR/e2e.env (also printed on stdout).
+#
+# Environment knobs (all optional):
+#   PYIMAGE_E2E_CACHE_DIR   (default /var/cache/create-pyimage)
+#   PYIMAGE_E2E_INDEX_PORT  (default 38080; a free port is used if taken)
+#   PYIMAGE_E2E_FORCE=images|wheelhouse|all   rebuild cached artefacts
+set -Eeuo pipefail
+
+# shellcheck source=test/e2e/infra/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+trap 'rc=$?; log "setup.sh failed (exit $rc) at line $LINENO: $BASH_COMMAND"; exit $rc' ERR
+
+[[ $(id -u) -eq 0 ]] || die "must run as root (apt, dockerd, debootstrap)"
+FORCE="${PYIMAGE_E2E_FORCE:-}"
+mkdir -p "$CACHE_DIR" "$RUN_DIR"
+
+# ---------------------------------------------------------------------------
+# a. packages
+# ---------------------------------------------------------------------------
+APT_UPDATED=0
+apt_update() {
+  ((APT_UPDATED)) && return 0
+  log "apt-get update"
+  # A broken third-party source must not stop us; a later install fails
+  # loudly if Debian's own archive is unreachable.
+  apt-get update -q -o Acquire::Retries=3 >&2 || log "WARNING: apt-get update reported errors"
+  APT_UPDATED=1
+}
+
+apt_install() {
+  apt-get install -y -q --no-install-recommends \
+    -o Acquire::Retries=3 -o Dpkg::Use-Pty=0 -o Dpkg::Options::=--force-confold "$@" >&2
+}
+
+pkg_installed() {
+  [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]
+}
+
+TRIXIE_SOURCES=/etc/apt/sources.list.d/create-pyimage-trixie.sources
+TRIXIE_PREFS=/etc/apt/preferences.d/create-pyimage-trixie
+
+ensure_trixie_source() {
+  local uri keyring stanza want
+  stanza=""
+  if [[ -r /etc/apt/sources.list.d/debian.sources ]]; then
+    # first stanza that lists the bookworm suite
+    stanza=$(awk 'BEGIN { RS = "" } /Suites:[^\n]*bookworm/ { print; exit }' \
+      /etc/apt/sources.list.d/debian.sources)
+  fi
+  uri=$(awk '/^URIs:/ { print $2; exit }' <<<"$stanza")
+  keyring=$(awk '/^Signed-By:/ { print $2; exit }' <<<"$stanza")
+  uri=${uri:-http://deb.debian.org/debian}
+  keyring=${keyring:-/usr/share/keyrings/debian-archive-keyring.gpg}
+  want=$(printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: %s\n' \
+    "$uri" "$keyring")
+  if [[ ! -f $TRIXIE_SOURCES || $(<"$TRIXIE_SOURCES") != "$want" ]]; then
+    log "adding Debian trixie source ($uri), pinned to priority 100"
+    printf '%s\n' "$want" >"$TRIXIE_SOURCES"
+    APT_UPDATED=0
+  fi
+  want=$(printf 'Package: *\nPin: release n=trixie\nPin-Priority: 100\n')
+  if [[ ! -f $TRIXIE_PREFS || $(<"$TRIXIE_PREFS") != "$want" ]]; then
+    printf '%s\n' "$want" >"$TRIXIE_PREFS"
+  fi
+  if ! apt-cache policy 2>/dev/null | grep -q 'n=trixie'; then
+    APT_UPDATED=0
+    apt_update
+  fi
+}
+
+step_packages() {
+  local missing=() p
+  for p in docker.io shellcheck debootstrap python3 python3-venv ca-certificates; do
+    pkg_installed "$p" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    apt_update
+    log "installing (bookworm): ${missing[*]}"
+    apt_install "${missing[@]}"
+  fi
+
+  # Compose v2 and buildx exist only in trixie (bookworm's docker-compose is
+  # the Python v1.29 that rejects Compose-spec keys).
+  missing=()
+  pkg_installed docker-buildx || missing+=(docker-buildx)
+  if ! pkg_installed docker-compose ||
+    [[ $(dpkg-query -W -f='${Version}' docker-compose) != 2.* ]]; then
+    missing+=(docker-compose)
+  fi
+  if ((${#missing[@]})); then
+    ensure_trixie_source
+    apt_update
+    log "installing (trixie): ${missing[*]}"
+    apt_install -t trixie "${missing[@]}"
+  else
+    ensure_trixie_source
+  fi
+
+  local v
+  v=$(docker compose version --short 2>/dev/null) ||
+    die "'docker compose' does not work (is the trixie docker-compose package installed?)"
+  [[ $v == 2.* || $v == v2.* ]] || die "docker compose is $v, need v2"
+  docker buildx version >/dev/null 2>&1 || die "'docker buildx version' fails"
+  log "packages ok: compose $v, $(docker buildx version | awk '{print $1, $2}')"
+}
+
+# ---------------------------------------------------------------------------
+# b. docker engine
+# ---------------------------------------------------------------------------
+docker_up() { timeout 15 docker info >/dev/null 2>&1; }
+
+step_dockerd() {
+  if docker_up; then
+    log "docker engine already answering"
+    return 0
+  fi
+  if ! pid_alive "$DOCKERD_PIDFILE" dockerd; then
+    log "starting dockerd (log: $DOCKERD_LOG)"
+    start_detached "$DOCKERD_PIDFILE" "$DOCKERD_LOG" dockerd
+  else
+    log "dockerd we started earlier (pid $(<"$DOCKERD_PIDFILE")) is not answering yet; waiting"
+  fi
+  local i
+  for ((i = 0; i < 60; i++)); do
+    docker_up && {
+      log "docker engine up after ${i}s"
+      return 0
+    }
+    pid_alive "$DOCKERD_PIDFILE" dockerd || {
+      tail -n 40 "$DOCKERD_LOG" >&2 || true
+      die "dockerd exited; see $DOCKERD_LOG"
+    }
+    sleep 1
+  done
+  tail -n 40 "$DOCKERD_LOG" >&2 || true
+  die "docker info still failing after 60s; see $DOCKERD_LOG"
+}
+
+# ---------------------------------------------------------------------------
+# c. stand-in base images
+# ---------------------------------------------------------------------------
+# Packages of the debootstrap tree. Changing this list rebuilds the tree.
+ROOTFS_INCLUDE="python3,python3-venv,python3-pip,ca-certificates,netbase,tzdata,adduser"
+
+image_label() { # IMAGE LABEL -> value or empty (image missing)
+  docker image inspect -f "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true
+}
+
+dir_hash() { # sha256 over the named files/dirs (content + relative names)
+  (cd "$INFRA_DIR" && find "$@" -type f -print0 | LC_ALL=C sort -z |
+    xargs -0 sha256sum | sha256sum | cut -c1-16)
+}
+
+ensure_rootfs() {
+  local stamp="$ROOTFS_DIR/.create-pyimage-complete"
+  if [[ -f $stamp && $(<"$stamp") == "$ROOTFS_INCLUDE" ]]; then
+    return 0
+  fi
+  log "debootstrap bookworm minbase into $ROOTFS_DIR (~1 min)"
+  rm -rf "$ROOTFS_DIR"
+  mkdir -p "$(dirname "$ROOTFS_DIR")"
+  debootstrap --variant=minbase --include="$ROOTFS_INCLUDE" \
+    bookworm "$ROOTFS_DIR" "$DEBIAN_MIRROR" >"$CACHE_DIR/debootstrap.log" 2>&1 || {
+    tail -n 30 "$CACHE_DIR/debootstrap.log" >&2
+    die "debootstrap failed; see $CACHE_DIR/debootstrap.log"
+  }
+  # slim it like the official images: no apt lists, no .debs, no docs
+  rm -rf "$ROOTFS_DIR"/var/lib/apt/lists/* "$ROOTFS_DIR"/var/cache/apt/*.bin \
+    "$ROOTFS_DIR"/var/cache/apt/archives/*.deb "$ROOTFS_DIR"/var/log/*.log \
+    "$ROOTFS_DIR"/usr/share/doc/* "$ROOTFS_DIR"/usr/share/man/* \
+    "$ROOTFS_DIR"/usr/share/info/*
+  # apt sources like debian:bookworm (main, -updates, -security)
+  rm -f "$ROOTFS_DIR/etc/apt/sources.list"
+  cat >"$ROOTFS_DIR/etc/apt/sources.list.d/debian.sources" <<EOF
+Types: deb
+URIs: $DEBIAN_MIRROR
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: ${DEBIAN_MIRROR%/debian}/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+  printf '%s' "$ROOTFS_INCLUDE" >"$stamp"
+}
+
+ensure_rootfs_image() {
+  local want=$1
+  [[ $FORCE != images && $FORCE != all && $(image_label "$ROOTFS_IMAGE" org.create-pyimage.rootfs) == "$want" ]] && return 0
+  ensure_rootfs
+  log "docker import $ROOTFS_IMAGE"
+  tar -C "$ROOTFS_DIR" --numeric-owner --exclude=./.create-pyimage-complete \
+    --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' -c . |
+    docker import --change "LABEL org.create-pyimage.rootfs=$want" - "$ROOTFS_IMAGE" >/dev/null
+}
+
+build_image() { # TAG CONTEXT_SUBDIR HASH [build-args...]
+  local tag=$1 ctx=$2 hash=$3
+  shift 3
+  log "building $tag"
+  DOCKER_BUILDKIT=1 docker build -q --label "org.create-pyimage.context=$hash" \
+    "$@" -t "$tag" "$INFRA_DIR/$ctx" >/dev/null
+}
+
+prove_postgres() {
+  local id stamp dir rc=0
+  id=$(docker image inspect -f '{{.Id}}' "$POSTGRES_IMAGE")
+  stamp="$CACHE_DIR/postgres-proven.${id#sha256:}"
+  [[ -f $stamp ]] && return 0
+  log "proving $POSTGRES_IMAGE under the generated stack's hardening"
+  dir=$(mktemp -d)
+  cp "$INFRA_DIR/postgres-check/compose.yaml" "$dir/compose.yaml"
+  printf 's3cret-%s' "$RANDOM$RANDOM" >"$dir/db_password"
+  chmod 0600 "$dir/db_password"
+  (
+    cd "$dir"
+    export PYIMAGE_E2E_POSTGRES_IMAGE="$POSTGRES_IMAGE"
+    docker compose -p create-pyimage-pgcheck up -d --wait --wait-timeout 120 >&2 &&
+      docker compose -p create-pyimage-pgcheck exec -T db sh -ec \
+        'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U app -d appdb -tAc "select current_user || '"'"'@'"'"' || current_database()"' |
+      grep -qx 'app@appdb'
+  ) || rc=$?
+  if ((rc)); then
+    (cd "$dir" && docker compose -p create-pyimage-pgcheck logs --no-color >&2) || true
+  fi
+  (cd "$dir" && docker compose -p create-pyimage-pgcheck down -v --remove-orphans >/dev/null 2>&1) || true
+  rm -rf "$dir"
+  ((rc == 0)) || die "postgres stand-in did not come up healthy (see logs above)"
+  touch "$stamp"
+  log "postgres stand-in proven (healthy, scram login over TCP works)"
+}
+
+step_images() {
+  local rootfs_hash py_hash pg_hash
+  rootfs_hash=$(printf '%s' "$ROOTFS_INCLUDE" | sha256sum | cut -c1-16)
+  ensure_rootfs_image "$rootfs_hash"
+
+  py_hash=$(printf '%s %s' "$rootfs_hash" "$(dir_hash images/python)" | sha256sum | cut -c1-16)
+  if [[ $FORCE == images || $FORCE == all || $(image_label "$PYTHON_IMAGE" org.create-pyimage.context) != "$py_hash" ]]; then
+    build_image "$PYTHON_IMAGE" images/python "$py_hash" --build-arg "BASE=$ROOTFS_IMAGE"
+  fi
+
+  pg_hash=$(printf '%s %s' "$py_hash" "$(dir_hash images/postgres postgres-check)" | sha256sum | cut -c1-16)
+  if [[ $FORCE == images || $FORCE == all || $(image_label "$POSTGRES_IMAGE" org.create-pyimage.context) != "$pg_hash" ]]; then
+    build_image "$POSTGRES_IMAGE" images/postgres "$pg_hash" --build-arg "BASE=$PYTHON_IMAGE"
+  fi
+  prove_postgres
+  log "images ok: $PYTHON_IMAGE, $POSTGRES_IMAGE"
+}
+
+# ---------------------------------------------------------------------------
+# d. local Python package index from Debian's python3-* packages
+# ---------------------------------------------------------------------------
+WHEELHOUSE_STAMP="$WHEELHOUSE/.create-pyimage-hash"
+WHEELHOUSE_BUILT=0
+wheelhouse_hash() { sha256sum "$INFRA_DIR/make-wheelhouse.py" | cut -c1-16; }
+
+step_wheelhouse_build() {
+  if [[ $FORCE != wheelhouse && $FORCE != all && -f $WHEELHOUSE_STAMP &&
+    $(<"$WHEELHOUSE_STAMP") == "$(wheelhouse_hash)" ]]; then
+    log "wheelhouse up to date ($WHEELHOUSE)"
+    return 0
+  fi
+  apt_update_if_no_lists
+  log "building wheelhouse from Debian packages (~1 min)"
+  local work="$CACHE_DIR/wheelhouse-work"
+  rm -rf "$WHEELHOUSE.new"
+  "$SYS_PYTHON" "$INFRA_DIR/make-wheelhouse.py" --work "$work" --out "$WHEELHOUSE.new" >&2 || {
+    # stale apt lists -> 404 on download: refresh once and retry
+    log "make-wheelhouse failed; refreshing apt lists and retrying once"
+    APT_UPDATED=0
+    apt_update
+    rm -rf "$WHEELHOUSE.new"
+    "$SYS_PYTHON" "$INFRA_DIR/make-wheelhouse.py" --work "$work" --out "$WHEELHOUSE.new" >&2
+  }
+  rm -rf "$WHEELHOUSE.old"
+  [[ -d $WHEELHOUSE ]] && mv "$WHEELHOUSE" "$WHEELHOUSE.old"
+  mv "$WHEELHOUSE.new" "$WHEELHOUSE"
+  rm -rf "$WHEELHOUSE.old"
+  WHEELHOUSE_BUILT=1
+}
+
+apt_update_if_no_lists() {
+  compgen -G '/var/lib/apt/lists/*bookworm*_Packages*' >/dev/null || apt_update
+}
+
+# After the index is served: install from it into a throwaway venv.
+step_wheelhouse_verify() {
+  local url=$1 dir rc=0
+  log "verifying the index with pip ($url)"
+  dir=$(mktemp -d)
+  (
+    set -Eeuo pipefail
+    cd "$dir"
+    "$SYS_PYTHON" -m venv venv
+    export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_INDEX_URL="$url"
+    venv/bin/pip install -q flask gunicorn fastapi uvicorn psycopg2 alembic flask-migrate \
+      flask-sqlalchemy sqlalchemy
+    venv/bin/gunicorn --version
+    venv/bin/uvicorn --version
+    venv/bin/alembic --version
+    venv/bin/flask --version
+    venv/bin/python -c 'import psycopg2, fastapi, pydantic, sqlalchemy, flask_migrate; print("imports ok", psycopg2.__version__)'
+    # pyproject project with setuptools backend, build isolation on, offline
+    mkdir -p proj/src/tinyproj
+    cat >proj/pyproject.toml <<'EOF'
+[build-system]
+requires = ["setuptools>=61", "wheel"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "tinyproj"
+version = "0.1.0"
+dependencies = ["flask"]
+
+[project.scripts]
+tinyproj = "tinyproj:main"
+EOF
+    printf 'def main():\n    print("tinyproj ok")\n' >proj/src/tinyproj/__init__.py
+    venv/bin/pip install -q ./proj
+    venv/bin/tinyproj
+    # the same through --find-links only
+    "$SYS_PYTHON" -m venv venv2
+    venv2/bin/pip install -q --no-index --find-links "${url%simple/}files/" flask uvicorn
+  ) >&2 || rc=$?
+  rm -rf "$dir"
+  ((rc == 0)) || die "package index verification failed"
+}
+
+# ---------------------------------------------------------------------------
+# e. serve the index on 127.0.0.1
+# ---------------------------------------------------------------------------
+INDEX_PORT=""
+index_answers() { http_ok "http://127.0.0.1:$1/simple/flask/" "create-pyimage-index"; }
+
+port_free() {
+  ! "$SYS_PYTHON" -c 'import socket,sys; s=socket.socket(); s.settimeout(1); sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)' "$1"
+}
+
+free_port() {
+  "$SYS_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+step_index_server() {
+  local port=$INDEX_DEFAULT_PORT i
+  [[ -s $INDEX_PORTFILE ]] && port=$(<"$INDEX_PORTFILE")
+  if index_answers "$port"; then
+    INDEX_PORT=$port
+    log "package index already served on 127.0.0.1:$port"
+    return 0
+  fi
+  stop_pidfile "$INDEX_PIDFILE" http.server 5
+  port=$INDEX_DEFAULT_PORT
+  if ! port_free "$port"; then
+    port=$(free_port)
+    log "port $INDEX_DEFAULT_PORT is taken by something else; using $port"
+  fi
+  log "serving $WHEELHOUSE on 127.0.0.1:$port (log: $INDEX_LOG)"
+  start_detached "$INDEX_PIDFILE" "$INDEX_LOG" \
+    "$SYS_PYTHON" -m http.server --bind 127.0.0.1 --directory "$WHEELHOUSE" "$port"
+  for ((i = 0; i < 50; i++)); do
+    if index_answers "$port"; then
+      INDEX_PORT=$port
+      printf '%s\n' "$port" >"$INDEX_PORTFILE"
+      return 0
+    fi
+    pid_alive "$INDEX_PIDFILE" http.server || break
+    sleep 0.2
+  done
+  tail -n 20 "$INDEX_LOG" >&2 || true
+  die "package index server did not answer on 127.0.0.1:$port"
+}
+
+# ---------------------------------------------------------------------------
+# f. facts for the tests
+# ---------------------------------------------------------------------------
+step_env_file() {
+  local tmp="$ENV_FILE.tmp"
+  {
+    printf 'PYIMAGE_E2E_PYTHON_IMAGE=%s\n' "$PYTHON_IMAGE"
+    printf 'PYIMAGE_E2E_PYTHON_VERSION=%s\n' 3.11
+    printf 'PYIMAGE_E2E_POSTGRES_IMAGE=%s\n' "$POSTGRES_IMAGE"
+    printf 'PYIMAGE_E2E_POSTGRES_VERSION=%s\n' 15
+    printf 'PYIMAGE_E2E_INDEX_URL=%s\n' "http://127.0.0.1:$INDEX_PORT/simple/"
+    printf 'PYIMAGE_E2E_FIND_LINKS=%s\n' "http://127.0.0.1:$INDEX_PORT/files/"
+    printf 'PYIMAGE_E2E_WHEELHOUSE=%s\n' "$WHEELHOUSE"
+  } >"$tmp"
+  mv "$tmp" "$ENV_FILE"
+  log "wrote $ENV_FILE"
+  cat "$ENV_FILE"
+}
+
+main() {
+  local t
+  t=$SECONDS
+  step_packages
+  log "step a (packages) done in $((SECONDS - t))s"
+  t=$SECONDS
+  step_dockerd
+  log "step b (dockerd) done in $((SECONDS - t))s"
+  t=$SECONDS
+  step_images
+  log "step c (images) done in $((SECONDS - t))s"
+  t=$SECONDS
+  step_wheelhouse_build
+  step_index_server
+  if ((WHEELHOUSE_BUILT)); then
+    step_wheelhouse_verify "http://127.0.0.1:$INDEX_PORT/simple/"
+    wheelhouse_hash >"$WHEELHOUSE_STAMP"
+  fi
+  log "steps d+e (index) done in $((SECONDS - t))s"
+  step_env_file
+  log "setup.sh finished in $(elapsed)"
+}
+
+main "$@"

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # variables are used by the sourcing scripts
 # Shared settings and helpers for test/e2e/infra/{setup,teardown}.sh.
 # Sourced, never executed.
 

@@ -306,7 +306,12 @@ step_wheelhouse_verify() {
     set -Eeuo pipefail
     cd "$dir"
     "$SYS_PYTHON" -m venv venv
-    export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_INDEX_URL="$url"
+    # Isolate from the host's pip configuration: machines here may carry a
+    # pip.conf / PIP_FIND_LINKS / extra-index-url pointing at local wheel
+    # dirs, which would silently satisfy the checks below.
+    unset "${!PIP_@}"
+    export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
+      PIP_INDEX_URL="$url"
     venv/bin/pip install -q flask gunicorn fastapi uvicorn psycopg2 alembic flask-migrate \
       flask-sqlalchemy sqlalchemy
     venv/bin/gunicorn --version

@@ -1,0 +1,196 @@
+/**
+ * Detection in an existing project: reads dependency files and Python sources to fill defaults,
+ * and says what it found (and what it cannot handle yet) in plain notes.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative, sep } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import type { Answers } from './types.js';
+import { PYTHON_VERSIONS } from './schema.js';
+
+export interface Detection {
+  answers: Partial<Answers>;
+  /** One line per finding, for the user. */
+  notes: string[];
+  /** Problems that stop generation in non-interactive mode unless answered (e.g. an unsupported manager). */
+  warnings: string[];
+}
+
+const SKIP_DIRS = new Set(['.git', '.venv', 'venv', 'env', 'node_modules', '__pycache__', '.tox', '.mypy_cache', '.pytest_cache', 'build', 'dist', 'site-packages', 'secrets', 'backups']);
+
+/** PEP 503 normalised name of a requirement line or PEP 508 string: "Flask[async]>=2" -> "flask". */
+export function requirementName(spec: string): string | undefined {
+  const match = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(spec);
+  return match ? match[1]!.toLowerCase().replace(/[-_.]+/g, '-') : undefined;
+}
+
+function requirementExtras(spec: string): string[] {
+  const match = /^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*\[([^\]]*)\]/.exec(spec);
+  return match ? match[1]!.split(',').map((e) => e.trim().toLowerCase()) : [];
+}
+
+function readRequirements(file: string, seen = new Set<string>()): string[] {
+  if (seen.has(file) || !existsSync(file)) return [];
+  seen.add(file);
+  const specs: string[] = [];
+  for (const raw of readFileSync(file, 'utf8').split(/\r?\n/)) {
+    const line = raw.replace(/\s+#.*$/, '').trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const include = /^-(?:r|-requirement)\s*=?\s*(\S+)/.exec(line);
+    if (include) {
+      specs.push(...readRequirements(join(file, '..', include[1]!), seen));
+      continue;
+    }
+    if (line.startsWith('-')) continue;
+    specs.push(line);
+  }
+  return specs;
+}
+
+function pythonFiles(root: string, depth = 0, out: string[] = []): string[] {
+  if (depth > 3) return out;
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch {
+    return out;
+  }
+  for (const entry of entries.sort()) {
+    if (SKIP_DIRS.has(entry) || entry.startsWith('.')) continue;
+    const path = join(root, entry);
+    let stats;
+    try {
+      stats = statSync(path);
+    } catch {
+      continue;
+    }
+    if (stats.isDirectory()) pythonFiles(path, depth + 1, out);
+    else if (entry.endsWith('.py') && stats.size < 512 * 1024) out.push(path);
+  }
+  return out;
+}
+
+/** `src/pkg/app.py` -> `pkg.app`; `pkg/__init__.py` -> `pkg`. */
+function moduleName(projectDir: string, file: string): string {
+  let parts = relative(projectDir, file).split(sep);
+  if (parts[0] === 'src' && parts.length > 1) parts = parts.slice(1);
+  const last = parts[parts.length - 1]!.replace(/\.py$/, '');
+  if (last === '__init__') parts.pop();
+  else parts[parts.length - 1] = last;
+  return parts.join('.');
+}
+
+interface AppCandidate {
+  appModule: string;
+  framework: 'fastapi' | 'flask';
+  file: string;
+}
+
+function findAppObject(projectDir: string): AppCandidate | undefined {
+  const candidates: (AppCandidate & { rank: number })[] = [];
+  for (const file of pythonFiles(projectDir)) {
+    if (/(^|\/)(tests?|migrations|alembic)\//.test(relative(projectDir, file).split(sep).join('/'))) continue;
+    const source = readFileSync(file, 'utf8');
+    const module = moduleName(projectDir, file);
+    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(module)) continue;
+    const assigned = /^([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[A-Za-z_.]+\s*)?=\s*(FastAPI|Flask)\s*\(/m.exec(source);
+    if (assigned) {
+      candidates.push({ appModule: `${module}:${assigned[1]}`, framework: assigned[2] === 'FastAPI' ? 'fastapi' : 'flask', file, rank: 0 });
+      continue;
+    }
+    const factory = /^def\s+(create_app|make_app|app_factory)\s*\(/m.exec(source);
+    if (factory) {
+      const framework = /\bFastAPI\s*\(/.test(source) ? 'fastapi' : 'flask';
+      candidates.push({ appModule: `${module}:${factory[1]}()`, framework, file, rank: 1 });
+    }
+  }
+  candidates.sort((a, b) => a.rank - b.rank || a.appModule.split('.').length - b.appModule.split('.').length);
+  return candidates[0];
+}
+
+export function detectProject(projectDir: string): Detection {
+  const answers: Partial<Answers> = {};
+  const notes: string[] = [];
+  const warnings: string[] = [];
+  const has = (file: string) => existsSync(join(projectDir, file));
+
+  const dirName = basename(projectDir).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^[^a-z]+|-+$/g, '');
+  if (dirName) answers.name = dirName.slice(0, 63).replace(/-+$/, '');
+
+  let specs: string[] = [];
+  const requirementFiles = ['requirements.txt', 'requirements/prod.txt', 'requirements/production.txt', 'requirements/base.txt', 'requirements-prod.txt'];
+  const requirementsFile = requirementFiles.find(has);
+  if (has('uv.lock') && has('pyproject.toml')) {
+    answers.deps = 'uv';
+    notes.push('found pyproject.toml + uv.lock: dependencies installed with uv sync --frozen');
+  } else if (has('poetry.lock')) {
+    warnings.push('found poetry.lock: Poetry is not supported yet; export with `poetry export -o requirements.txt` and use --deps requirements, or use --deps pyproject if pyproject.toml has a [project] table');
+  }
+  if (has('pyproject.toml')) {
+    try {
+      const pyproject = parseToml(readFileSync(join(projectDir, 'pyproject.toml'), 'utf8')) as {
+        project?: { dependencies?: string[]; name?: string; 'requires-python'?: string };
+        'build-system'?: { 'build-backend'?: string };
+        tool?: Record<string, unknown>;
+      };
+      const deps = pyproject.project?.dependencies;
+      if (Array.isArray(deps)) {
+        specs = deps.filter((d): d is string => typeof d === 'string');
+        answers.deps ??= 'pip-pyproject';
+        notes.push(`found pyproject.toml with ${specs.length} PEP 621 dependencies` + (pyproject['build-system']?.['build-backend'] ? ` (build backend ${pyproject['build-system']['build-backend']})` : ' (no build-system: pip uses setuptools)'));
+      } else if (pyproject.tool?.poetry) {
+        warnings.push('pyproject.toml uses [tool.poetry] without a PEP 621 [project] table: Poetry is not supported yet');
+      }
+    } catch (error) {
+      warnings.push(`pyproject.toml could not be read: ${(error as Error).message}`);
+    }
+  }
+  if (specs.length === 0 && requirementsFile) {
+    specs = readRequirements(join(projectDir, requirementsFile));
+    answers.deps = 'requirements';
+    answers.requirementsFile = requirementsFile;
+    notes.push(`found ${requirementsFile} with ${specs.length} requirements`);
+  } else if (requirementsFile && answers.deps === 'pip-pyproject') {
+    notes.push(`found ${requirementsFile} too; using pyproject.toml (choose with --deps requirements)`);
+  }
+
+  const names = new Map(specs.map((s) => [requirementName(s) ?? '', s]));
+  if (names.has('fastapi')) answers.framework = 'fastapi';
+  else if (names.has('flask')) answers.framework = 'flask';
+  else if (names.has('uvicorn') || names.has('starlette')) answers.framework = 'asgi';
+  else if (names.has('gunicorn') || names.has('django')) answers.framework = 'wsgi';
+  if (answers.framework) notes.push(`framework from the dependencies: ${answers.framework}`);
+
+  const pgDriver = ['psycopg2', 'psycopg2-binary', 'psycopg', 'psycopg-binary', 'asyncpg', 'pg8000'].find((n) => names.has(n));
+  if (pgDriver) {
+    answers.postgres = true;
+    const extras = requirementExtras(names.get(pgDriver)!);
+    // psycopg2 (source) compiles against libpq; psycopg 3 without [binary] loads libpq at run time.
+    answers.libpq = pgDriver === 'psycopg2' || (pgDriver === 'psycopg' && !extras.includes('binary'));
+    notes.push(`Postgres driver ${pgDriver}: adding a Postgres service` + (answers.libpq ? '; libpq-dev in the builder and libpq5 at run time' : ''));
+  }
+
+  const app = findAppObject(projectDir);
+  if (app) {
+    answers.appModule = app.appModule;
+    answers.framework ??= app.framework;
+    notes.push(`app object ${app.appModule} in ${relative(projectDir, app.file)}`);
+  }
+
+  if (has('alembic.ini')) {
+    answers.migrations = 'alembic';
+    notes.push('found alembic.ini: migrations run with `alembic upgrade head`');
+  } else if (has('migrations/env.py') && (names.has('flask-migrate') || has('migrations/alembic.ini'))) {
+    answers.migrations = 'flask-db';
+    notes.push('found a Flask-Migrate migrations/ folder: migrations run with `flask db upgrade`');
+  }
+
+  if (has('.python-version')) {
+    const version = /^(\d+\.\d+)/.exec(readFileSync(join(projectDir, '.python-version'), 'utf8').trim())?.[1];
+    if (version && (PYTHON_VERSIONS as readonly string[]).includes(version)) {
+      answers.pythonVersion = version as Answers['pythonVersion'];
+      notes.push(`Python ${version} from .python-version`);
+    }
+  }
+  return { answers, notes, warnings };
+}

@@ -1,0 +1,87 @@
+/**
+ * Turns flags, an answers file, detection and prompts into one validated Answers object.
+ * Precedence: flags > answers file > detection > defaults. Prompts (interactive runs only) ask
+ * for what flags and the file did not answer, offering detection or the default.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { AnswerKey, Answers } from './types.js';
+import { AnswerError, OPTION_BY_FLAG, OPTION_BY_KEY, OPTIONS, crossValidate, type OptionSpec } from './schema.js';
+
+/** Asks one question; tests pass a scripted one. */
+export type Prompter = (spec: OptionSpec, defaultValue: Answers[AnswerKey] | undefined) => Promise<unknown>;
+
+export interface ResolveInput {
+  /** Values given on the command line, keyed by answer key. */
+  flags: Partial<Record<AnswerKey, unknown>>;
+  /** Values from --answers FILE, keyed by answer key. */
+  file?: Partial<Record<AnswerKey, unknown>>;
+  detected: Partial<Answers>;
+  /** A prompter when questions may be asked; undefined for non-interactive runs. */
+  prompt?: Prompter;
+}
+
+/** Reads an answers file (JSON or YAML; keys as answer keys or flag names). */
+export function readAnswersFile(path: string): Partial<Record<AnswerKey, unknown>> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new AnswerError('answers', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (error) {
+    throw new AnswerError('answers', `${path} is neither JSON nor YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  // A .create-pyimage.json written by a previous run holds its answers under "answers".
+  if (data && typeof data === 'object' && 'answers' in data && 'generator' in data) data = (data as { answers: unknown }).answers;
+  if (!data || typeof data !== 'object' || Array.isArray(data)) {
+    throw new AnswerError('answers', `${path} must hold a mapping of answers, e.g. {"framework": "flask", "postgres": true}`);
+  }
+  return normaliseKeys(data as Record<string, unknown>, `in ${path}`);
+}
+
+/** Accepts answer keys (`healthPath`) and flag names (`health-path`); refuses anything else by name. */
+export function normaliseKeys(raw: Record<string, unknown>, where: string): Partial<Record<AnswerKey, unknown>> {
+  const out: Partial<Record<AnswerKey, unknown>> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const spec = OPTION_BY_KEY.get(key as AnswerKey) ?? OPTION_BY_FLAG.get(key);
+    if (!spec) {
+      throw new AnswerError(key, `unknown answer ${where}; known answers: ${OPTIONS.map((o) => o.flag).join(', ')}`);
+    }
+    out[spec.key] = value;
+  }
+  return out;
+}
+
+export async function resolveAnswers(input: ResolveInput): Promise<Answers> {
+  const answers: Partial<Answers> = {};
+  const set = <K extends AnswerKey>(key: K, value: Answers[K]) => {
+    answers[key] = value;
+  };
+  for (const spec of OPTIONS) {
+    const given = input.flags[spec.key] ?? input.file?.[spec.key];
+    const relevant = spec.when ? spec.when(answers) : true;
+    let value: Answers[AnswerKey] | undefined;
+    if (given !== undefined) {
+      value = spec.parse(given);
+    } else {
+      const fallback = spec.fallback(answers, input.detected);
+      if (input.prompt && relevant) {
+        value = spec.parse(await input.prompt(spec, fallback));
+      } else if (fallback !== undefined) {
+        value = spec.parse(fallback);
+      } else if (relevant) {
+        throw new AnswerError(spec.flag, `is required here (${spec.hint}); pass --${spec.flag}${input.prompt ? '' : ' or run interactively'}`);
+      } else {
+        value = '';
+      }
+    }
+    set(spec.key, value as never);
+  }
+  const complete = answers as Answers;
+  crossValidate(complete);
+  return complete;
+}

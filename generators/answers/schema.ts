@@ -1,0 +1,430 @@
+/**
+ * One schema for every answer: its flag, its prompt, its default, what is allowed and the message
+ * for a bad value. Flags, `--help`, prompts, the answers file and validation all read this table,
+ * so no option is described twice.
+ */
+import type { AnswerKey, Answers } from './types.js';
+import { splitCommand } from './shell-words.js';
+
+export class AnswerError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = 'AnswerError';
+  }
+}
+
+export interface Choice {
+  value: string;
+  name: string;
+  hint: string;
+}
+
+export interface OptionSpec {
+  key: AnswerKey;
+  /** Long flag without dashes; booleans also get `--no-<flag>`. */
+  flag: string;
+  kind: 'string' | 'number' | 'boolean' | 'choice';
+  /** Question shown in the prompt. */
+  question: string;
+  /** One-line hint: the prompt's description and the `--help` line. */
+  hint: string;
+  /** What `--help` shows as the default. */
+  defaultText: string;
+  choices?: Choice[];
+  /** Asked (and meaningful) only when this holds for the answers so far. */
+  when?: (a: Partial<Answers>) => boolean;
+  /** The default given the other answers and what detection found. */
+  fallback: (a: Partial<Answers>, detected: Partial<Answers>) => Answers[AnswerKey] | undefined;
+  /** Turns a raw value (flag string, JSON/YAML value, prompt result) into the typed value or throws AnswerError. */
+  parse: (raw: unknown) => Answers[AnswerKey];
+}
+
+const NAME_RE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+const IDENT = '[A-Za-z_][A-Za-z0-9_]*';
+/** `pkg.module:attr`, or a factory call with simple literal arguments: `pkg:create_app()`, `app:create_app("prod")`. */
+const APP_MODULE_RE = new RegExp(`^${IDENT}(?:\\.${IDENT})*:${IDENT}(?:\\((?:[A-Za-z0-9_., =-]|"[A-Za-z0-9_., =-]*"|'[A-Za-z0-9_., =-]*')*\\))?$`);
+const HEALTH_PATH_RE = /^\/[A-Za-z0-9._~/-]*$/;
+const REL_PATH_RE = /^[A-Za-z0-9_][A-Za-z0-9._/-]*$/;
+const CPUS_RE = /^\d+(?:\.\d+)?$/;
+const MEMORY_RE = /^(\d+)([kmg])$/i;
+
+export const PYTHON_VERSIONS = ['3.10', '3.11', '3.12', '3.13'] as const;
+export const POSTGRES_VERSIONS = [13, 14, 15, 16, 17, 18] as const;
+
+function describe(raw: unknown): string {
+  return typeof raw === 'string' ? JSON.stringify(raw) : String(raw);
+}
+
+function asString(field: string, raw: unknown): string {
+  if (typeof raw === 'number') return String(raw);
+  if (typeof raw !== 'string') throw new AnswerError(field, `expected text, got ${describe(raw)}`);
+  return raw.trim();
+}
+
+function parseBoolean(field: string, raw: unknown): boolean {
+  if (typeof raw === 'boolean') return raw;
+  const text = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
+  if (['true', 'yes', 'y', '1', 'on'].includes(text)) return true;
+  if (['false', 'no', 'n', '0', 'off'].includes(text)) return false;
+  throw new AnswerError(field, `expected true or false, got ${describe(raw)}`);
+}
+
+function parseChoice(field: string, raw: unknown, choices: Choice[]): string {
+  const text = asString(field, raw).toLowerCase();
+  const found = choices.find((c) => c.value === text);
+  if (!found) {
+    throw new AnswerError(field, `${describe(raw)} is not allowed; choose one of: ${choices.map((c) => c.value).join(', ')}`);
+  }
+  return found.value;
+}
+
+/** Rejects control characters (newlines, tabs, NUL) that would break out of any file we write. */
+function rejectControl(field: string, text: string): void {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(text)) {
+    throw new AnswerError(field, 'must be a single line without control characters (newlines, tabs)');
+  }
+}
+
+function parseCommand(field: string, raw: unknown, allowEmpty: boolean): string {
+  if (raw === false || raw === null) return '';
+  const text = asString(field, raw);
+  rejectControl(field, text);
+  if (text === '') {
+    if (allowEmpty) return '';
+    throw new AnswerError(field, 'a command is required, e.g. "python -m app.worker"');
+  }
+  if (text.length > 500) throw new AnswerError(field, 'is longer than 500 characters');
+  try {
+    splitCommand(text);
+  } catch (error) {
+    throw new AnswerError(field, `${(error as Error).message} (write it as you would type it in a shell, e.g. "python -m app.worker --queue 'high prio'")`);
+  }
+  return text;
+}
+
+function frameworkModuleDefault(a: Partial<Answers>, detected: Partial<Answers>): string | undefined {
+  if (detected.appModule && (detected.framework === undefined || detected.framework === a.framework)) return detected.appModule;
+  if (a.framework === 'fastapi') return 'main:app';
+  if (a.framework === 'flask') return 'app:app';
+  return undefined; // other ASGI/WSGI apps: the user must say where the app lives
+}
+
+export const FRAMEWORKS: Choice[] = [
+  { value: 'fastapi', name: 'FastAPI on uvicorn', hint: 'ASGI, served by uvicorn' },
+  { value: 'flask', name: 'Flask on gunicorn', hint: 'WSGI, served by gunicorn' },
+  { value: 'asgi', name: 'Other ASGI app on uvicorn', hint: 'give its module:attribute' },
+  { value: 'wsgi', name: 'Other WSGI app on gunicorn', hint: 'give its module:attribute' },
+];
+
+export const OPTIONS: OptionSpec[] = [
+  {
+    key: 'name',
+    flag: 'name',
+    kind: 'string',
+    question: 'App name',
+    hint: 'names the compose project and the image: lowercase letters, digits, dashes',
+    defaultText: 'the directory name',
+    fallback: (_a, d) => d.name,
+    parse: (raw) => {
+      const text = asString('name', raw);
+      if (!NAME_RE.test(text) || text.length > 63) {
+        throw new AnswerError('name', `${describe(raw)} is not allowed; use 1-63 lowercase letters, digits and single dashes, starting with a letter (e.g. "my-service")`);
+      }
+      return text;
+    },
+  },
+  {
+    key: 'pythonVersion',
+    flag: 'python',
+    kind: 'choice',
+    question: 'Python version',
+    hint: 'the python:<version>-slim-bookworm base image',
+    defaultText: '3.12',
+    choices: PYTHON_VERSIONS.map((v) => ({ value: v, name: `Python ${v}`, hint: v === '3.12' ? 'recommended' : '' })),
+    fallback: (_a, d) => d.pythonVersion ?? '3.12',
+    parse: (raw) => {
+      const text = asString('python', raw);
+      if (!(PYTHON_VERSIONS as readonly string[]).includes(text)) {
+        throw new AnswerError('python', `${describe(raw)} is not supported; choose one of: ${PYTHON_VERSIONS.join(', ')}`);
+      }
+      return text as Answers['pythonVersion'];
+    },
+  },
+  {
+    key: 'framework',
+    flag: 'framework',
+    kind: 'choice',
+    question: 'Framework',
+    hint: 'fastapi (uvicorn), flask (gunicorn), asgi or wsgi for any other app',
+    defaultText: 'detected, else fastapi',
+    choices: FRAMEWORKS,
+    fallback: (_a, d) => d.framework ?? 'fastapi',
+    parse: (raw) => parseChoice('framework', raw, FRAMEWORKS) as Answers['framework'],
+  },
+  {
+    key: 'appModule',
+    flag: 'app',
+    kind: 'string',
+    question: 'Where is the app object (module:attribute)?',
+    hint: 'e.g. main:app, myapp.api:app or flaskr:create_app() for a factory',
+    defaultText: 'detected, else main:app (fastapi) or app:app (flask)',
+    fallback: (a, d) => frameworkModuleDefault(a, d),
+    parse: (raw) => {
+      const text = asString('app', raw);
+      if (!APP_MODULE_RE.test(text)) {
+        throw new AnswerError('app', `${describe(raw)} is not a module:attribute; write e.g. "main:app", "pkg.web:app" or "flaskr:create_app()"`);
+      }
+      return text;
+    },
+  },
+  {
+    key: 'port',
+    flag: 'port',
+    kind: 'number',
+    question: 'Port the app listens on inside the container',
+    hint: 'unprivileged, 1024-65535',
+    defaultText: '8000',
+    fallback: () => 8000,
+    parse: (raw) => {
+      const text = typeof raw === 'number' ? String(raw) : asString('port', raw);
+      const port = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+      if (!Number.isInteger(port) || port < 1024 || port > 65535) {
+        throw new AnswerError('port', `${describe(raw)} is not allowed; use a whole number from 1024 to 65535 (the app runs as a non-root user)`);
+      }
+      return port;
+    },
+  },
+  {
+    key: 'healthPath',
+    flag: 'health-path',
+    kind: 'string',
+    question: 'Health-check path',
+    hint: 'answers 2xx when the app is up',
+    defaultText: '/health',
+    fallback: () => '/health',
+    parse: (raw) => {
+      const text = asString('health-path', raw);
+      if (!HEALTH_PATH_RE.test(text) || text.length > 200) {
+        throw new AnswerError('health-path', `${describe(raw)} is not allowed; start with "/" and use letters, digits and . _ ~ / - only (e.g. "/health")`);
+      }
+      return text;
+    },
+  },
+  {
+    key: 'deps',
+    flag: 'deps',
+    kind: 'choice',
+    question: 'Where do the dependencies come from?',
+    hint: 'requirements (pip -r), pyproject (pip install .), uv (pyproject.toml + uv.lock)',
+    defaultText: 'detected, else requirements',
+    choices: [
+      { value: 'requirements', name: 'requirements.txt, installed with pip', hint: '' },
+      { value: 'pip-pyproject', name: 'pyproject.toml, installed with pip', hint: '' },
+      { value: 'uv', name: 'pyproject.toml + uv.lock, installed with uv', hint: '' },
+    ],
+    fallback: (_a, d) => d.deps ?? 'requirements',
+    parse: (raw) => {
+      const text = asString('deps', raw).toLowerCase();
+      const value = text === 'pyproject' ? 'pip-pyproject' : text;
+      return parseChoice('deps', value, OPTIONS.find((o) => o.key === 'deps')!.choices!) as Answers['deps'];
+    },
+  },
+  {
+    key: 'requirementsFile',
+    flag: 'requirements-file',
+    kind: 'string',
+    question: 'Requirements file',
+    hint: 'relative to the project; pinned versions recommended',
+    defaultText: 'detected, else requirements.txt',
+    when: (a) => a.deps === 'requirements',
+    fallback: (_a, d) => d.requirementsFile ?? 'requirements.txt',
+    parse: (raw) => {
+      const text = asString('requirements-file', raw);
+      if (!REL_PATH_RE.test(text) || text.split('/').some((part) => part === '..' || part === '.' || part === '') || !text.endsWith('.txt')) {
+        throw new AnswerError('requirements-file', `${describe(raw)} is not allowed; give a .txt path inside the project, relative to it (e.g. "requirements.txt" or "requirements/prod.txt")`);
+      }
+      return text;
+    },
+  },
+  {
+    key: 'postgres',
+    flag: 'postgres',
+    kind: 'boolean',
+    question: 'Add a Postgres database?',
+    hint: 'official postgres image, password from a secret file, never published',
+    defaultText: 'detected (a Postgres driver in the dependencies), else no',
+    fallback: (_a, d) => d.postgres ?? false,
+    parse: (raw) => parseBoolean('postgres', raw),
+  },
+  {
+    key: 'postgresVersion',
+    flag: 'postgres-version',
+    kind: 'choice',
+    question: 'Postgres major version',
+    hint: 'pins postgres:<major>-bookworm; the data path depends on it',
+    defaultText: '17',
+    choices: POSTGRES_VERSIONS.map((v) => ({ value: String(v), name: `Postgres ${v}`, hint: '' })),
+    when: (a) => a.postgres === true,
+    fallback: () => 17,
+    parse: (raw) => {
+      const text = typeof raw === 'number' ? String(raw) : asString('postgres-version', raw);
+      const version = Number(text);
+      if (!(POSTGRES_VERSIONS as readonly number[]).includes(version)) {
+        throw new AnswerError('postgres-version', `${describe(raw)} is not supported; choose one of: ${POSTGRES_VERSIONS.join(', ')}`);
+      }
+      return version;
+    },
+  },
+  {
+    key: 'migrations',
+    flag: 'migrations',
+    kind: 'choice',
+    question: 'Database migrations before the app starts',
+    hint: 'runs once as the "migrate" service; the app waits for it',
+    defaultText: 'detected (alembic.ini, migrations/), else none',
+    choices: [
+      { value: 'none', name: 'None', hint: '' },
+      { value: 'alembic', name: 'alembic upgrade head', hint: '' },
+      { value: 'flask-db', name: 'flask db upgrade (Flask-Migrate)', hint: '' },
+      { value: 'custom', name: 'A custom command', hint: '' },
+    ],
+    when: (a) => a.postgres === true,
+    fallback: (a, d) => (a.postgres ? (d.migrations ?? 'none') : 'none'),
+    parse: (raw) => parseChoice('migrations', raw, OPTIONS.find((o) => o.key === 'migrations')!.choices!) as Answers['migrations'],
+  },
+  {
+    key: 'migrateCommand',
+    flag: 'migrate-command',
+    kind: 'string',
+    question: 'Migration command',
+    hint: 'runs in the app image, e.g. "python -m app.migrate"',
+    defaultText: 'none',
+    when: (a) => a.migrations === 'custom',
+    fallback: () => '',
+    parse: (raw) => parseCommand('migrate-command', raw, true),
+  },
+  {
+    key: 'worker',
+    flag: 'worker',
+    kind: 'string',
+    question: 'Background worker command (empty for none)',
+    hint: 'runs in the app image on the internal network, e.g. "python -m app.worker"',
+    defaultText: 'none',
+    fallback: () => '',
+    parse: (raw) => parseCommand('worker', raw, true),
+  },
+  {
+    key: 'libpq',
+    flag: 'libpq',
+    kind: 'boolean',
+    question: 'Build against libpq (psycopg2 from source, psycopg 3)?',
+    hint: 'libpq-dev and a compiler in the builder, only libpq5 in the runtime image',
+    defaultText: 'detected from the dependencies, else no',
+    fallback: (_a, d) => d.libpq ?? false,
+    parse: (raw) => parseBoolean('libpq', raw),
+  },
+  {
+    key: 'nativeBuild',
+    flag: 'native-build',
+    kind: 'boolean',
+    question: 'Do some dependencies compile C code (no wheel available)?',
+    hint: 'gcc and libc headers in the builder stage only',
+    defaultText: 'yes with --libpq, else no',
+    fallback: (a, d) => d.nativeBuild ?? a.libpq ?? false,
+    parse: (raw) => parseBoolean('native-build', raw),
+  },
+  {
+    key: 'gpu',
+    flag: 'gpu',
+    kind: 'choice',
+    question: 'GPU access for the app',
+    hint: 'none, render (Intel/AMD /dev/dri + host render group) or nvidia; lives in docker-compose.gpu.yml',
+    defaultText: 'none',
+    choices: [
+      { value: 'none', name: 'None', hint: '' },
+      { value: 'render', name: 'render: Intel/AMD via /dev/dri and the host render group', hint: '' },
+      { value: 'nvidia', name: 'nvidia: NVIDIA Container Toolkit device reservation', hint: '' },
+    ],
+    fallback: () => 'none',
+    parse: (raw) => parseChoice('gpu', raw, OPTIONS.find((o) => o.key === 'gpu')!.choices!) as Answers['gpu'],
+  },
+  {
+    key: 'cpus',
+    flag: 'cpus',
+    kind: 'string',
+    question: 'CPU limit for the app (cores)',
+    hint: 'e.g. 0.5, 1.0, 2',
+    defaultText: '1.0',
+    fallback: () => '1.0',
+    parse: (raw) => {
+      const text = asString('cpus', raw);
+      const value = Number(text);
+      if (!CPUS_RE.test(text) || !(value >= 0.05 && value <= 256)) {
+        throw new AnswerError('cpus', `${describe(raw)} is not allowed; give a number of cores from 0.05 to 256 (e.g. "1.0")`);
+      }
+      return text;
+    },
+  },
+  {
+    key: 'memory',
+    flag: 'memory',
+    kind: 'string',
+    question: 'Memory limit for the app',
+    hint: 'a number with k, m or g, e.g. 512m or 2g',
+    defaultText: '512m',
+    fallback: () => '512m',
+    parse: (raw) => {
+      const text = asString('memory', raw).toLowerCase();
+      const match = MEMORY_RE.exec(text);
+      const bytes = match ? Number(match[1]) * { k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2] as 'k' | 'm' | 'g'] : 0;
+      if (!match || bytes < 32 * 1024 ** 2 || bytes > 1024 ** 4) {
+        throw new AnswerError('memory', `${describe(raw)} is not allowed; give 32m to 1024g as a number with k, m or g (e.g. "512m")`);
+      }
+      return text;
+    },
+  },
+  {
+    key: 'dockerfileSyntax',
+    flag: 'dockerfile-syntax',
+    kind: 'boolean',
+    question: 'Add a "# syntax=docker/dockerfile:1" line?',
+    hint: 'pins the BuildKit frontend but pulls it from a registry at build time (fails offline)',
+    defaultText: 'no',
+    fallback: () => false,
+    parse: (raw) => parseBoolean('dockerfile-syntax', raw),
+  },
+];
+
+export const OPTION_BY_KEY = new Map(OPTIONS.map((o) => [o.key, o]));
+export const OPTION_BY_FLAG = new Map(OPTIONS.map((o) => [o.flag, o]));
+
+/** Rules between answers, checked after each field is valid on its own. */
+export function crossValidate(a: Answers): void {
+  if (!a.postgres && a.migrations !== 'none') {
+    throw new AnswerError('migrations', `"${a.migrations}" needs a database; add --postgres or use --migrations none`);
+  }
+  if (a.migrations === 'custom' && a.migrateCommand === '') {
+    throw new AnswerError('migrate-command', 'is required with --migrations custom, e.g. --migrate-command "python -m app.migrate"');
+  }
+  if (a.migrations !== 'custom' && a.migrateCommand !== '') {
+    throw new AnswerError('migrate-command', 'is only used with --migrations custom; drop it or add --migrations custom');
+  }
+}
+
+/** The argv of a migration command, or undefined when there is none. */
+export function migrationArgv(a: Answers): string[] | undefined {
+  switch (a.migrations) {
+    case 'none':
+      return undefined;
+    case 'alembic':
+      return ['alembic', 'upgrade', 'head'];
+    case 'flask-db':
+      return ['flask', 'db', 'upgrade'];
+    case 'custom':
+      return splitCommand(a.migrateCommand);
+  }
+}

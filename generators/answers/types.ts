@@ -1,0 +1,43 @@
+/**
+ * The one typed answers object. Everything downstream (render, write, engine, audit, update)
+ * reads this and nothing else; `schema.ts` describes how each field is asked, flagged and validated.
+ */
+export type Framework = 'fastapi' | 'flask' | 'asgi' | 'wsgi';
+export type DependencySource = 'requirements' | 'pip-pyproject' | 'uv';
+export type Migrations = 'none' | 'alembic' | 'flask-db' | 'custom';
+export type Gpu = 'none' | 'render' | 'nvidia';
+export type PythonVersion = '3.10' | '3.11' | '3.12' | '3.13';
+
+export interface Answers {
+  /** Compose project and image name: lowercase letters, digits and dashes. */
+  name: string;
+  pythonVersion: PythonVersion;
+  framework: Framework;
+  /** `module:attribute`, or a factory call `module:create_app()`. */
+  appModule: string;
+  port: number;
+  healthPath: string;
+  deps: DependencySource;
+  /** The requirements file (deps=requirements), relative to the project. */
+  requirementsFile: string;
+  postgres: boolean;
+  postgresVersion: number;
+  migrations: Migrations;
+  /** The migration command when migrations=custom. */
+  migrateCommand: string;
+  /** Background worker command; empty = no worker. */
+  worker: string;
+  /** Compile against libpq in the builder (psycopg2 from source, psycopg 3) and ship libpq5 at run time. */
+  libpq: boolean;
+  /** Give the builder a C compiler for packages that have no wheel. */
+  nativeBuild: boolean;
+  gpu: Gpu;
+  /** Docker CPU limit for the app, e.g. "1.0". */
+  cpus: string;
+  /** Docker memory limit for the app, e.g. "512m". */
+  memory: string;
+  /** Add `# syntax=docker/dockerfile:1` (pulls a frontend image, so off by default: DF-02 amendment). */
+  dockerfileSyntax: boolean;
+}
+
+export type AnswerKey = keyof Answers;

@@ -1,0 +1,384 @@
+import type { Finding, Severity } from './types.js';
+
+/**
+ * Every rule the audit can report, once. Ids DF/CP/PG/SH/EV/DI are those of
+ * shared/docs/hardening-checklist.md; PI-xx are this tool's own for what the checklist lacks.
+ * Modules build findings with `finding(id, ...)` and never repeat the text below.
+ */
+export interface Rule {
+  severity: Severity;
+  title: string;
+  why: string;
+  fix: string;
+}
+
+const REGENERATE = 'or regenerate the file with `npx create-pyimage`';
+
+export const RULES = {
+  // ---------------------------------------------------------------- Dockerfile
+  'DF-03': {
+    severity: 'high',
+    title: 'Base image not pinned',
+    why: 'An untagged or `:latest` image changes under you: builds stop being reproducible and a new upstream release can break or compromise the image without any change in your repository.',
+    fix: 'Pin an explicit release tag, e.g. `ARG PYTHON_IMAGE=python:3.12-slim-bookworm` then `FROM ${PYTHON_IMAGE} AS runtime` (add `@sha256:<digest>` for full reproducibility); never `--platform` in FROM.',
+  },
+  'DF-04': {
+    severity: 'medium',
+    title: 'Multi-stage build missing or inconsistent',
+    why: 'Without a separate builder stage, compilers, caches and sources end up in the image you run; a `COPY --from` that names a later or unknown stage pulls an image from a registry instead.',
+    fix: 'Use two stages: `FROM ${PYTHON_IMAGE} AS builder` (build the venv/wheels) and `FROM ${PYTHON_IMAGE} AS runtime` with `COPY --from=builder /opt/venv /opt/venv`; ' + REGENERATE + '.',
+  },
+  'DF-05': {
+    severity: 'high',
+    title: 'Build toolchain in the runtime image',
+    why: 'Compilers, headers and VCS tools in the image you run enlarge the attack surface (an intruder can build and fetch tools) and the image size, and are never needed at run time.',
+    fix: 'Install build-essential/gcc/cmake/git/*-dev only in the `builder` stage and copy the result: `COPY --from=builder /opt/venv /opt/venv`. The runtime stage installs only run-time libraries (e.g. `libpq5`).',
+  },
+  'DF-06': {
+    severity: 'high',
+    title: 'Image runs as root',
+    why: 'A process running as root inside the container is root on the host if it escapes, and can rewrite the application and its libraries.',
+    fix: 'Create a numeric user and switch to it at the end of the last stage:\n`RUN useradd --no-log-init --system --uid 10001 --user-group --shell /usr/sbin/nologin app`\n`USER 10001:10001`',
+  },
+  'DF-07': {
+    severity: 'low',
+    title: 'Runtime user not created deterministically',
+    why: '`useradd` without `--no-log-init` and a high UID writes a huge sparse /var/log/faillog; a name or low UID may collide with the host.',
+    fix: '`RUN useradd --no-log-init --system --uid 10001 --user-group --shell /usr/sbin/nologin app`',
+  },
+  'DF-08': {
+    severity: 'medium',
+    title: 'No usable HEALTHCHECK in the image',
+    why: 'Without a health check Docker reports a hung or crash-looping server as "running", and `depends_on: condition: service_healthy` or `up --wait` cannot work.',
+    fix: 'In the last stage (slim images have no curl):\n`HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["python", "-c", "import urllib.request; urllib.request.urlopen(\'http://127.0.0.1:8000/health\', timeout=3)"]`',
+  },
+  'DF-09': {
+    severity: 'low',
+    title: 'CMD/ENTRYPOINT not in exec form',
+    why: 'Shell form runs the server under `/bin/sh -c`, which does not forward SIGTERM: `docker stop` waits and then kills it without a clean shutdown.',
+    fix: 'Use JSON exec form with one CMD: `CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]`.',
+  },
+  'DF-10': {
+    severity: 'medium',
+    title: 'ADD used where COPY serves',
+    why: '`ADD` silently extracts archives and fetches URLs without verification; `COPY` does exactly one predictable thing.',
+    fix: 'Replace `ADD src dest` with `COPY src dest`; for a remote artifact use `ADD --checksum=sha256:<hex> https://... dest`.',
+  },
+  'DF-11': {
+    severity: 'medium',
+    title: 'apt-get hygiene',
+    why: 'Recommended packages and stale package lists bloat every layer; `apt-get update` in a separate layer is cached and installs outdated packages; `apt` is not meant for scripts.',
+    fix: '`RUN apt-get update && apt-get install -y --no-install-recommends <pkgs> && rm -rf /var/lib/apt/lists/*` (one RUN; `apt-get`, never `apt`; no dist-upgrade).',
+  },
+  'DF-12': {
+    severity: 'medium',
+    title: 'pip hygiene',
+    why: 'Unpinned packages make each build install whatever is newest (supply-chain and breakage risk); a pip cache in a layer wastes space; `--trusted-host` or http indexes disable TLS verification.',
+    fix: 'Install from a pinned file: `RUN pip install --no-cache-dir -r requirements.txt` (pins `pkg==ver`, ideally `--require-hashes`), or pin inline `pip install --no-cache-dir "pkg==1.2.3"`.',
+  },
+  'DF-13': {
+    severity: 'medium',
+    title: 'Pipeline can hide failures / unverified download',
+    why: 'Under `/bin/sh -c` a failing command before `|` does not fail the build; `curl | sh` runs unreviewed code; `-k`/`--no-check-certificate` disables TLS checks.',
+    fix: 'Add `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` before RUNs with pipes; download to a file, verify its checksum, then run it.',
+  },
+  'DF-14': {
+    severity: 'critical',
+    title: 'Secret baked into the image',
+    why: 'ARG and ENV values are stored in the image metadata and history (`docker history`, `docker inspect`); copied key or .env files stay in a layer even if deleted later. Anyone who can pull the image has the secret.',
+    fix: 'Pass build-time secrets with `RUN --mount=type=secret,id=token ...` and run-time secrets as compose file secrets (`/run/secrets/<name>`, or `<NAME>_FILE=/run/secrets/<name>`); never COPY .env, keys or secrets/.',
+  },
+  'DF-15': {
+    severity: 'low',
+    title: 'Relative WORKDIR or `cd` in RUN',
+    why: 'Relative WORKDIRs depend on the previous instruction; `cd` in RUN does not persist and hides where commands run.',
+    fix: 'Use an absolute `WORKDIR /app` and run commands from it.',
+  },
+  'DF-16': {
+    severity: 'medium',
+    title: 'Privilege helper or interactive tool in the image',
+    why: 'sudo, sshd and interactive tools (vim, curl/wget when not needed at run time, ssh) give an intruder ready-made tools and are not needed to run a web service.',
+    fix: 'Remove them from the runtime stage; use `docker compose exec` for debugging and `python -c "urllib.request..."` for health checks.',
+  },
+  'DF-22': {
+    severity: 'medium',
+    title: 'Proxy headers trusted from everyone',
+    why: '`--forwarded-allow-ips "*"` lets any client forge X-Forwarded-For/Proto: spoofed client IPs in logs and rate limits, and http treated as https.',
+    fix: 'Leave the default (127.0.0.1) or list the real proxy addresses: `--forwarded-allow-ips 10.0.0.5`.',
+  },
+
+  // ---------------------------------------------------------------- compose
+  'CP-01': {
+    severity: 'low',
+    title: 'Deprecated top-level `version:` key',
+    why: 'Compose v2 ignores `version:` and warns on every command; it suggests to readers that legacy v2/v3 semantics apply.',
+    fix: 'Delete the `version:` line; set `name: <project>` instead.',
+  },
+  'CP-02': {
+    severity: 'critical',
+    title: 'Privileged container',
+    why: '`privileged: true` gives the container every capability and all host devices: root in it is root on the host.',
+    fix: 'Remove `privileged: true`; add only the device or capability needed (e.g. `devices: ["/dev/dri:/dev/dri"]`).',
+  },
+  'CP-03': {
+    severity: 'high',
+    title: 'Capabilities not restricted',
+    why: 'Default capabilities (and especially SYS_ADMIN, NET_ADMIN, SYS_PTRACE, NET_RAW, ALL) widen what a compromised process can do to the host and the network.',
+    fix: '`cap_drop: [ALL]` on app/worker services and no dangerous `cap_add`.',
+  },
+  'CP-04': {
+    severity: 'medium',
+    title: 'no-new-privileges not set',
+    why: 'Without it a setuid binary in the image can raise a compromised process back to root.',
+    fix: '`security_opt: ["no-new-privileges:true"]` on every service.',
+  },
+  'CP-05': {
+    severity: 'high',
+    title: 'Default confinement disabled',
+    why: 'Disabling seccomp/AppArmor/SELinux removes the kernel filters that block most container escapes.',
+    fix: 'Remove `seccomp:unconfined` / `apparmor:unconfined` / `label:disable` from `security_opt`.',
+  },
+  'CP-06': {
+    severity: 'medium',
+    title: 'Writable root filesystem',
+    why: 'A writable root filesystem lets an intruder modify code and drop tools that survive until the container is recreated.',
+    fix: '`read_only: true` with `tmpfs: ["/tmp:size=64m,mode=1777"]` (plus named volumes for real data).',
+  },
+  'CP-07': {
+    severity: 'high',
+    title: 'Service runs as root',
+    why: '`user: root` or `0` overrides a non-root image USER: root in the container is root on the host if it escapes.',
+    fix: 'Remove `user:` to inherit the image user, or set a numeric non-root one: `user: "10001:10001"`.',
+  },
+  'CP-08': {
+    severity: 'medium',
+    title: 'No memory limit',
+    why: 'A leak or a burst of requests can take all host memory and get unrelated processes OOM-killed.',
+    fix: '`deploy: {resources: {limits: {memory: 512M}}}` (honoured by compose v2 without swarm) or `mem_limit: 512m`.',
+  },
+  'CP-09': {
+    severity: 'medium',
+    title: 'No CPU limit',
+    why: 'One busy service can starve everything else on the host.',
+    fix: '`deploy: {resources: {limits: {cpus: "1.0"}}}` or `cpus: "1.0"` (`reservations.cpus` is swarm-only and ignored).',
+  },
+  'CP-10': {
+    severity: 'medium',
+    title: 'No PIDs limit',
+    why: 'A fork bomb or runaway worker pool can exhaust the host process table.',
+    fix: '`pids_limit: 256` (or `deploy.resources.limits.pids`).',
+  },
+  'CP-11': {
+    severity: 'low',
+    title: 'Unbounded restart policy',
+    why: '`always`/`unless-stopped` restart a crashing service forever, hiding the failure and hammering dependencies.',
+    fix: '`restart: "on-failure:5"` for long-running services, `restart: "no"` for one-shot jobs.',
+  },
+  'CP-12': {
+    severity: 'medium',
+    title: 'No healthcheck for a long-running service',
+    why: 'Without a healthcheck compose cannot tell a hung service from a healthy one, `up --wait` returns too early and `service_healthy` dependencies cannot be used.',
+    fix: '`healthcheck: {test: ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen(\'http://127.0.0.1:8000/health\', timeout=3)"], interval: 30s, timeout: 5s, retries: 3, start_period: 20s}`',
+  },
+  'CP-13': {
+    severity: 'low',
+    title: 'Start order does not wait for readiness',
+    why: 'Short-form `depends_on` only waits for the container to start, not for the database to accept connections: the app fails its first connections.',
+    fix: '`depends_on: {db: {condition: service_healthy}}` (the dependency needs a healthcheck).',
+  },
+  'CP-14': {
+    severity: 'high',
+    title: 'Port published on all interfaces',
+    why: 'A port without a host IP binds 0.0.0.0, and Docker\'s iptables rules bypass host firewalls such as UFW: the service is reachable from the network.',
+    fix: 'Bind loopback and let the user widen it: `"${APP_BIND_IP:-127.0.0.1}:${APP_PORT:-8000}:8000"` (host port >= 1024).',
+  },
+  'CP-15': {
+    severity: 'high',
+    title: 'Host namespace shared',
+    why: '`network_mode: host` (or pid/ipc/uts/userns host) removes the container\'s isolation: it sees and can bind every host interface and talk to every local service.',
+    fix: 'Remove `network_mode: host` and the other host namespaces; use compose networks and published ports bound to 127.0.0.1.',
+  },
+  'CP-16': {
+    severity: 'critical',
+    title: 'Sensitive host path mounted',
+    why: 'The Docker socket (even read-only) gives full root control of the host; host system directories let a container rewrite or read the host.',
+    fix: 'Remove the mount; mount only project directories, read-only where possible (`./config:/app/config:ro`).',
+  },
+  'CP-17': {
+    severity: 'medium',
+    title: 'Host device exposure',
+    why: 'Every device passed in is a kernel interface the container can attack; group names resolve differently inside the container.',
+    fix: 'Pass only `/dev/dri` (or `renderD128`) and add the render group by numeric GID: `group_add: ["${RENDER_GID:?set RENDER_GID}"]`.',
+  },
+  'CP-19': {
+    severity: 'high',
+    title: 'Secret value in compose environment',
+    why: 'Environment variables are visible in `docker inspect`, to every process, and often end up in logs and crash reports; the compose file is committed.',
+    fix: 'Use a file secret: top-level `secrets: {db_password: {file: ./secrets/db_password}}`, the service lists `secrets: [db_password]` and reads `/run/secrets/db_password` (or `DB_PASSWORD_FILE=/run/secrets/db_password`).',
+  },
+  'CP-21': {
+    severity: 'low',
+    title: 'No log rotation',
+    why: 'The default json-file driver never rotates: container logs grow until the disk is full.',
+    fix: '`logging: {driver: local}` or `{driver: json-file, options: {max-size: "10m", max-file: "3"}}` (an `x-logging` anchor keeps it in one place).',
+  },
+  'CP-23': {
+    severity: 'high',
+    title: 'Service image not pinned',
+    why: 'An untagged or `:latest` image is whatever the registry has today: deployments differ and silently pick up breaking or malicious releases.',
+    fix: 'Pin a release tag (digest optional), and keep it overridable: `image: ${POSTGRES_IMAGE:-postgres:17-bookworm}`.',
+  },
+  'PG-03': {
+    severity: 'high',
+    title: 'Postgres trust authentication',
+    why: '`POSTGRES_HOST_AUTH_METHOD=trust` lets anyone who can reach the port log in as any user without a password.',
+    fix: 'Remove `POSTGRES_HOST_AUTH_METHOD` (or use `scram-sha-256`) and set `POSTGRES_PASSWORD_FILE=/run/secrets/db_password`.',
+  },
+  'PG-06': {
+    severity: 'high',
+    title: 'Database port published',
+    why: 'Other services reach the database over the compose network; publishing its port exposes it to the host network and, bound to 0.0.0.0, to everyone.',
+    fix: 'Remove `ports:` from the database service (a local dev override may publish `127.0.0.1:5432:5432`).',
+  },
+
+  // ---------------------------------------------------------------- scripts
+  'SH-01': {
+    severity: 'low',
+    title: 'Script shebang or mode',
+    why: 'Without a bash shebang the script runs under whatever shell invokes it; bash features then fail in odd ways.',
+    fix: 'First line `#!/usr/bin/env bash`; `chmod 755 script.sh`.',
+  },
+  'SH-02': {
+    severity: 'high',
+    title: 'Script without strict mode',
+    why: 'Without `set -euo pipefail` a failed command, an unset variable or a failing pipeline stage is ignored and the script carries on with wrong state (e.g. `rm -rf "$DIR/"` with DIR empty).',
+    fix: 'Right after the shebang: `set -Eeuo pipefail` (then `IFS=$\'\\n\\t\'`).',
+  },
+  'SH-05': {
+    severity: 'medium',
+    title: 'ShellCheck finding',
+    why: 'Unquoted expansions are split on spaces and glob-expanded: a path with a space or `*` turns into several arguments or other files.',
+    fix: 'Quote every expansion: `"$var"`, `"${arr[@]}"`, `"$(cmd)"`.',
+  },
+  'SH-08': {
+    severity: 'low',
+    title: 'Legacy or non-portable command',
+    why: '`docker-compose` (v1) is end-of-life and behaves differently; `which` is not portable.',
+    fix: 'Use `docker compose` and `command -v`.',
+  },
+  'SH-09': {
+    severity: 'high',
+    title: 'Dangerous construct in script',
+    why: 'World-writable files (`chmod 777`), `eval`, `curl | sh`, `sudo` and root/privileged `docker exec` let any local user or injected input take over.',
+    fix: 'Give the owner what it needs (`chmod 755` for programs, `chmod 640`/`600` for data), run as the image user, and never pipe downloads into a shell.',
+  },
+  'SH-11': {
+    severity: 'medium',
+    title: 'Unsafe interactive prompt',
+    why: '`read` without `-r` mangles backslashes; an answer that is not validated (anything but an explicit yes/no) proceeds with a destructive action; prompts hang in CI.',
+    fix: '`read -r -p "Continue? [y/N] " answer; case "${answer}" in [yY]|[yY][eE][sS]) ;; *) echo "aborted" >&2; exit 1 ;; esac` (and a `--yes` flag for non-interactive use).',
+  },
+
+  // ---------------------------------------------------------------- .env / .dockerignore
+  'EV-02': {
+    severity: 'high',
+    title: 'Real secret in a committed env template',
+    why: '.env.example is committed and shared: a real password or token in it is leaked to everyone with the repository.',
+    fix: 'Leave the value empty or a placeholder (`DB_PASSWORD=` / `<set-me>`) and keep the real value in `secrets/<name>` (git-ignored).',
+  },
+  'EV-03': {
+    severity: 'low',
+    title: 'Env file line compose may misread',
+    why: 'Compose\'s env-file parser does not understand `export`, spaces around `=`, or unquoted values with spaces/`#`: the variable silently gets a different value.',
+    fix: 'One `KEY=value` per line, key `[A-Z_][A-Z0-9_]*`, no `export`, values with spaces or `#` in quotes.',
+  },
+  'EV-05': {
+    severity: 'high',
+    title: '.env file sent into the build context',
+    why: 'A `.env` not excluded by .dockerignore is part of the build context: `COPY . .` bakes its secrets into an image layer.',
+    fix: 'Add to .dockerignore:\n```\n**/.env\n**/.env.*\n!.env.example\nsecrets/\n```',
+  },
+  'DI-01': {
+    severity: 'medium',
+    title: '.dockerignore missing or incomplete',
+    why: 'Everything not excluded is sent to the daemon and can be copied into the image: VCS history, virtualenvs, caches and secrets.',
+    fix: 'Exclude at least `**/.git`, `**/.env`, `**/.env.*`, `secrets/`, `**/.venv`, `**/__pycache__`, `**/*.pem`, `**/*.key` (' + REGENERATE + ').',
+  },
+  'DI-02': {
+    severity: 'medium',
+    title: '.dockerignore negation re-includes sensitive files',
+    why: 'A `!pattern` after an exclusion puts the files back into the build context.',
+    fix: 'Only re-include what the build needs (e.g. `!.env.example`), never `.env`, keys or secrets/.',
+  },
+
+  // ---------------------------------------------------------------- own rules (not in the checklist)
+  'PI-01': {
+    severity: 'high',
+    title: 'pip overrides the system package manager',
+    why: '`--break-system-packages` (PEP 668) installs over the distribution\'s Python packages: apt-managed tools can break and the next `apt-get` may clobber your packages.',
+    fix: 'Create a virtual environment and install there: `RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir -r requirements.txt` with `ENV PATH=/opt/venv/bin:$PATH`.',
+  },
+  'PI-02': {
+    severity: 'medium',
+    title: 'pip installs into the system interpreter of the runtime image',
+    why: 'Packages land in the system site-packages next to whatever the base image ships, as root and in the runtime layer; a venv built in a builder stage keeps the runtime image minimal and reproducible.',
+    fix: 'Build a venv in the builder stage (`python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir -r requirements.txt`) and `COPY --from=builder /opt/venv /opt/venv` into the runtime stage.',
+  },
+  'PI-03': {
+    severity: 'high',
+    title: 'World-writable permissions in the image',
+    why: '`chmod 777`/`a+rwx` lets any user in the container (or any process after a compromise) rewrite the files, including code that runs later as another user.',
+    fix: 'Own the few writable paths by the runtime user and keep code read-only: `RUN install -d -o 10001 -g 10001 -m 0750 /app/data`.',
+  },
+  'PI-04': {
+    severity: 'medium',
+    title: 'Long script inlined in the Dockerfile with a heredoc',
+    why: 'A script written with `RUN cat > file <<EOF` cannot be linted (ShellCheck), tested or reviewed as a file, escaping is fragile, and the heredoc needs a recent Dockerfile frontend.',
+    fix: 'Keep the script as a file in the repository (e.g. `scripts/entrypoint.sh`, with `set -Eeuo pipefail`) and `COPY --chmod=0755 scripts/entrypoint.sh /usr/local/bin/entrypoint.sh`.',
+  },
+  'PI-05': {
+    severity: 'medium',
+    title: 'Proxy variable hard-coded',
+    why: 'A committed proxy URL only works on the machine it came from; inside a container `127.0.0.1` is the container itself, so every outbound request fails; it also leaks the internal network layout.',
+    fix: 'Do not commit proxy settings: leave `HTTP_PROXY=` empty in .env.example, pass it through with `HTTP_PROXY: ${HTTP_PROXY:-}`, and use `docker build --build-arg HTTP_PROXY` (a predefined ARG, not stored in the image) for builds.',
+  },
+  'PI-06': {
+    severity: 'medium',
+    title: 'Same variable set to different values in .env and compose',
+    why: 'The literal in compose `environment:` wins over the .env value, so editing .env silently has no effect and nobody knows which value runs.',
+    fix: 'Keep the value in one place: in compose write `LOG_LEVEL: ${LOG_LEVEL:-INFO}` and set it in .env.',
+  },
+  'PI-07': {
+    severity: 'low',
+    title: 'Several log file paths for one service',
+    why: 'Logs split across several files (or files that nobody rotates) are lost or missed while debugging; in a container logs belong on stdout/stderr.',
+    fix: 'Log to stdout/stderr and let the compose `logging:` driver rotate; if a file is required, define its path once (e.g. `LOG_FILE` in .env) and reference it everywhere.',
+  },
+  'PI-08': {
+    severity: 'high',
+    title: 'File cannot be parsed',
+    why: 'Docker or compose will reject this file (or read it differently from what you meant); no other check could run on it.',
+    fix: 'Fix the syntax error at the reported line (' + REGENERATE + ').',
+  },
+} as const satisfies Record<string, Rule>;
+
+export type RuleId = keyof typeof RULES;
+
+export function finding(
+  ruleId: RuleId,
+  file: string,
+  line: number,
+  message: string,
+  extra: { fix?: string; severity?: Severity } = {},
+): Finding {
+  const rule: Rule = RULES[ruleId];
+  return {
+    ruleId,
+    severity: extra.severity ?? rule.severity,
+    file,
+    line,
+    message,
+    why: rule.why,
+    fix: extra.fix ?? rule.fix,
+  };
+}

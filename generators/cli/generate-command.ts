@@ -1,0 +1,151 @@
+/**
+ * The default command: `create-pyimage [dir] [--flags]`. Reads the user's journey top to bottom:
+ * detect, collect answers, render, check, plan the write, then write (or show) and say what next.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { confirm } from '@inquirer/prompts';
+import { Command, Option } from 'commander';
+import { detectProject, type Detection } from '../answers/detect.js';
+import { readAnswersFile, resolveAnswers } from '../answers/resolve.js';
+import { AnswerError, OPTIONS } from '../answers/schema.js';
+import type { AnswerKey, Answers } from '../answers/types.js';
+import { inquirerPrompter } from '../answers/prompt.js';
+import { renderWithPlop } from '../render/plop.js';
+import { pristineFiles } from '../write/pristine.js';
+import { commitPlan, conflicts, describePlan, diffOf, planWrite } from '../write/tree.js';
+import { EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
+
+export interface GenerateOptions {
+  answers?: string;
+  yes?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+  [flag: string]: unknown;
+}
+
+/** Questions may be asked only with a terminal on both ends, outside CI, without --yes. */
+export function isInteractive(yes: boolean | undefined): boolean {
+  return Boolean(process.stdin.isTTY && process.stdout.isTTY && !process.env.CI && !yes);
+}
+
+function flagAttribute(flag: string): string {
+  return new Option(`--${flag}`).attributeName();
+}
+
+/** Adds one flag per answer (and --no-<flag> for booleans and the worker), described from the schema. */
+export function addAnswerFlags(command: Command): void {
+  for (const spec of OPTIONS) {
+    const allowed = spec.choices ? ` (${spec.choices.map((c) => c.value).join(' | ')})` : '';
+    const description = `${spec.hint}${allowed} [default: ${spec.defaultText}]`;
+    if (spec.kind === 'boolean') {
+      command.addOption(new Option(`--${spec.flag}`, description));
+      command.addOption(new Option(`--no-${spec.flag}`).hideHelp());
+    } else {
+      const placeholder = spec.kind === 'number' ? '<n>' : spec.kind === 'choice' ? '<choice>' : '<value>';
+      command.addOption(new Option(`--${spec.flag} ${placeholder}`, description));
+      if (spec.key === 'worker') command.addOption(new Option('--no-worker', 'no background worker'));
+    }
+  }
+}
+
+/** Flag values keyed by answer key (commander leaves absent flags undefined: defaults come later). */
+export function flagAnswers(options: Record<string, unknown>): Partial<Record<AnswerKey, unknown>> {
+  const out: Partial<Record<AnswerKey, unknown>> = {};
+  for (const spec of OPTIONS) {
+    const value = options[flagAttribute(spec.flag)];
+    if (value !== undefined) out[spec.key] = value;
+  }
+  return out;
+}
+
+function printDetection(detection: Detection): void {
+  for (const note of detection.notes) console.error(`  found: ${note}`);
+  for (const warning of detection.warnings) console.error(`  note: ${warning}`);
+}
+
+export interface GenerateResult {
+  answers: Answers;
+  dir: string;
+  written: boolean;
+}
+
+export async function runGenerate(dirArg: string | undefined, options: GenerateOptions): Promise<GenerateResult | undefined> {
+  const dir = resolve(dirArg ?? '.');
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new UserError(`dir: ${dir} is a file; give a directory (new or existing)`);
+  }
+  const interactive = isInteractive(options.yes);
+  const detection = detectProject(dir);
+  printDetection(detection);
+
+  let answers: Answers;
+  try {
+    answers = await resolveAnswers({
+      flags: flagAnswers(options),
+      file: options.answers ? readAnswersFile(options.answers) : undefined,
+      detected: detection.answers,
+      prompt: interactive ? inquirerPrompter : undefined,
+    });
+  } catch (error) {
+    if (error instanceof AnswerError) throw new UserError(error.message, EXIT_USAGE);
+    throw error;
+  }
+
+  const rendered = await renderWithPlop(answers);
+  const files = [...rendered, ...pristineFiles(rendered)];
+  let plan = planWrite(dir, files, { overwrite: Boolean(options.force) });
+  const clashing = conflicts(plan);
+  if (clashing.length > 0 && !options.dryRun) {
+    const list = clashing.map((c) => `  ${c.path}`).join('\n');
+    const consent =
+      interactive && (await confirm({ message: `These files exist and differ:\n${list}\nOverwrite them?`, default: false }));
+    if (!consent) {
+      throw new UserError(
+        `these files already exist and differ from what would be generated:\n${list}\n` +
+          'Nothing was written. Re-run with --force to overwrite them, --dry-run to see the differences, ' +
+          'or `create-pyimage update` to merge into a project generated before.',
+      );
+    }
+    plan = planWrite(dir, files, { overwrite: true });
+  }
+
+  const where = relative(process.cwd(), dir) || '.';
+  if (options.dryRun) {
+    console.log(`Dry run: nothing is written. Planned changes in ${where}:`);
+    console.log(describePlan(dir, plan));
+    for (const change of plan) {
+      const diff = diffOf(change);
+      if (diff) console.log(`\n${diff}`);
+    }
+    return { answers, dir, written: false };
+  }
+
+  commitPlan(dir, plan);
+  console.error(describePlan(dir, plan.filter((c) => c.kind !== 'identical' && !c.path.startsWith('.create-pyimage/'))));
+  console.error(`\nDone. Next:\n  cd ${where}\n  scripts/up.sh          # build, start, wait until healthy\n  scripts/smoke-test.sh  # prove it: build, start, probe ${answers.healthPath}, tear down`);
+  return { answers, dir, written: true };
+}
+
+export function register(program: Command, setExit: (code: number) => void): void {
+  program
+    .argument('[dir]', 'project directory: an existing service, or a new folder', '.')
+    .option('--answers <file>', 'read answers from a JSON or YAML file (flags win over it)')
+    .option('-y, --yes', 'never ask: take flags, the answers file, detection, then defaults')
+    .option('--force', 'overwrite existing files that differ')
+    .option('--dry-run', 'print what would be written and a diff against what exists; write nothing');
+  addAnswerFlags(program);
+  program.addHelpText(
+    'after',
+    '\nPrecedence: flags > --answers file > detection > defaults. Without a terminal, with CI=true or\n' +
+      '--yes nothing is asked, and a missing required answer exits with code 2.\n\n' +
+      'Examples:\n' +
+      '  npx create-pyimage                          # in your service folder: detect, ask, write\n' +
+      '  npx create-pyimage my-service --yes --framework flask --postgres --worker "python -m app.worker"\n' +
+      '  npx create-pyimage --answers answers.yml --dry-run',
+  );
+  program.action(async (dir: string | undefined, options: GenerateOptions) => {
+    await runGenerate(dir, options);
+    setExit(EXIT_OK);
+  });
+}

@@ -15,7 +15,7 @@
 #   PYIMAGE_E2E_FORCE=images|wheelhouse|all   rebuild cached artefacts
 set -Eeuo pipefail
 
-# shellcheck source=test/e2e/infra/lib.sh
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 trap 'rc=$?; log "setup.sh failed (exit $rc) at line $LINENO: $BASH_COMMAND"; exit $rc' ERR

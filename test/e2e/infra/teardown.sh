@@ -4,7 +4,7 @@
 # setup.sh never ran or failed half way. Caches and images are kept.
 set -Eeuo pipefail
 
-# shellcheck source=test/e2e/infra/lib.sh
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 rc=0

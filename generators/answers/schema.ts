@@ -410,6 +410,9 @@ export function crossValidate(a: Answers): void {
   if (a.migrations === 'custom' && a.migrateCommand === '') {
     throw new AnswerError('migrate-command', 'is required with --migrations custom, e.g. --migrate-command "python -m app.migrate"');
   }
+  if ((a.framework === 'fastapi' || a.framework === 'asgi') && /\(.+\)$/.test(a.appModule)) {
+    throw new AnswerError('app', `uvicorn calls an app factory without arguments: write "${a.appModule.replace(/\(.*\)$/, '()')}", or use --framework wsgi for gunicorn`);
+  }
   if (a.migrations !== 'custom' && a.migrateCommand !== '') {
     throw new AnswerError('migrate-command', 'is only used with --migrations custom; drop it or add --migrations custom');
   }

@@ -1,0 +1,256 @@
+/**
+ * Every combination of framework x dependency source x Postgres x worker x GPU x migrations:
+ * compose validates against the Compose Specification schema, every script passes
+ * `shellcheck -S style`, and the checklist rules that apply hold, asserted by rule id.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import type { Answers } from '../../generators/answers/types.js';
+import { renderProject, type RenderedFile } from '../../generators/render/index.js';
+import { allAnswerCombinations } from '../../generators/render/matrix.js';
+import { postgresDataPath } from '../../generators/render/view.js';
+import { tempDir, validateCompose } from '../helpers.js';
+
+type Service = Record<string, any>;
+const combos = allAnswerCombinations();
+
+function label(a: Answers): string {
+  return `${a.framework}/${a.deps}/${a.postgres ? `pg${a.postgresVersion}` : 'nopg'}/${a.migrations}/${a.worker ? 'worker' : 'noworker'}/gpu-${a.gpu}/py${a.pythonVersion}`;
+}
+
+function fileOf(files: RenderedFile[], path: string): string {
+  const file = files.find((f) => f.path === path);
+  if (!file) throw new Error(`${path} was not rendered`);
+  return file.content;
+}
+
+/** The instructions of the last stage of a Dockerfile (continuation lines joined). */
+function stages(dockerfile: string): { name: string; lines: string[] }[] {
+  const joined = dockerfile.replace(/\\\n\s*/g, ' ').replace(/ {2,}/g, ' ').split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+  const out: { name: string; lines: string[] }[] = [];
+  for (const line of joined) {
+    const from = /^FROM\s+\S+(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (from) out.push({ name: from[1] ?? '', lines: [] });
+    else out[out.length - 1]?.lines.push(line);
+  }
+  return out;
+}
+
+/** Checklist rules, by id, that must hold for this combination; returns the ids that fail with why. */
+function violations(a: Answers, files: RenderedFile[]): string[] {
+  const bad: string[] = [];
+  const rule = (id: string, ok: boolean, why: string) => {
+    if (!ok) bad.push(`${id}: ${why}`);
+  };
+  const dockerfile = fileOf(files, 'Dockerfile');
+  const compose = parseYaml(fileOf(files, 'docker-compose.yml')) as Record<string, any>;
+  const services = compose.services as Record<string, Service>;
+  const all = stages(dockerfile);
+  const last = all[all.length - 1]!;
+  const lastText = last.lines.join('\n');
+
+  // Dockerfile
+  rule('DF-02', !/^# syntax=/m.test(dockerfile), 'no syntax line unless asked for');
+  rule('DF-03', /^ARG PYTHON_IMAGE=python:3\.1\d-slim-bookworm$/m.test(dockerfile) && !/:latest\b/.test(dockerfile), 'base image pinned through an ARG before FROM');
+  rule('DF-03', dockerfile.indexOf('ARG PYTHON_IMAGE') < dockerfile.indexOf('FROM '), 'the base-image ARG comes before the first FROM');
+  rule('DF-04', all.length >= 2 && new Set(all.map((s) => s.name)).size === all.length, 'multi-stage with unique aliases');
+  rule('DF-05', !/apt-get install[^\n]*\b(build-essential|gcc|g\+\+|make|cmake|git|[a-z0-9.+-]+-dev)\b/.test(lastText), 'no toolchain in the runtime stage');
+  rule('DF-05', /COPY --from=builder \/opt\/venv \/opt\/venv/.test(lastText), 'virtualenv copied from the builder');
+  const users = last.lines.filter((l) => /^USER\s/.test(l));
+  rule('DF-06', users.length > 0 && /^USER\s+[1-9]\d{4,}(:\d+)?$/.test(users[users.length - 1]!), 'last stage ends as a numeric UID >= 10000');
+  rule('DF-07', /useradd\b(?=.*\s(-l|--no-log-init)\b)(?=.*\s(-u|--uid)[ =]?\d{5,})(?=.*--shell\s+\/(usr\/)?sbin\/nologin)/.test(lastText), 'deterministic user without a shell');
+  const healthchecks = last.lines.filter((l) => /^HEALTHCHECK\s/.test(l));
+  rule('DF-08', healthchecks.length === 1 && /--interval=\S+ --timeout=\S+ --start-period=\S+ --retries=\d+ CMD \["python",/.test(healthchecks[0] ?? ''), 'one HEALTHCHECK with python, all timings');
+  rule('DF-09', /^CMD \[/m.test(lastText) && (lastText.match(/^CMD /gm) ?? []).length === 1, 'one exec-form CMD');
+  rule('DF-10', !/^ADD\s/m.test(dockerfile), 'COPY, not ADD');
+  for (const run of all.flatMap((s) => s.lines).filter((l) => l.includes('apt-get'))) {
+    rule('DF-11', /apt-get update && apt-get install -y --no-install-recommends [^&]+ && rm -rf \/var\/lib\/apt\/lists\/\*/.test(run), `apt hygiene: ${run}`);
+  }
+  for (const run of all.flatMap((s) => s.lines).filter((l) => /\bpip install\b/.test(l))) {
+    rule('DF-12', /--mount=type=cache,target=\/root\/\.cache\/pip/.test(run) && /(-r \S+|--no-deps \/src)/.test(run), `pip cache mount and pinned source: ${run}`);
+  }
+  rule('DF-12', !/--trusted-host|PIP_TRUSTED_HOST|--break-system-packages/.test(dockerfile), 'no TLS or system-package bypasses');
+  rule('DF-14', !/^(ARG|ENV)\s+\S*(password|passwd|secret|token|api_?key|private|access_key)/im.test(dockerfile), 'no secrets in ARG/ENV');
+  rule('DF-15', all.flatMap((s) => s.lines).filter((l) => /^WORKDIR/.test(l)).every((l) => /^WORKDIR \//.test(l)) && !/(^|&&|;)\s*cd\s/m.test(dockerfile), 'absolute WORKDIR, no cd');
+  rule('DF-16', !/\bsudo\b|openssh-server|EXPOSE 22\b/.test(dockerfile), 'no sudo or sshd');
+  rule('DF-17', /find \/ -xdev -perm \/6000 -type f -exec chmod a-s \{\} \+/.test(lastText), 'setuid bits removed');
+  rule('DF-18', !/--chown/.test(lastText), 'code stays root-owned');
+  rule('DF-19', /PYTHONDONTWRITEBYTECODE=1/.test(lastText) && /PYTHONUNBUFFERED=1/.test(lastText) && /PATH="\/opt\/venv\/bin:/.test(lastText), 'Python runtime env');
+  rule('DF-20', new RegExp(`^EXPOSE ${a.port}$`, 'm').test(lastText) && (lastText.includes(`"0.0.0.0:${a.port}"`) || (lastText.includes('"--host", "0.0.0.0"') && lastText.includes(`"--port", "${a.port}"`))), 'binds 0.0.0.0 on the exposed port');
+  const gunicorn = a.framework === 'flask' || a.framework === 'wsgi';
+  if (gunicorn) rule('DF-21', lastText.includes('"--worker-tmp-dir", "/dev/shm"'), 'gunicorn heartbeat on /dev/shm');
+  rule('DF-22', !/forwarded[-_]allow[-_]ips\s*[= ]\s*['"]?\*/i.test(dockerfile), 'no wildcard proxy trust');
+
+  // Compose
+  const schema = validateCompose(compose);
+  rule('CP-01', schema.valid, `schema: ${schema.errors}`);
+  rule('CP-01', !('version' in compose), 'no version key');
+  const longRunning = Object.entries(services).filter(([, s]) => s.restart !== 'no');
+  for (const [name, s] of Object.entries(services)) {
+    rule('CP-02', s.privileged !== true, `${name} privileged`);
+    rule('CP-03', Array.isArray(s.cap_drop) && s.cap_drop.includes('ALL'), `${name} drops all capabilities`);
+    const allowed = name === 'db' ? ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'] : [];
+    rule('CP-03', (s.cap_add ?? []).every((c: string) => allowed.includes(c)), `${name} cap_add within the allow-list`);
+    rule('CP-04', (s.security_opt ?? []).includes('no-new-privileges:true'), `${name} no-new-privileges`);
+    rule('CP-05', !(s.security_opt ?? []).some((o: string) => /unconfined|label[:=]disable/.test(o)), `${name} keeps seccomp/apparmor`);
+    rule('CP-06', s.read_only === true && (s.tmpfs ?? []).some((t: string) => t.startsWith('/tmp')), `${name} read-only with /tmp tmpfs`);
+    rule('CP-07', s.user === undefined, `${name} inherits the image's non-root user`);
+    const lim = s.deploy?.resources?.limits ?? {};
+    rule('CP-08', typeof lim.memory === 'string', `${name} memory limit`);
+    rule('CP-09', typeof lim.cpus === 'string', `${name} cpu limit`);
+    rule('CP-10', Number(lim.pids) > 0, `${name} pids limit`);
+    rule('CP-15', ['network_mode', 'pid', 'ipc', 'uts', 'userns_mode', 'cgroup_parent'].every((k) => s[k] === undefined), `${name} shares no host namespace`);
+    rule('CP-16', !JSON.stringify(s.volumes ?? []).includes('docker.sock'), `${name} no docker.sock`);
+    rule('CP-17', s.devices === undefined && s.group_add === undefined, `${name}: devices only in the GPU override`);
+    rule('CP-18', Array.isArray(s.networks) && s.networks.length > 0, `${name} on named networks`);
+    rule('CP-21', s.logging?.driver === 'json-file' && s.logging.options?.['max-size'] && s.logging.options?.['max-file'], `${name} log rotation`);
+    rule('CP-23', name === 'db' || (s.build?.target === 'runtime' && /^[a-z0-9-]+:\$\{APP_VERSION:-\d+\.\d+\.\d+\}$/.test(s.image)), `${name} built image tagged with a version`);
+    if (name !== 'app') rule('CP-14', s.ports === undefined, `${name} publishes nothing`);
+  }
+  for (const [name, s] of longRunning) {
+    const hc = s.healthcheck ?? {};
+    rule('CP-11', /^on-failure:[1-5]$/.test(s.restart), `${name} bounded restarts`);
+    rule('CP-12', Array.isArray(hc.test) && ['CMD', 'CMD-SHELL'].includes(hc.test[0]) && hc.interval && hc.timeout && hc.retries && hc.start_period && hc.disable !== true, `${name} healthcheck`);
+    if (name !== 'db') rule('CP-22', s.init === true && parseInt(s.stop_grace_period, 10) >= 20, `${name} init and grace period`);
+  }
+  rule('CP-14', JSON.stringify(services.app!.ports) === JSON.stringify([`\${APP_BIND_IP:-127.0.0.1}:\${APP_PORT:-${a.port}}:${a.port}`]), 'app port on loopback by default');
+  if (a.postgres || a.worker) rule('CP-18', compose.networks?.backend?.internal === true, 'internal backend network');
+  if (a.worker) {
+    rule('CP-12', services.worker!.healthcheck.test.join(' ') !== services.app!.healthcheck.test.join(' '), 'worker has its own probe');
+    rule('CP-18', JSON.stringify(services.worker!.networks) === '["backend"]', 'worker on the internal network only');
+  }
+
+  // Postgres
+  if (a.postgres) {
+    const db = services.db!;
+    rule('CP-13', services.app!.depends_on?.db?.condition === 'service_healthy', 'app waits for a healthy db');
+    rule('CP-19', compose.secrets?.db_password?.file === './secrets/db_password', 'file secret');
+    rule('CP-20', String(db.environment.POSTGRES_DB).includes(':?') && String(db.environment.POSTGRES_USER).includes(':?'), 'required variables fail fast');
+    rule('PG-01', new RegExp(`:-postgres:${a.postgresVersion}-bookworm\\}$`).test(db.image), 'pinned major');
+    rule('PG-02', db.environment.POSTGRES_PASSWORD_FILE === '/run/secrets/db_password' && db.environment.POSTGRES_PASSWORD === undefined && services.app!.secrets.includes('db_password'), 'password from a file');
+    rule('PG-03', db.environment.POSTGRES_HOST_AUTH_METHOD === undefined, 'no trust auth');
+    rule('PG-04', db.volumes.includes(`db-data:${postgresDataPath(a.postgresVersion)}`) && compose.volumes['db-data'] !== undefined, 'data path for the major');
+    rule('PG-05', /pg_isready -h 127\.0\.0\.1/.test(db.healthcheck.test[1]) && db.healthcheck.test[1].includes('$${'), 'TCP probe, $$-escaped');
+    rule('PG-06', db.ports === undefined && JSON.stringify(db.networks) === '["backend"]', 'not published');
+    rule('PG-07', db.shm_size === '128mb', 'shm size');
+    rule('PG-08', parseInt(db.stop_grace_period, 10) >= 30, 'grace period');
+    rule('PG-09', (db.tmpfs as string[]).includes('/var/run/postgresql'), 'tmpfs for the socket dir');
+    if (a.migrations !== 'none') {
+      rule('CP-13', services.app!.depends_on?.migrate?.condition === 'service_completed_successfully', 'app waits for migrations');
+      rule('CP-13', services.migrate!.depends_on?.db?.condition === 'service_healthy', 'migrations wait for the db');
+    }
+  } else {
+    rule('PG-06', services.db === undefined && compose.secrets === undefined, 'no db without --postgres');
+  }
+
+  // GPU override
+  const gpuFile = files.find((f) => f.path === 'docker-compose.gpu.yml');
+  rule('CP-17', (a.gpu === 'none') === (gpuFile === undefined), 'GPU override exactly when asked for');
+  if (gpuFile) {
+    const gpu = parseYaml(gpuFile.content) as Record<string, any>;
+    const merged = { ...compose, services: { ...services, app: { ...services.app, ...gpu.services.app } } };
+    rule('CP-01', validateCompose(gpu).valid && validateCompose(merged).valid, 'override validates');
+    if (a.gpu === 'render') {
+      rule('CP-17', JSON.stringify(gpu.services.app.devices) === '["/dev/dri:/dev/dri"]' && /^\$\{RENDER_GID:\?/.test(gpu.services.app.group_add[0]), 'DRM device and numeric render GID');
+    } else {
+      rule('CP-17', gpu.services.app.deploy.resources.reservations.devices[0].driver === 'nvidia', 'NVIDIA reservation');
+    }
+  }
+
+  // .env.example
+  const env = fileOf(files, '.env.example');
+  const envKeys = [...env.matchAll(/^([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+  const used = new Set<string>();
+  for (const f of files.filter((x) => /^docker-compose.*\.yml$/.test(x.path))) {
+    for (const m of f.content.replace(/\$\$/g, '').matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)) used.add(m[1]!);
+  }
+  rule('EV-01', JSON.stringify([...used].sort()) === JSON.stringify([...envKeys].sort()), `keys ${[...used].sort()} vs ${[...envKeys].sort()}`);
+  rule('EV-02', !/^[A-Z_]*(PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE)[A-Z_]*=./m.test(env), 'no secrets');
+  rule('EV-03', env.split('\n').every((l) => /^(\s*#.*|[A-Z_][A-Z0-9_]*=("[^"]*"|'[^']*'|[^\s#'"]*)?)?$/.test(l)), 'parser-safe');
+  rule('EV-04', /^APP_BIND_IP=127\.0\.0\.1$/m.test(env) && (a.gpu !== 'render' || /^RENDER_GID=$/m.test(env)), 'safe defaults');
+
+  // ignore files
+  const dockerignore = fileOf(files, '.dockerignore').split('\n');
+  for (const p of ['**/.git', '**/.env', '**/.env.*', 'secrets/', '**/*.pem', '**/*.key', '**/__pycache__', '**/*.py[cod]', '**/.venv', '**/venv', '**/.pytest_cache', '**/.mypy_cache', '**/node_modules', '**/Dockerfile*', '**/docker-compose*', '**/compose.y*ml', '**/.dockerignore']) {
+    rule('DI-01', dockerignore.includes(p), `.dockerignore has ${p}`);
+  }
+  rule('DI-02', dockerignore.filter((l) => l.startsWith('!')).join() === '!.env.example', 'only .env.example is re-included');
+  const gitignore = fileOf(files, '.gitignore').split('\n');
+  rule('EV-05', gitignore.includes('.env') && gitignore.includes('secrets/'), '.gitignore keeps .env and secrets out');
+
+  // Scripts
+  const scripts = files.filter((f) => f.path.startsWith('scripts/'));
+  const expected = ['lib', 'up', 'down', 'logs', 'smoke-test', ...(a.postgres ? ['backup-db', 'restore-db'] : [])].map((n) => `scripts/${n}.sh`);
+  rule('SH-00', JSON.stringify(scripts.map((s) => s.path).sort()) === JSON.stringify(expected.sort()), 'the scripts for these answers');
+  for (const s of scripts) {
+    rule('SH-01', s.content.startsWith('#!/usr/bin/env bash\n') && s.mode === 0o755, `${s.path} shebang and mode`);
+    const firstCommand = s.content.split('\n').find((l) => l.trim() && !l.startsWith('#'));
+    rule('SH-02', firstCommand === 'set -Eeuo pipefail', `${s.path} strict mode first`);
+    rule('SH-04', s.content.includes("IFS=$'\\n\\t'"), `${s.path} IFS`);
+    rule('SH-08', !/\bdocker-compose\s+(up|down|build|logs|exec)|\bwhich\b/.test(s.content), `${s.path} compose v2 only`);
+    rule('SH-09', !/\beval\b|\bsudo\b|chmod\s+(-R\s+)?0?777|\|\s*(ba)?sh\b/.test(s.content), `${s.path} no dangerous constructs`);
+    if (s.path !== 'scripts/lib.sh') {
+      rule('SH-03', /^trap '[^']*' ERR$/m.test(s.content), `${s.path} ERR trap`);
+      rule('SH-07', /^cd "\$\(dirname "\$\{BASH_SOURCE\[0\]\}"\)\/\.\." \|\| exit 1$/m.test(s.content), `${s.path} runs from any directory`);
+      rule('SH-00', /--help\)/.test(s.content), `${s.path} has --help`);
+    }
+  }
+  const up = fileOf(files, 'scripts/up.sh');
+  rule('SH-11', /up -d --wait --wait-timeout/.test(up), 'up waits for health');
+  if (a.postgres) {
+    const lib = fileOf(files, 'scripts/lib.sh');
+    rule('SH-10', /umask 077[\s\S]*\/dev\/urandom[\s\S]*chmod 0444/.test(lib) && /-s "\$\{DB_PASSWORD_FILE\}"/.test(lib), 'secret made privately, once');
+    rule('SH-11', /read -r -p/.test(fileOf(files, 'scripts/restore-db.sh')), 'confirmation reads with -r');
+  }
+  if (a.gpu === 'render') rule('CP-17', /getent group render/.test(fileOf(files, 'scripts/lib.sh')), 'up detects the render GID');
+
+  // No HTML escaping anywhere.
+  for (const f of files) rule('ESC', !/&#x|&amp;|&quot;|&lt;|&gt;/.test(f.content), `${f.path} has HTML entities`);
+  return bad;
+}
+
+describe(`the render matrix (${combos.length} combinations)`, () => {
+  const rendered = combos.map((a) => ({ a, files: renderProject(a) }));
+
+  it('covers every framework, dependency source, migration and GPU choice with and without Postgres and a worker', () => {
+    const seen = (f: (a: Answers) => string) => new Set(combos.map(f)).size;
+    expect(seen((a) => `${a.framework}/${a.deps}/${a.postgres}/${a.migrations}/${Boolean(a.worker)}/${a.gpu}`)).toBe(combos.length);
+    expect(combos.length).toBe(4 * 3 * (1 + 4) * 2 * 3);
+  });
+
+  it('meets every applicable checklist rule, by rule id, for every combination', () => {
+    const failures = rendered.flatMap(({ a, files }) => violations(a, files).map((v) => `${label(a)} ${v}`));
+    expect(failures).toEqual([]);
+  });
+
+  describe('scripts pass shellcheck -S style', () => {
+    const work = tempDir('pyimage-shellcheck-');
+    afterAll(() => work.cleanup());
+    // Scripts depend on few answers: check each distinct script set once.
+    const distinct = new Map<string, RenderedFile[]>();
+    for (const { files } of rendered) {
+      const scripts = files.filter((f) => f.path.startsWith('scripts/'));
+      const key = createHash('sha256').update(scripts.map((s) => s.path + s.content).join('\0')).digest('hex');
+      distinct.set(key, scripts);
+    }
+    it(`${distinct.size} distinct script sets are clean`, () => {
+      const problems: string[] = [];
+      let n = 0;
+      for (const scripts of distinct.values()) {
+        const dir = join(work.dir, String(n++));
+        mkdirSync(join(dir, 'scripts'), { recursive: true });
+        for (const s of scripts) writeFileSync(join(dir, s.path), s.content, { mode: s.mode });
+        try {
+          execFileSync('shellcheck', ['-x', '-S', 'style', '-f', 'gcc', ...scripts.map((s) => s.path)], { cwd: dir, encoding: 'utf8' });
+        } catch (error) {
+          problems.push(String((error as { stdout?: string }).stdout ?? error));
+        }
+      }
+      expect(problems).toEqual([]);
+    }, 120_000);
+  });
+});

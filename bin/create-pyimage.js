@@ -2,6 +2,12 @@
 // Thin shim: the CLI is compiled to dist/ (Node 20 cannot import .ts directly).
 import { main } from '../dist/generators/cli/main.js';
 
+// `create-pyimage --help | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (error) => {

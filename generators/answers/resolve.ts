@@ -69,7 +69,7 @@ export async function resolveAnswers(input: ResolveInput): Promise<Answers> {
       value = spec.parse(given);
     } else {
       const fallback = spec.fallback(answers, input.detected);
-      if (input.prompt && relevant) {
+      if (input.prompt && relevant && !spec.flagOnly) {
         value = spec.parse(await input.prompt(spec, fallback));
       } else if (fallback !== undefined) {
         value = spec.parse(fallback);

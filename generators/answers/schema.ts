@@ -36,6 +36,8 @@ export interface OptionSpec {
   choices?: Choice[];
   /** Asked (and meaningful) only when this holds for the answers so far. */
   when?: (a: Partial<Answers>) => boolean;
+  /** Flag-only: never asked interactively (its default suits nearly everyone). */
+  flagOnly?: boolean;
   /** The default given the other answers and what detection found. */
   fallback: (a: Partial<Answers>, detected: Partial<Answers>) => Answers[AnswerKey] | undefined;
   /** Turns a raw value (flag string, JSON/YAML value, prompt result) into the typed value or throws AnswerError. */
@@ -324,6 +326,7 @@ export const OPTIONS: OptionSpec[] = [
     question: 'Build against libpq (psycopg2 from source, psycopg 3)?',
     hint: 'libpq-dev and a compiler in the builder, only libpq5 in the runtime image',
     defaultText: 'detected from the dependencies, else no',
+    when: (a) => a.postgres === true,
     fallback: (_a, d) => d.libpq ?? false,
     parse: (raw) => parseBoolean('libpq', raw),
   },
@@ -394,6 +397,7 @@ export const OPTIONS: OptionSpec[] = [
     question: 'Add a "# syntax=docker/dockerfile:1" line?',
     hint: 'pins the BuildKit frontend but pulls it from a registry at build time (fails offline)',
     defaultText: 'no',
+    flagOnly: true,
     fallback: () => false,
     parse: (raw) => parseBoolean('dockerfile-syntax', raw),
   },

@@ -16,9 +16,10 @@ INDEX_LOG="$LOG_DIR/create-pyimage-index.log"
 WHEELHOUSE="$CACHE_DIR/wheelhouse"
 INDEX_DEFAULT_PORT="${PYIMAGE_E2E_INDEX_PORT:-38080}"
 
-PYTHON_IMAGE="create-pyimage-standin/python:3.11-slim-bookworm"
-POSTGRES_IMAGE="create-pyimage-standin/postgres:15-bookworm"
-ROOTFS_IMAGE="create-pyimage-standin/bookworm-rootfs:py311"
+IMAGE_NS="${PYIMAGE_E2E_IMAGE_NAMESPACE:-create-pyimage-standin}"
+PYTHON_IMAGE="$IMAGE_NS/python:3.11-slim-bookworm"
+POSTGRES_IMAGE="$IMAGE_NS/postgres:15-bookworm"
+ROOTFS_IMAGE="$IMAGE_NS/bookworm-rootfs:py311"
 ROOTFS_DIR="$CACHE_DIR/rootfs/bookworm-py311"
 DEBIAN_MIRROR="${PYIMAGE_E2E_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 

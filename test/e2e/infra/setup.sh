@@ -13,6 +13,9 @@
 #   PYIMAGE_E2E_CACHE_DIR   (default /var/cache/create-pyimage)
 #   PYIMAGE_E2E_INDEX_PORT  (default 38080; a free port is used if taken)
 #   PYIMAGE_E2E_FORCE=images|wheelhouse|all   rebuild cached artefacts
+#   PYIMAGE_E2E_RUN_DIR     (default /run/create-pyimage: pid/port files)
+#   PYIMAGE_E2E_IMAGE_NAMESPACE (default create-pyimage-standin)
+#   PYIMAGE_E2E_DEBIAN_MIRROR   (default http://deb.debian.org/debian)
 set -Eeuo pipefail
 
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -216,7 +219,8 @@ build_image() { # TAG CONTEXT_SUBDIR HASH [build-args...]
 }
 
 prove_postgres() {
-  local id stamp dir rc=0
+  local id stamp dir rc=0 project
+  project=$(printf '%s' "${IMAGE_NS}-pgcheck" | tr -c 'a-z0-9_-' '-')
   id=$(docker image inspect -f '{{.Id}}' "$POSTGRES_IMAGE")
   stamp="$CACHE_DIR/postgres-proven.${id#sha256:}"
   [[ -f $stamp ]] && return 0
@@ -228,15 +232,15 @@ prove_postgres() {
   (
     cd "$dir"
     export PYIMAGE_E2E_POSTGRES_IMAGE="$POSTGRES_IMAGE"
-    docker compose -p create-pyimage-pgcheck up -d --wait --wait-timeout 120 >&2 &&
-      docker compose -p create-pyimage-pgcheck exec -T db sh -ec \
+    docker compose -p "$project" up -d --wait --wait-timeout 120 >&2 &&
+      docker compose -p "$project" exec -T db sh -ec \
         'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U app -d appdb -tAc "select current_user || '"'"'@'"'"' || current_database()"' |
       grep -qx 'app@appdb'
   ) || rc=$?
   if ((rc)); then
-    (cd "$dir" && docker compose -p create-pyimage-pgcheck logs --no-color >&2) || true
+    (cd "$dir" && docker compose -p "$project" logs --no-color >&2) || true
   fi
-  (cd "$dir" && docker compose -p create-pyimage-pgcheck down -v --remove-orphans >/dev/null 2>&1) || true
+  (cd "$dir" && docker compose -p "$project" down -v --remove-orphans >/dev/null 2>&1) || true
   rm -rf "$dir"
   ((rc == 0)) || die "postgres stand-in did not come up healthy (see logs above)"
   touch "$stamp"

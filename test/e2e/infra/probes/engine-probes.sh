@@ -8,7 +8,7 @@
 #  (vi)  RUN --mount=type=cache / type=bind without a "# syntax=" line
 set -Eeuo pipefail
 
-# shellcheck source=../lib.sh source-path=SCRIPTDIR/..
+# shellcheck source=lib.sh source-path=SCRIPTDIR/..
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 # shellcheck disable=SC1090
 source "$ENV_FILE"

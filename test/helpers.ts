@@ -3,14 +3,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { execa } from 'execa';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const sharedDir = resolve(repoRoot, '..', 'shared');
 export const cliPath = join(repoRoot, 'bin', 'create-pyimage.js');
 
-let validator: ((data: unknown) => boolean) & { errors?: unknown } | undefined;
+let validator: ValidateFunction | undefined;
 
 /** Validates a parsed compose document against ../shared/schemas/compose-spec.json. */
 export function validateCompose(doc: unknown): { valid: boolean; errors: string } {
@@ -18,10 +18,10 @@ export function validateCompose(doc: unknown): { valid: boolean; errors: string 
     // The schema names its draft by an https URL Ajv does not alias; it is draft-07, Ajv's default.
     const schema = JSON.parse(readFileSync(join(sharedDir, 'schemas', 'compose-spec.json'), 'utf8'));
     const ajv = new Ajv({ strict: false, allErrors: true, allowUnionTypes: true, validateSchema: false });
-    validator = ajv.compile(schema) as typeof validator;
+    validator = ajv.compile(schema);
   }
-  const valid = validator!(doc);
-  return { valid, errors: valid ? '' : JSON.stringify(validator!.errors, null, 1) };
+  const valid = validator(doc);
+  return { valid, errors: valid ? '' : JSON.stringify(validator.errors, null, 1) };
 }
 
 export function tempDir(prefix = 'pyimage-test-'): { dir: string; cleanup: () => void } {

@@ -3,7 +3,7 @@
  * detect, collect answers, render, check, plan the write, then write (or show) and say what next.
  */
 import { existsSync, statSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { confirm } from '@inquirer/prompts';
 import { Command, Option } from 'commander';
 import { detectProject, type Detection } from '../answers/detect.js';
@@ -15,6 +15,7 @@ import { renderWithPlop } from '../render/plop.js';
 import { pristineFiles } from '../write/pristine.js';
 import { commitPlan, conflicts, describePlan, diffOf, planWrite } from '../write/tree.js';
 import { EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
+import { addSmokeOptions, runSmoke, type SmokeFlags } from './smoke-command.js';
 
 export interface GenerateOptions {
   answers?: string;
@@ -57,6 +58,12 @@ export function flagAnswers(options: Record<string, unknown>): Partial<Record<An
     if (value !== undefined) out[spec.key] = value;
   }
   return out;
+}
+
+/** The files the image build reads for dependencies. */
+function dependencyFiles(a: Answers): string[] {
+  if (a.deps === 'requirements') return [a.requirementsFile];
+  return a.deps === 'uv' ? ['pyproject.toml', 'uv.lock'] : ['pyproject.toml'];
 }
 
 function printDetection(detection: Detection): void {
@@ -110,7 +117,8 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
     plan = planWrite(dir, files, { overwrite: true });
   }
 
-  const where = relative(process.cwd(), dir) || '.';
+  const fromHere = relative(process.cwd(), dir) || '.';
+  const where = fromHere.startsWith('..') ? dir : fromHere;
   if (options.dryRun) {
     console.log(`Dry run: nothing is written. Planned changes in ${where}:`);
     console.log(describePlan(dir, plan));
@@ -122,8 +130,15 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
   }
 
   commitPlan(dir, plan);
+  for (const needed of dependencyFiles(answers)) {
+    if (!existsSync(join(dir, needed))) console.error(`  note: ${needed} does not exist yet: the image build needs it`);
+  }
   console.error(describePlan(dir, plan.filter((c) => c.kind !== 'identical' && !c.path.startsWith('.create-pyimage/'))));
-  console.error(`\nDone. Next:\n  cd ${where}\n  scripts/up.sh          # build, start, wait until healthy\n  scripts/smoke-test.sh  # prove it: build, start, probe ${answers.healthPath}, tear down`);
+  console.error(
+    `\nDone. Next (README.Docker.md explains every file):\n  cd ${where}\n` +
+      '  scripts/up.sh          # build, start, wait until healthy\n' +
+      `  scripts/smoke-test.sh  # prove it: build, start, probe ${answers.healthPath}, tear down`,
+  );
   return { answers, dir, written: true };
 }
 
@@ -133,8 +148,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--answers <file>', 'read answers from a JSON or YAML file (flags win over it)')
     .option('-y, --yes', 'never ask: take flags, the answers file, detection, then defaults')
     .option('--force', 'overwrite existing files that differ')
-    .option('--dry-run', 'print what would be written and a diff against what exists; write nothing');
+    .option('--dry-run', 'print what would be written and a diff against what exists; write nothing')
+    .option('--smoke', 'after writing, prove the stack as `create-pyimage smoke` does (build, start, probe, tear down)');
   addAnswerFlags(program);
+  addSmokeOptions(program, 'with --smoke: ');
   program.addHelpText(
     'after',
     '\nPrecedence: flags > --answers file > detection > defaults. Without a terminal, with CI=true or\n' +
@@ -145,7 +162,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
       '  npx create-pyimage --answers answers.yml --dry-run',
   );
   program.action(async (dir: string | undefined, options: GenerateOptions) => {
-    await runGenerate(dir, options);
+    const generated = await runGenerate(dir, options);
     setExit(EXIT_OK);
+    if (options.smoke && generated?.written) setExit(await runSmoke(generated.dir, options as SmokeFlags));
   });
 }

@@ -160,6 +160,7 @@ export function describePlan(projectDir: string, plan: PlannedChange[]): string 
     append: 'append',
     delete: 'delete',
   };
-  const where = relative(process.cwd(), projectDir) || '.';
+  const fromHere = relative(process.cwd(), projectDir) || '.';
+  const where = fromHere.startsWith('..') ? projectDir : fromHere;
   return plan.map((c) => `  ${label[c.kind].padEnd(9)} ${join(where, c.path)}`).join('\n');
 }

@@ -1,0 +1,623 @@
+/**
+ * Dockerfile checks, on dockerfile-ast's parse. Heredoc bodies are located from the raw lines
+ * (dockerfile-ast 0.7 does not recognise `<< 'EOF'` with a space), so their lines are never
+ * mistaken for instructions and findings inside them point at the right line.
+ */
+import { DockerfileParser, type Flag, type Instruction } from 'dockerfile-ast';
+import { finding } from './rules.js';
+import type { Finding } from './types.js';
+import {
+  PROXY_NAME,
+  SECRET_NAME,
+  hasUnquotedPipe,
+  imagePinProblem,
+  isFileReference,
+  shellWords,
+  splitCommands,
+  worldWritable,
+} from './util.js';
+
+interface SourceLine {
+  line: number; // 1-based
+  text: string;
+}
+
+interface HeredocBlock {
+  name: string;
+  line: number; // the opener's line
+  body: SourceLine[];
+  /** The command that reads it (e.g. `cat > /app/run.sh`). */
+  command: string;
+}
+
+interface Instr {
+  keyword: string;
+  line: number;
+  node: Instruction;
+  flags: Flag[];
+  /** Arguments without flags; for RUN the shell command (continuations joined by newlines). */
+  args: string;
+  /** The command part of a RUN/COPY, line by line (continuations kept apart), flags included. */
+  lines: SourceLine[];
+  heredocs: HeredocBlock[];
+}
+
+interface Stage {
+  index: number;
+  alias?: string;
+  line: number;
+  /** FROM argument after resolving global ARG defaults. */
+  image: string;
+  rawImage: string;
+  unresolvedArg?: string;
+  base?: Stage;
+  instrs: Instr[];
+}
+
+/** What compose checks need to know about a Dockerfile. */
+export interface DockerfileFacts {
+  path: string;
+  stages: { alias?: string; hasHealthcheck: boolean }[];
+  /** HEALTHCHECK present in the given target (or the last stage, with its base stages). */
+  hasHealthcheck(target?: string): boolean;
+}
+
+const TOOLCHAIN = /^(build-essential|gcc(-\d+)?|g\+\+(-\d+)?|cpp|make|cmake|ninja-build|clang(-\d+)?|llvm.*|git|autoconf|automake|libtool|pkg-config|pkgconf|cargo|rustc|build-base|musl-dev|linux-headers|[a-z0-9.+-]+-dev(el)?)$/;
+const OPS_TOOLS = /^(vim(-[a-z]+)?|nano|emacs(-nox)?|less|openssh-server|openssh-client|ssh|telnet|netcat(-[a-z]+)?|ncat|nmap|curl|wget|sudo|strace|gdb|tcpdump|iputils-ping|procps|net-tools|dnsutils)$/;
+
+function flagsOf(node: Instruction): Flag[] {
+  const maybe = node as unknown as { getFlags?: () => Flag[] };
+  return typeof maybe.getFlags === 'function' ? maybe.getFlags() : [];
+}
+
+/** Strip leading `--flag[=value]` words from an instruction's argument text. */
+function stripFlags(text: string): string {
+  return text.replace(/^(\s*--[a-zA-Z-]+(=("[^"]*"|'[^']*'|\S*))?\s+)+/, '').trim();
+}
+
+/** JSON exec form `["a", "b"]` -> `a b`; anything else unchanged. */
+function execFormText(text: string): string {
+  const t = text.trim();
+  if (!t.startsWith('[')) return t;
+  try {
+    const parsed: unknown = JSON.parse(t);
+    if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) return parsed.join(' ');
+  } catch {
+    // not JSON: shell form that starts with [
+  }
+  return t;
+}
+
+const HEREDOC_OPEN = /(?<!<)<<(?!<)(-?)\s*(["']?)([A-Za-z_][A-Za-z0-9_-]*)\2/g;
+
+/**
+ * Read one RUN/COPY/ADD from the raw lines: the command part (with `\` continuations, skipping
+ * comment lines) and any heredoc bodies after it. Returns the last line it covers (1-based).
+ */
+function readCommand(raw: string[], startLine: number): { lines: SourceLine[]; heredocs: HeredocBlock[]; end: number } {
+  const lines: SourceLine[] = [];
+  let n = startLine;
+  for (; n <= raw.length; n++) {
+    const text = raw[n - 1] ?? '';
+    if (n > startLine && /^\s*#/.test(text)) continue;
+    lines.push({ line: n, text });
+    if (!/\\\s*$/.test(text)) break;
+  }
+  let end = Math.min(n, raw.length);
+  const heredocs: HeredocBlock[] = [];
+  const commandText = lines.map((l) => l.text.replace(/\\\s*$/, '')).join('\n');
+  for (const opener of lines) {
+    HEREDOC_OPEN.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = HEREDOC_OPEN.exec(opener.text)) !== null) {
+      const name = m[3]!;
+      const body: SourceLine[] = [];
+      let k = end + 1;
+      for (; k <= raw.length; k++) {
+        const text = raw[k - 1] ?? '';
+        if ((m[1] === '-' ? text.trim() : text.trimEnd()) === name) break;
+        body.push({ line: k, text });
+      }
+      const before = opener.text.slice(0, m.index);
+      const command = splitCommands(before).pop()?.text ?? before.trim();
+      heredocs.push({ name, line: opener.line, body, command: command || commandText.trim() });
+      end = Math.min(k, raw.length);
+    }
+  }
+  return { lines, heredocs, end };
+}
+
+function resolveArgs(text: string, args: ReadonlyMap<string, string | null>): { value: string; missing?: string } {
+  let missing: string | undefined;
+  const value = text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_all, braced: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
+    const name = (braced ?? bare)!;
+    const v = args.get(name);
+    const has = v !== undefined && v !== null && v !== '';
+    if (op === '-') return has ? v! : (arg ?? '');
+    if (op === '+') return has ? (arg ?? '') : '';
+    if (!has) missing ??= name;
+    return v ?? '';
+  });
+  return { value, missing };
+}
+
+function unquote(value: string): string {
+  const v = value.trim();
+  if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) return v.slice(1, -1);
+  return v;
+}
+
+interface Parsed {
+  stages: Stage[];
+  globalArgs: Map<string, string | null>;
+  all: Instr[];
+}
+
+function parse(content: string): Parsed {
+  const raw = content.split(/\r?\n/);
+  const df = DockerfileParser.parse(content);
+  const all: Instr[] = [];
+  let skipThrough = 0;
+  for (const node of df.getInstructions()) {
+    const line = node.getRange().start.line + 1;
+    if (line <= skipThrough) continue; // a line inside a heredoc body
+    const keyword = node.getKeyword().toUpperCase();
+    const flags = flagsOf(node);
+    let lines: SourceLine[] = [{ line, text: raw[line - 1] ?? '' }];
+    let heredocs: HeredocBlock[] = [];
+    let args = node.getArgumentsContent() ?? '';
+    if (keyword === 'RUN' || keyword === 'COPY' || keyword === 'ADD') {
+      const read = readCommand(raw, line);
+      lines = read.lines;
+      heredocs = read.heredocs;
+      skipThrough = read.end;
+      const joined = lines.map((l) => l.text.replace(/\\\s*$/, '')).join('\n');
+      args = execFormText(stripFlags(joined.replace(/^\s*\S+/, '')));
+    } else {
+      skipThrough = Math.max(skipThrough, node.getRange().end.line + 1);
+    }
+    all.push({ keyword, line, node, flags, args, lines, heredocs });
+  }
+
+  const globalArgs = new Map<string, string | null>();
+  const stages: Stage[] = [];
+  let current: Stage | undefined;
+  for (const instr of all) {
+    if (instr.keyword === 'FROM') {
+      const words = shellWords(stripFlags(instr.args));
+      const rawImage = words[0] ?? '';
+      const aliasAt = words.findIndex((w) => w.toLowerCase() === 'as');
+      const alias = aliasAt >= 0 ? words[aliasAt + 1]?.toLowerCase() : undefined;
+      const resolved = resolveArgs(rawImage, globalArgs);
+      const base = stages.find((s) => s.alias !== undefined && s.alias === resolved.value.toLowerCase());
+      current = {
+        index: stages.length,
+        alias,
+        line: instr.line,
+        image: resolved.value,
+        rawImage,
+        unresolvedArg: resolved.missing,
+        base,
+        instrs: [],
+      };
+      stages.push(current);
+    } else if (current) {
+      current.instrs.push(instr);
+    } else if (instr.keyword === 'ARG') {
+      const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/s.exec(instr.args);
+      if (m) globalArgs.set(m[1]!, m[2] === undefined ? null : unquote(m[2]));
+    }
+  }
+  return { stages, globalArgs, all };
+}
+
+/** The stage and its FROM-alias ancestors, base first. */
+function chain(stage: Stage): Stage[] {
+  const out: Stage[] = [];
+  for (let s: Stage | undefined = stage; s; s = s.base) out.unshift(s);
+  return out;
+}
+
+function chainInstrs(stage: Stage): Instr[] {
+  return chain(stage).flatMap((s) => s.instrs);
+}
+
+/** Line of the first source line (command or heredoc body) matching `re`. */
+function lineOf(instr: Instr, re: RegExp): number {
+  for (const l of instr.lines) if (re.test(l.text)) return l.line;
+  for (const h of instr.heredocs) for (const l of h.body) if (re.test(l.text)) return l.line;
+  return instr.line;
+}
+
+/** Every simple command of a RUN (command part and executed heredoc bodies), with its line. */
+function commandsOf(instr: Instr): { text: string; line: number }[] {
+  const out: { text: string; line: number }[] = [];
+  const offsets: { line: number; start: number }[] = [];
+  let text = '';
+  for (const l of instr.lines) {
+    offsets.push({ line: l.line, start: text.length });
+    text += l.text.replace(/\\\s*$/, ' ') + ' ';
+  }
+  const lineAt = (offset: number) => {
+    let line = instr.line;
+    for (const o of offsets) if (o.start <= offset) line = o.line;
+    return line;
+  };
+  // Drop the keyword and flags from the first command.
+  const head = /^\s*RUN\s+((--[a-zA-Z-]+(=("[^"]*"|'[^']*'|\S*))?\s+)*)/i.exec(text);
+  const skip = head ? head[0].length : 0;
+  const body = execFormText(text.slice(skip));
+  for (const c of splitCommands(body)) out.push({ text: c.text, line: lineAt(c.offset + skip) });
+  // A heredoc is run (`RUN <<EOF`, `RUN bash <<EOF`) or only written to a file (`cat > f <<EOF`).
+  for (const h of instr.heredocs) {
+    if (!isExecutedHeredoc(h)) continue;
+    for (const l of h.body) for (const c of splitCommands(l.text)) out.push({ text: c.text, line: l.line });
+  }
+  return out;
+}
+
+function isExecutedHeredoc(h: HeredocBlock): boolean {
+  return /^(RUN(\s+--\S+)*\s*)?((\/usr)?(\/bin\/)?(ba|da)?sh(\s+-\S+)*)?$/i.test(h.command.trim());
+}
+
+interface InstallCommand {
+  manager: 'apt' | 'apt-get' | 'apk' | 'yum' | 'dnf' | 'microdnf';
+  packages: string[];
+  words: string[];
+  line: number;
+  text: string;
+}
+
+function installCommands(instr: Instr): InstallCommand[] {
+  const out: InstallCommand[] = [];
+  for (const c of commandsOf(instr)) {
+    const words = shellWords(c.text).filter((w) => !/^[A-Z_][A-Z0-9_]*=/.test(w));
+    const at = words.findIndex((w) => /^(apt-get|apt|apk|yum|dnf|microdnf)$/.test(w));
+    if (at < 0) continue;
+    const manager = words[at] as InstallCommand['manager'];
+    const verbAt = words.findIndex((w, i) => i > at && (w === 'install' || w === 'add'));
+    if (verbAt < 0) continue;
+    const packages = words.slice(verbAt + 1).filter((w) => !w.startsWith('-') && !w.includes('$'));
+    out.push({ manager, packages: packages.map((p) => p.replace(/[=<>].*$/, '')), words, line: c.line, text: c.text });
+  }
+  return out;
+}
+
+const PIP_INSTALL = /(?:^|\s|\/)(?:pip[0-9.]*|python[0-9.]*\s+-m\s+pip|uv\s+pip)\s+install\b/;
+const PIP_VALUE_OPTIONS = new Set([
+  '-r', '--requirement', '-c', '--constraint', '-e', '--editable', '-i', '--index-url', '--extra-index-url',
+  '-f', '--find-links', '-t', '--target', '--prefix', '--root', '--trusted-host', '--src', '--platform',
+  '--python-version', '--implementation', '--abi', '--only-binary', '--no-binary', '--progress-bar',
+  '--cache-dir', '--report', '--log', '--config-settings', '-C', '--global-option', '--upgrade-strategy',
+  '--python', '-p', '--index', '--default-index', '--exclude-newer', '--build-constraint', '--override',
+]);
+
+function unpinnedPackages(words: string[]): string[] {
+  const at = words.indexOf('install');
+  const out: string[] = [];
+  for (let i = at + 1; i < words.length; i++) {
+    const w = words[i]!;
+    if (w.startsWith('-')) {
+      if (PIP_VALUE_OPTIONS.has(w)) i++;
+      continue;
+    }
+    if (w.includes('$') || w.startsWith('.') || w.startsWith('/') || /\.(whl|tar\.gz|zip)$/.test(w) || w.includes('://')) continue;
+    if (/(===?|~=)\s*\S/.test(w) || /\s@\s|@/.test(w)) continue;
+    out.push(w);
+  }
+  return out;
+}
+
+function envValues(stage: Stage): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const instr of chainInstrs(stage)) {
+    if (instr.keyword !== 'ENV') continue;
+    for (const [k, v] of properties(instr)) env.set(k, v ?? '');
+  }
+  return env;
+}
+
+function properties(instr: Instr): [string, string | null, number][] {
+  const node = instr.node as unknown as { getProperties?: () => { getName(): string; getValue(): string | null; getRange(): { start: { line: number } } }[]; getProperty?: () => { getName(): string; getValue(): string | null; getRange(): { start: { line: number } } } | null };
+  const props = node.getProperties?.() ?? (node.getProperty?.() ? [node.getProperty()!] : []);
+  return props.map((p) => [p.getName(), p.getValue() === null ? null : unquote(p.getValue()!), p.getRange().start.line + 1]);
+}
+
+function userIsRoot(user: string): boolean {
+  const u = user.split(':')[0]!.trim();
+  return u === 'root' || u === '0';
+}
+
+export interface DockerfileResult {
+  findings: Finding[];
+  facts: DockerfileFacts;
+}
+
+export function auditDockerfile(path: string, content: string): DockerfileResult {
+  const findings: Finding[] = [];
+  const add = (...args: Parameters<typeof finding>) => findings.push(finding(...args));
+  let parsed: Parsed;
+  try {
+    parsed = parse(content);
+  } catch (error) {
+    add('PI-08', path, 1, `dockerfile-ast could not parse this Dockerfile: ${(error as Error).message}`);
+    return { findings, facts: { path, stages: [], hasHealthcheck: () => false } };
+  }
+  const { stages, all } = parsed;
+  const healthOf = (stage: Stage) => chainInstrs(stage).some((i) => i.keyword === 'HEALTHCHECK' && !/^\s*NONE\b/i.test(i.args));
+  const facts: DockerfileFacts = {
+    path,
+    stages: stages.map((s) => ({ alias: s.alias, hasHealthcheck: healthOf(s) })),
+    hasHealthcheck(target) {
+      const stage = target ? stages.find((s) => s.alias === target.toLowerCase()) : stages[stages.length - 1];
+      return stage ? healthOf(stage) : false;
+    },
+  };
+  if (stages.length === 0) {
+    add('PI-08', path, 1, 'no FROM instruction: this is not a buildable Dockerfile');
+    return { findings, facts };
+  }
+  const last = stages[stages.length - 1]!;
+  const runtime = chain(last);
+  const runtimeInstrs = chainInstrs(last);
+  const inRuntime = (instr: Instr) => runtimeInstrs.includes(instr);
+
+  // DF-03: FROM pinned; DF-04: stage graph.
+  const aliases = new Map<string, Stage>();
+  for (const stage of stages) {
+    if (stage.alias) {
+      if (aliases.has(stage.alias)) add('DF-04', path, stage.line, `stage name \`${stage.alias}\` is used twice (DL3024)`);
+      aliases.set(stage.alias, stage);
+    }
+    if (stage.base) continue;
+    if (stage.unresolvedArg) {
+      add('DF-03', path, stage.line, `base image \`${stage.rawImage}\` comes from build argument ${stage.unresolvedArg}, which has no default: what is built depends on the caller`);
+      continue;
+    }
+    const problem = imagePinProblem(stage.image);
+    if (problem) add('DF-03', path, stage.line, `base image ${problem}${stage.image !== stage.rawImage ? ` (from \`${stage.rawImage}\`)` : ''}`);
+    const platform = stage.rawImage === '' ? undefined : /--platform=(\S+)/.exec(all.find((i) => i.line === stage.line)?.args ?? '');
+    if (platform && !platform[1]!.includes('$')) add('DF-03', path, stage.line, `FROM hard-codes \`--platform=${platform[1]}\` (DL3029): the image will not build natively elsewhere`);
+  }
+  if (stages.length === 1) add('DF-04', path, last.line, 'single-stage build: build tools, caches and sources stay in the image you run');
+
+  // DF-06: user of the last stage.
+  const users = runtimeInstrs.filter((i) => i.keyword === 'USER');
+  const lastUser = users[users.length - 1];
+  if (!lastUser) {
+    add('DF-06', path, last.line, 'the final stage never sets USER, so the container runs as root (CIS 4.1)');
+  } else {
+    const value = resolveArgs(lastUser.args.trim(), parsed.globalArgs).value || lastUser.args.trim();
+    if (userIsRoot(value)) add('DF-06', path, lastUser.line, `the final USER is \`${lastUser.args.trim()}\` (root) (DL3002)`);
+    else if (!value.includes('$') && !/^\d+(:\d+)?$/.test(value)) {
+      add('DF-06', path, lastUser.line, `USER \`${value}\` is a name, not a numeric UID: Kubernetes runAsNonRoot and host tooling cannot verify it is not root (DL3066)`, { severity: 'low' });
+    }
+  }
+
+  // DF-08: healthcheck; DF-09: CMD/ENTRYPOINT.
+  const healthchecks = last.instrs.filter((i) => i.keyword === 'HEALTHCHECK');
+  const inherited = runtimeInstrs.filter((i) => i.keyword === 'HEALTHCHECK');
+  if (inherited.length === 0) add('DF-08', path, last.line, 'the final stage has no HEALTHCHECK (CIS 4.6, DL3057)');
+  if (healthchecks.length > 1) add('DF-08', path, healthchecks[1]!.line, 'more than one HEALTHCHECK in the final stage: only the last one counts (DL3012)');
+  const activeHealth = inherited[inherited.length - 1];
+  if (activeHealth && /^\s*NONE\b/i.test(activeHealth.args)) add('DF-08', path, activeHealth.line, '`HEALTHCHECK NONE` disables the health check');
+  const installedInRuntime = new Set(runtimeInstrs.filter((i) => i.keyword === 'RUN').flatMap((i) => installCommands(i).flatMap((c) => c.packages)));
+  if (activeHealth) {
+    const tool = /\b(curl|wget)\b/.exec(activeHealth.args)?.[1];
+    const slim = /slim|alpine|distroless/.test(runtime[0]!.image);
+    if (tool && slim && !installedInRuntime.has(tool)) {
+      add('DF-08', path, activeHealth.line, `HEALTHCHECK runs \`${tool}\`, which the ${runtime[0]!.image} image does not contain: the check always fails`);
+    }
+  }
+  for (const stage of stages) {
+    for (const kw of ['CMD', 'ENTRYPOINT']) {
+      const list = stage.instrs.filter((i) => i.keyword === kw);
+      if (list.length > 1) add('DF-09', path, list[1]!.line, `more than one ${kw} in a stage: only the last one counts (${kw === 'CMD' ? 'DL4003' : 'DL4004'})`);
+    }
+  }
+  for (const instr of runtimeInstrs) {
+    if ((instr.keyword === 'CMD' || instr.keyword === 'ENTRYPOINT') && !instr.args.trim().startsWith('[')) {
+      add('DF-09', path, instr.line, `${instr.keyword} uses shell form: the server runs under /bin/sh and does not receive SIGTERM (DL3025)`);
+    }
+  }
+
+  const shellHasPipefail = new Map<Stage, boolean>();
+  for (const stage of stages) {
+    let pipefail = stage.base ? (shellHasPipefail.get(stage.base) ?? false) : false;
+    for (const instr of stage.instrs) {
+      if (instr.keyword === 'SHELL') pipefail = /pipefail/.test(instr.args);
+      if (instr.keyword === 'RUN') (instr as Instr & { pipefail?: boolean }).pipefail = pipefail;
+    }
+    shellHasPipefail.set(stage, pipefail);
+  }
+
+  const stageOf = (instr: Instr) => stages.find((s) => s.instrs.includes(instr));
+
+  for (const instr of all) {
+    const stage = stageOf(instr);
+    // DF-10: ADD.
+    if (instr.keyword === 'ADD') {
+      const remoteChecked = /--checksum=sha256:[0-9a-f]{64}/.test(instr.lines[0]?.text ?? '') && /https:\/\//.test(instr.args);
+      if (!remoteChecked) add('DF-10', path, instr.line, `\`ADD ${instr.args.split('\n')[0]!.trim()}\`: use COPY for local files (DL3020, CIS 4.9)`);
+    }
+    // COPY --from: DF-04 graph, DF-03 external image pin.
+    if (instr.keyword === 'COPY' || instr.keyword === 'ADD') {
+      const from = instr.flags.find((f) => f.getName() === 'from')?.getValue();
+      if (from && stage) {
+        const alias = from.toLowerCase();
+        const target = aliases.get(alias);
+        if (target) {
+          if (target === stage) add('DF-04', path, instr.line, `\`COPY --from=${from}\` copies from its own stage (DL3023)`);
+          else if (target.index > stage.index) add('DF-04', path, instr.line, `\`COPY --from=${from}\` names a later stage (DL3022)`);
+        } else if (!/^\d+$/.test(from)) {
+          const resolved = resolveArgs(from, parsed.globalArgs).value;
+          const problem = imagePinProblem(resolved);
+          if (problem) add('DF-03', path, instr.line, `\`COPY --from\` image ${problem}`);
+        }
+      }
+      // DF-14: secrets copied in.
+      const words = shellWords(instr.args).filter((w) => !w.startsWith('--'));
+      for (const src of words.slice(0, -1)) {
+        const clean = src.replace(/^\.\//, '').replace(/\/$/, '');
+        if (/(^|\/)(\.env(\.(?!example$|sample$|template$)[^/]+)?|secrets?|id_rsa|id_ed25519|[^/]*\.(pem|key|p12|pfx))$/.test(clean)) {
+          add('DF-14', path, instr.line, `\`${instr.keyword} ${src}\` puts secret material into an image layer`);
+        }
+      }
+      const chmod = instr.flags.find((f) => f.getName() === 'chmod')?.getValue();
+      if (chmod && worldWritable(chmod)) add('PI-03', path, instr.line, `\`--chmod=${chmod}\` makes the copied files world-writable`);
+    }
+    // DF-14 / PI-05 / DF-22: ARG and ENV.
+    if (instr.keyword === 'ARG' || instr.keyword === 'ENV') {
+      for (const [name, value, line] of properties(instr)) {
+        if (PROXY_NAME.test(name)) {
+          if (value) add('PI-05', path, line, `${instr.keyword} ${name}=${value} hard-codes a proxy into the ${instr.keyword === 'ENV' ? 'image environment' : 'build'}`);
+          continue;
+        }
+        if (/^PIP_BREAK_SYSTEM_PACKAGES$/i.test(name) && value && !/^(0|false|no)$/i.test(value)) {
+          add('PI-01', path, line, `${instr.keyword} ${name}=${value} lets pip overwrite the system's Python packages`);
+          continue;
+        }
+        if (/^FORWARDED_ALLOW_IPS$/i.test(name) && value?.trim() === '*') add('DF-22', path, line, `${name}=* trusts proxy headers from any client`);
+        if (SECRET_NAME.test(name) && !isFileReference(name, value ?? '')) {
+          add('DF-14', path, line, `${instr.keyword} ${name}${value ? '=…' : ''}: a secret-like ${instr.keyword} is stored in the image metadata/history (DL3064)`);
+        }
+      }
+    }
+    if ((instr.keyword === 'CMD' || instr.keyword === 'ENTRYPOINT') && /forwarded[-_]allow[-_]ips["']?[\s=,]+["']?\*/i.test(instr.args)) {
+      add('DF-22', path, instr.line, '`--forwarded-allow-ips *` trusts X-Forwarded-* headers from any client');
+    }
+    if (instr.keyword === 'WORKDIR' && !/^\s*["']?(\/|\$)/.test(instr.args)) add('DF-15', path, instr.line, `relative WORKDIR \`${instr.args.trim()}\` (DL3000)`);
+    if (instr.keyword === 'EXPOSE' && /(^|\s)22(\/tcp)?(\s|$)/.test(instr.args)) add('DF-16', path, instr.line, 'EXPOSE 22: an SSH server in the image (CIS 5.7)');
+    if (instr.keyword === 'RUN') auditRun(path, instr, stage, inRuntime(instr), runtime, add, activeHealth?.args ?? '');
+  }
+
+  // PI-02: pip into the system interpreter of the runtime image.
+  const runtimeEnv = envValues(last);
+  const venvActive = (runtimeEnv.get('PATH') ?? '').match(/venv|\/opt\/[^/:]+\/bin/) || runtimeEnv.has('VIRTUAL_ENV');
+  for (const instr of runtimeInstrs) {
+    if (instr.keyword !== 'RUN') continue;
+    const cmds = commandsOf(instr);
+    const makesVenv = cmds.some((c) => /-m\s+venv\b|\bvirtualenv\b|\buv\s+venv\b/.test(c.text));
+    for (const c of cmds) {
+      if (!PIP_INSTALL.test(c.text)) continue;
+      const words = shellWords(c.text);
+      const viaVenvPath = /(^|\s)\S*\/(venv|\.venv|opt\/[^/\s]+)\/bin\/(pip|python)/.test(c.text);
+      const isolated = words.some((w) => /^--(target|prefix|root|user)\b|^-t$/.test(w));
+      const uvSystem = /\buv\s+pip\b/.test(c.text) && words.includes('--system');
+      const uv = /\buv\s+pip\b/.test(c.text);
+      if (uvSystem || (!uv && !venvActive && !makesVenv && !viaVenvPath && !isolated)) {
+        add('PI-02', path, c.line, `\`${c.text.slice(0, 80)}\` installs into the system interpreter of the final image (no virtual environment)`);
+      }
+    }
+  }
+  return { findings, facts };
+}
+
+function auditRun(
+  path: string,
+  instr: Instr,
+  stage: Stage | undefined,
+  runtime: boolean,
+  runtimeStages: Stage[],
+  add: (...args: Parameters<typeof finding>) => void,
+  healthcheckText: string,
+): void {
+  const cmds = commandsOf(instr);
+  const commandText = instr.lines.map((l) => l.text.replace(/\\\s*$/, '')).join('\n');
+  const mounts = instr.flags.filter((f) => f.getName() === 'mount').map((f) => f.getValue() ?? '');
+
+  // PI-03: world-writable permissions.
+  for (const c of cmds) {
+    const words = shellWords(c.text);
+    if (words[0] !== 'chmod') continue;
+    const mode = words.slice(1).find((w) => !/^-[a-zA-Z]+$/.test(w) && !w.startsWith('--')) ?? '';
+    if (worldWritable(mode)) add('PI-03', path, c.line, `\`${c.text.slice(0, 80)}\` makes files world-writable`);
+  }
+  // PI-04: long scripts inlined with a heredoc.
+  for (const h of instr.heredocs) {
+    const writesFile = /\b(cat|tee)\b[^|]*>|\btee\b/.test(h.command);
+    if ((writesFile && h.body.length >= 3) || h.body.length > 10) {
+      add('PI-04', path, h.line, `a ${h.body.length}-line script is inlined with a heredoc (\`${h.command.slice(0, 60)} <<${h.name}\`) instead of being a file in the repository`);
+    }
+  }
+  // PI-01: --break-system-packages.
+  if (/--break-system-packages/.test(commandText) || instr.heredocs.some((h) => h.body.some((l) => /--break-system-packages/.test(l.text)))) {
+    add('PI-01', path, lineOf(instr, /--break-system-packages/), '`pip install --break-system-packages` installs over the distribution\'s Python (PEP 668)');
+  }
+
+  // DF-11: apt hygiene; DF-05/DF-16: what lands in the runtime image.
+  const installs = installCommands(instr);
+  const aptInstalls = installs.filter((c) => c.manager === 'apt-get' || c.manager === 'apt');
+  const problems: string[] = [];
+  if (/(^|[\s;&|(])apt\s+(install|update|upgrade|full-upgrade)\b/.test(commandText)) problems.push('uses `apt` instead of `apt-get` (DL3027)');
+  if (/\b(dist-upgrade|full-upgrade)\b/.test(commandText)) problems.push('runs dist-upgrade');
+  if (/\bapt(-get)?\s+(-\S+\s+)*update\b/.test(commandText) && aptInstalls.length === 0) problems.push('runs `apt-get update` without installing in the same RUN (stale cache layer, CIS 4.7)');
+  for (const c of aptInstalls) {
+    if (!c.words.includes('--no-install-recommends')) problems.push('installs without `--no-install-recommends` (DL3015)');
+    if (!c.words.some((w) => /^(-y|--yes|--assume-yes|-qq|-[a-z]*y[a-z]*)$/.test(w))) problems.push('installs without `-y` (DL3014)');
+  }
+  const cacheMounted = mounts.some((m) => /type=cache/.test(m) && /target=\/var\/lib\/apt/.test(m));
+  if (aptInstalls.length > 0 && runtime && !cacheMounted && !/rm\s+-[a-zA-Z]*r[a-zA-Z]*f?\s+[^;&|]*\/var\/lib\/apt\/lists/.test(commandText) && !/apt-get\s+clean/.test(commandText) ) {
+    problems.push('leaves `/var/lib/apt/lists` in the layer (add `&& rm -rf /var/lib/apt/lists/*`, DL3009)');
+  }
+  if (problems.length > 0) {
+    const line = aptInstalls[0]?.line ?? lineOf(instr, /\bapt(-get)?\b/);
+    add('DF-11', path, line, [...new Set(problems)].join('; '));
+  }
+  if (runtime) {
+    for (const c of installs) {
+      const tools = c.packages.filter((p) => TOOLCHAIN.test(p));
+      if (tools.length > 0) {
+        const single = runtimeStages.length === 1 && !runtimeStages[0]!.base;
+        add('DF-05', path, c.line, `${single ? 'the only stage' : 'the runtime stage'} installs ${tools.map((t) => `\`${t}\``).join(', ')}`);
+      }
+      const ops = c.packages.filter((p) => OPS_TOOLS.test(p) && !new RegExp(`\\b${p}\\b`).test(healthcheckText));
+      if (ops.length > 0) add('DF-16', path, c.line, `the runtime image installs ${ops.map((t) => `\`${t}\``).join(', ')}, not needed to run the service`);
+    }
+  }
+  if (/(^|[\s;&|(])sudo\s/.test(commandText)) add('DF-16', path, lineOf(instr, /\bsudo\b/), '`sudo` in RUN (DL3004)');
+  if (/\bchpasswd\b/.test(commandText)) add('DF-16', path, lineOf(instr, /\bchpasswd\b/), '`chpasswd`: a password login in the image');
+
+  // DF-12: pip hygiene.
+  const stageEnv = stage ? envValues(stage) : new Map<string, string>();
+  for (const c of cmds) {
+    if (!PIP_INSTALL.test(c.text)) continue;
+    const words = shellWords(c.text);
+    const pipProblems: string[] = [];
+    const noCache =
+      words.includes('--no-cache-dir') ||
+      words.includes('--no-cache') ||
+      /PIP_NO_CACHE_DIR=\S/.test(c.text) ||
+      /(^|\s)UV_NO_CACHE=\S/.test(c.text) ||
+      (stageEnv.has('PIP_NO_CACHE_DIR') && !/^(0|false|off|no)$/i.test(stageEnv.get('PIP_NO_CACHE_DIR')!)) ||
+      stageEnv.has('UV_NO_CACHE') ||
+      mounts.some((m) => /type=(cache|tmpfs)/.test(m) && /\.cache\/(pip|uv)|\/cache\b|pip|uv/.test(m));
+    if (!noCache) pipProblems.push('keeps its download cache in the layer (add `--no-cache-dir`, DL3042)');
+    const unpinned = unpinnedPackages(words);
+    if (unpinned.length > 0) pipProblems.push(`installs unpinned ${unpinned.map((p) => `\`${p}\``).join(', ')} (pin \`pkg==version\` or use -r requirements.txt, DL3013)`);
+    if (words.includes('--trusted-host') || /(--index-url|--extra-index-url|-i)[= ]http:\/\//.test(c.text)) pipProblems.push('disables TLS verification of the package index (`--trusted-host` / http:// index)');
+    if (pipProblems.length > 0) add('DF-12', path, c.line, `\`${c.text.slice(0, 60)}${c.text.length > 60 ? '…' : ''}\` ${pipProblems.join('; ')}`);
+  }
+
+  // DF-13: pipes and downloads.
+  const pipefail = (instr as Instr & { pipefail?: boolean }).pipefail ?? false;
+  const runsPipefail = /set\s+-[a-zA-Z]*o\s+pipefail|set\s+-o\s+pipefail/.test(commandText);
+  const commandOnly = instr.lines.map((l) => l.text.replace(/\\\s*$/, '')).join(' ');
+  if (hasUnquotedPipe(commandOnly.replace(/^\s*RUN\s+/i, '')) && !pipefail && !runsPipefail) {
+    add('DF-13', path, lineOf(instr, /[^|]\|[^|]/), 'RUN with a pipe but no `SHELL ["/bin/bash", "-o", "pipefail", "-c"]`: a failure before `|` is ignored (DL4006)');
+  }
+  if (/\b(curl|wget)\b[^\n|]*\|\s*(sudo\s+)?(ba|z|da)?sh\b/.test(commandText)) add('DF-13', path, lineOf(instr, /\b(curl|wget)\b/), 'pipes a download straight into a shell (`curl | sh`)');
+  if (/\bcurl\b[^\n]*(\s-k\b|\s--insecure\b)|--no-check-certificate/.test(commandText)) add('DF-13', path, lineOf(instr, /-k\b|--insecure|--no-check-certificate/), 'downloads with TLS verification disabled');
+  for (const c of cmds) {
+    if (/^cd\s/.test(c.text)) {
+      add('DF-15', path, c.line, '`cd` inside RUN: use WORKDIR (DL3003)');
+      break;
+    }
+  }
+  // DF-07: deterministic user creation.
+  for (const c of cmds) {
+    if (/^useradd\b/.test(c.text) && !/(\s-l\b|\s--no-log-init\b|\s-[a-zA-Z]*l[a-zA-Z]*\s)/.test(` ${c.text} `)) {
+      add('DF-07', path, c.line, '`useradd` without `--no-log-init` (DL3046)');
+    }
+  }
+}

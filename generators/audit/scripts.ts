@@ -1,0 +1,375 @@
+/**
+ * Shell script checks. ShellCheck (`shellcheck -f json`) does the quoting analysis when it is
+ * installed; otherwise a small quote-aware scanner finds unquoted expansions and `read` without -r.
+ * Strict mode, dangerous constructs and prompt validation are always checked here.
+ */
+import { spawnSync } from 'node:child_process';
+import { finding } from './rules.js';
+import type { Finding, ShellcheckComment, ShellcheckRunner } from './types.js';
+import { lineIndex, shellWords, splitCommands, worldWritable } from './util.js';
+
+let cachedShellcheck: { runner: ShellcheckRunner; version: string } | null | undefined;
+
+/** The installed ShellCheck as a runner, or null when it is not installed. */
+export function systemShellcheck(): { runner: ShellcheckRunner; version: string } | null {
+  if (cachedShellcheck !== undefined) return cachedShellcheck;
+  const probe = spawnSync('shellcheck', ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  if (probe.error || probe.status !== 0) {
+    cachedShellcheck = null;
+    return null;
+  }
+  const version = /version:\s*(\S+)/.exec(probe.stdout)?.[1] ?? 'unknown';
+  const runner: ShellcheckRunner = (content) => {
+    const args = ['-f', 'json', '-e', 'SC1090,SC1091'];
+    if (!content.startsWith('#!')) args.push('-s', 'bash');
+    args.push('-');
+    const result = spawnSync('shellcheck', args, { input: content, encoding: 'utf8', timeout: 30_000, maxBuffer: 16 * 1024 * 1024 });
+    if (result.error || (result.status !== 0 && result.status !== 1)) return null;
+    try {
+      return JSON.parse(result.stdout || '[]') as ShellcheckComment[];
+    } catch {
+      return null;
+    }
+  };
+  cachedShellcheck = { runner, version };
+  return cachedShellcheck;
+}
+
+const QUOTING_CODES = new Set([2086, 2046, 2068, 2048, 2206, 2207, 2128]);
+
+function fromShellcheck(path: string, comments: ShellcheckComment[]): Finding[] {
+  const out: Finding[] = [];
+  for (const c of comments) {
+    const code = `SC${c.code}`;
+    if (c.code === 2148) continue; // missing shebang: reported as SH-01
+    if (c.code === 2162) {
+      out.push(finding('SH-11', path, c.line, `\`read\` without -r (${code}): ${c.message}`));
+      continue;
+    }
+    if (QUOTING_CODES.has(c.code)) {
+      out.push(finding('SH-05', path, c.line, `unquoted expansion (${code}): ${c.message}`));
+      continue;
+    }
+    const severity = c.level === 'error' || c.level === 'warning' ? 'medium' : 'low';
+    out.push(finding('SH-05', path, c.line, `${code} (${c.level}): ${c.message}`, { severity, fix: `See https://www.shellcheck.net/wiki/${code}` }));
+  }
+  return out;
+}
+
+interface Expansion {
+  text: string;
+  line: number;
+}
+
+/**
+ * Unquoted `$var`, `${var}`, `$(cmd)` in argument position (SC2086/SC2046/SC2068), skipping
+ * assignments, `[[ ]]`, `case WORD in`, arithmetic, single quotes and heredoc bodies.
+ */
+export function unquotedExpansions(content: string): Expansion[] {
+  const out: Expansion[] = [];
+  const lineOf = lineIndex(content);
+  const n = content.length;
+  type Frame = { kind: 'top' | 'dq' | 'sub'; depth: number; dbl: number; afterCase: boolean; assign: boolean; wordStart: boolean };
+  const stack: Frame[] = [{ kind: 'top', depth: 0, dbl: 0, afterCase: false, assign: false, wordStart: true }];
+  const pendingHeredocs: { name: string; strip: boolean }[] = [];
+  let i = 0;
+  const skipBalanced = (from: number, open: string, close: string): number => {
+    let depth = 0;
+    let quote: string | undefined;
+    for (let j = from; j < n; j++) {
+      const ch = content[j]!;
+      if (quote) {
+        if (ch === quote) quote = undefined;
+        else if (ch === '\\' && quote === '"') j++;
+        continue;
+      }
+      if (ch === "'" || ch === '"') quote = ch;
+      else if (ch === '\\') j++;
+      else if (ch === open) depth++;
+      else if (ch === close) {
+        depth--;
+        if (depth === 0) return j;
+      }
+    }
+    return n - 1;
+  };
+  while (i < n) {
+    const frame = stack[stack.length - 1]!;
+    const ch = content[i]!;
+    if (frame.kind === 'dq') {
+      if (ch === '\\') i += 2;
+      else if (ch === '"') {
+        stack.pop();
+        i++;
+      } else if (ch === '$' && content[i + 1] === '(' && content[i + 2] !== '(') {
+        stack.push({ kind: 'sub', depth: 1, dbl: 0, afterCase: false, assign: false, wordStart: true });
+        i += 2;
+      } else if (ch === '$' && content[i + 1] === '{') i = skipBalanced(i + 1, '{', '}') + 1;
+      else if (ch === '`') i = content.indexOf('`', i + 1) + 1 || n;
+      else i++;
+      continue;
+    }
+    // top or sub
+    if (ch === '\n') {
+      frame.afterCase = false;
+      frame.assign = false;
+      frame.wordStart = true;
+      i++;
+      if (pendingHeredocs.length > 0 && frame.kind === 'top') {
+        for (const h of pendingHeredocs.splice(0)) {
+          // Skip body lines up to the delimiter.
+          while (i < n) {
+            const end = content.indexOf('\n', i);
+            const lineText = content.slice(i, end < 0 ? n : end);
+            i = end < 0 ? n : end + 1;
+            if ((h.strip ? lineText.replace(/^\t+/, '') : lineText).trimEnd() === h.name) break;
+          }
+        }
+      }
+      continue;
+    }
+    if (ch === ' ' || ch === '\t') {
+      frame.wordStart = true;
+      frame.assign = false;
+      i++;
+      continue;
+    }
+    if (ch === '#' && frame.wordStart) {
+      const end = content.indexOf('\n', i);
+      i = end < 0 ? n : end;
+      continue;
+    }
+    if (ch === ';' || ch === '&' || ch === '|') {
+      frame.wordStart = true;
+      frame.assign = false;
+      frame.afterCase = false;
+      i++;
+      continue;
+    }
+    if (frame.wordStart) {
+      const rest = content.slice(i, i + 200);
+      const word = /^[^\s;&|()<>]*/.exec(rest)![0];
+      if (word === '[[') frame.dbl++;
+      else if (word === ']]') frame.dbl = Math.max(0, frame.dbl - 1);
+      if (word === 'case') frame.afterCase = true;
+      else if (word === 'in') frame.afterCase = false;
+      if (/^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/.test(word)) frame.assign = true;
+      const heredoc = /^<<(-?)\s*(["']?)([A-Za-z_][A-Za-z0-9_]*)\2/.exec(rest);
+      if (heredoc && !rest.startsWith('<<<')) pendingHeredocs.push({ name: heredoc[3]!, strip: heredoc[1] === '-' });
+      frame.wordStart = false;
+    }
+    if (ch === '<' && content[i + 1] === '<' && content[i + 2] !== '<') {
+      const heredoc = /^<<(-?)\s*(["']?)([A-Za-z_][A-Za-z0-9_]*)\2/.exec(content.slice(i, i + 200));
+      if (heredoc && !pendingHeredocs.some((h) => h.name === heredoc[3])) pendingHeredocs.push({ name: heredoc[3]!, strip: heredoc[1] === '-' });
+      i += heredoc ? heredoc[0].length : 2;
+      continue;
+    }
+    if (ch === '\\') {
+      i += 2;
+      continue;
+    }
+    if (ch === "'") {
+      const end = content.indexOf("'", i + 1);
+      i = end < 0 ? n : end + 1;
+      continue;
+    }
+    if (ch === '"') {
+      stack.push({ kind: 'dq', depth: 0, dbl: 0, afterCase: false, assign: false, wordStart: false });
+      i++;
+      continue;
+    }
+    if (ch === '(' && content[i + 1] === '(' ) {
+      i = skipBalanced(i, '(', ')') + 1; // (( arithmetic ))
+      continue;
+    }
+    if (frame.kind === 'sub' && ch === '(') {
+      frame.depth++;
+      i++;
+      continue;
+    }
+    if (frame.kind === 'sub' && ch === ')') {
+      frame.depth--;
+      i++;
+      if (frame.depth === 0) stack.pop();
+      continue;
+    }
+    if (ch === '`') {
+      const end = content.indexOf('`', i + 1);
+      i = end < 0 ? n : end + 1;
+      continue;
+    }
+    if (ch === '$') {
+      const next = content[i + 1] ?? '';
+      const safe = frame.assign || frame.dbl > 0 || frame.afterCase;
+      if (next === '(' && content[i + 2] === '(') {
+        i = skipBalanced(i + 1, '(', ')') + 1;
+        continue;
+      }
+      if (next === '(') {
+        if (!safe) out.push({ text: '$(…)', line: lineOf(i) });
+        stack.push({ kind: 'sub', depth: 1, dbl: 0, afterCase: false, assign: false, wordStart: true });
+        i += 2;
+        continue;
+      }
+      if (next === '{') {
+        const end = skipBalanced(i + 1, '{', '}');
+        const body = content.slice(i + 2, end);
+        if (!safe && !body.startsWith('#') && !/^[?#$!]$/.test(body)) out.push({ text: content.slice(i, end + 1), line: lineOf(i) });
+        i = end + 1;
+        continue;
+      }
+      const m = /^([A-Za-z_][A-Za-z0-9_]*|[0-9@*])/.exec(content.slice(i + 1));
+      if (m) {
+        if (!safe) out.push({ text: `$${m[1]}`, line: lineOf(i) });
+        i += 1 + m[1]!.length;
+        continue;
+      }
+      i++;
+      continue;
+    }
+    i++;
+  }
+  return out;
+}
+
+interface ScriptOptions {
+  shellcheck: ShellcheckRunner | null;
+  mode?: number;
+}
+
+/** Lines with comments removed (approximate: a `#` at a word start outside quotes). */
+function codeLines(content: string): { line: number; text: string }[] {
+  return content.split(/\r?\n/).map((raw, i) => {
+    let quote: string | undefined;
+    for (let j = 0; j < raw.length; j++) {
+      const ch = raw[j]!;
+      if (quote) {
+        if (ch === quote) quote = undefined;
+        continue;
+      }
+      if (ch === '"' || ch === "'") quote = ch;
+      else if (ch === '#' && (j === 0 || /\s/.test(raw[j - 1]!)) && !(i === 0 && raw.startsWith('#!'))) return { line: i + 1, text: raw.slice(0, j) };
+    }
+    return { line: i + 1, text: i === 0 && raw.startsWith('#!') ? '' : raw };
+  });
+}
+
+export function auditScript(path: string, content: string, options: ScriptOptions): { findings: Finding[]; usedShellcheck: boolean } {
+  const findings: Finding[] = [];
+  const add = (...args: Parameters<typeof finding>) => findings.push(finding(...args));
+  const lines = codeLines(content);
+  const first = content.split(/\r?\n/, 1)[0] ?? '';
+
+  // SH-01: shebang and mode.
+  if (!first.startsWith('#!')) add('SH-01', path, 1, 'no shebang: the shell that runs this script is whoever calls it');
+  else if (!/^#!\s*(\/usr\/bin\/env\s+bash|\/bin\/bash|\/usr\/bin\/bash)\s*$/.test(first)) add('SH-01', path, 1, `shebang \`${first}\` is not bash, so bash strict mode and arrays are not available`);
+  if (options.mode !== undefined && (options.mode & 0o111) === 0) add('SH-01', path, 0, `mode ${(options.mode & 0o777).toString(8)} is not executable`);
+
+  // SH-02: strict mode before other commands.
+  const setLines = lines.filter((l) => /^\s*set\s+[-+]/.test(l.text));
+  const strict = setLines.find((l) => strictFlags(l.text).missing.length === 0);
+  if (!strict) {
+    const partial = setLines[0];
+    if (partial) add('SH-02', path, partial.line, `\`${partial.text.trim()}\` lacks ${strictFlags(partial.text).missing.join(', ')}`);
+    else add('SH-02', path, 1, 'no `set -euo pipefail`: errors, unset variables and failed pipelines are ignored');
+  } else {
+    const firstCommand = lines.find((l) => l.text.trim() !== '');
+    if (firstCommand && firstCommand.line < strict.line && !/^\s*(set|IFS=|readonly|[A-Za-z_]+\(\)|function\s)/.test(firstCommand.text)) {
+      add('SH-02', path, strict.line, `strict mode is only set on line ${strict.line}, after commands that already ran without it`, { severity: 'medium' });
+    }
+  }
+
+  // SH-05 / SH-11 (read -r): ShellCheck when available, else the built-in scanner.
+  let usedShellcheck = false;
+  const comments = options.shellcheck ? options.shellcheck(content, path) : null;
+  if (comments) {
+    usedShellcheck = true;
+    findings.push(...fromShellcheck(path, comments));
+  } else {
+    const seen = new Set<number>();
+    for (const e of unquotedExpansions(content)) {
+      if (seen.has(e.line)) continue;
+      seen.add(e.line);
+      add('SH-05', path, e.line, `unquoted expansion \`${e.text}\` is split and glob-expanded (SC2086)`);
+    }
+  }
+
+  // Command-level checks.
+  const reads: { line: number; variable: string; prompt: boolean }[] = [];
+  for (const l of lines) {
+    for (const c of splitCommands(l.text)) {
+      const words = shellWords(c.text.replace(/^(if|while|until|then|do|else|!)\s+/, '').replace(/^!\s+/, ''));
+      const cmd = words[0] ?? '';
+      if (cmd === 'read') {
+        const flags = words.filter((w) => /^-[a-zA-Z]+$/.test(w));
+        const hasR = flags.some((f) => f.includes('r'));
+        if (!hasR && !comments) add('SH-11', path, l.line, '`read` without -r mangles backslashes (SC2162)');
+        const names = words.slice(1).filter((w, i, all) => !w.startsWith('-') && !/^-[a-zA-Z]*[pdtnNaiu]$/.test(all[i] ?? '') && !/^-[a-zA-Z]*[pdtnNaiu]$/.test(all[i - 1] ?? '') && /^[A-Za-z_][A-Za-z0-9_]*$/.test(w));
+        reads.push({ line: l.line, variable: names[names.length - 1] ?? 'REPLY', prompt: flags.some((f) => f.includes('p')) });
+      }
+      if (cmd === 'chmod') {
+        const mode = words.slice(1).find((w) => !/^-[a-zA-Z]+$/.test(w) && !w.startsWith('--')) ?? '';
+        if (worldWritable(mode)) add('SH-09', path, l.line, `\`${c.text.slice(0, 80)}\` makes files world-writable`);
+      }
+      if (cmd === 'eval') add('SH-09', path, l.line, '`eval` runs data as code');
+      if (cmd === 'sudo') add('SH-09', path, l.line, '`sudo` in a script: run the script with the rights it needs instead');
+      if (cmd === 'docker-compose') add('SH-08', path, l.line, 'legacy `docker-compose` (v1): use `docker compose`');
+      if (cmd === 'which') add('SH-08', path, l.line, '`which` is not portable: use `command -v` (SC2230)');
+      if (cmd === 'rm' && words.some((w) => /^-[a-zA-Z]*r/.test(w))) {
+        const unguarded = /\s"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?(\/|"|\s|$)/.exec(` ${c.text} `);
+        if (unguarded && !/\$\{[A-Za-z_][A-Za-z0-9_]*:\?/.test(c.text)) add('SH-09', path, l.line, `\`${c.text.slice(0, 60)}\`: if \$${unguarded[1]} is empty this deletes from / (use \`"\${${unguarded[1]}:?}"\`, SC2115)`);
+      }
+      if (cmd === 'docker' || cmd === 'podman') {
+        const sub = words.slice(1).filter((w) => !w.startsWith('-'));
+        const isExec = sub[0] === 'exec' || (sub[0] === 'compose' && sub.includes('exec'));
+        const isRun = sub[0] === 'run' || (sub[0] === 'compose' && sub.includes('run'));
+        if ((isExec || isRun) && words.includes('--privileged')) add('SH-09', path, l.line, `\`docker ${sub[0]} --privileged\` (CIS 5.23)`);
+        if (isExec || isRun) {
+          const userAt = words.findIndex((w) => w === '-u' || w === '--user' || /^--user=/.test(w));
+          const user = userAt < 0 ? undefined : words[userAt]!.startsWith('--user=') ? words[userAt]!.slice(7) : words[userAt + 1];
+          if (user !== undefined && /^(root|0)(:.*)?$/.test(user)) add('SH-09', path, l.line, `\`${c.text.slice(0, 60)}\` runs as root in the container (CIS 5.24)`);
+        }
+      }
+      if (words.includes('--break-system-packages')) add('PI-01', path, l.line, '`pip install --break-system-packages` installs over the distribution\'s Python (PEP 668)');
+    }
+    if (/\b(curl|wget)\b[^|]*\|\s*(sudo\s+)?(ba|z|da)?sh\b/.test(l.text)) add('SH-09', path, l.line, 'pipes a download straight into a shell (`curl | sh`)');
+  }
+
+  // SH-11: a prompt whose answer is never validated.
+  for (const r of reads) {
+    if (!r.prompt) continue;
+    const after = lines.filter((l) => l.line > r.line).map((l) => l.text).join('\n');
+    const v = r.variable;
+    const ref = `"?\\$\\{?${v}\\b[^}]*\\}?"?`;
+    const validated = new RegExp(`case\\s+${ref}\\s+in|\\[\\[[^\\]]*${ref}\\s*(==?|!=|=~)|\\[\\s+${ref}\\s*(=|!=)|test\\s+${ref}`).test(after);
+    if (!validated) add('SH-11', path, r.line, `the answer in \`${v}\` is never checked against an explicit yes/no before going on`);
+  }
+
+  return { findings, usedShellcheck };
+}
+
+function strictFlags(text: string): { missing: string[] } {
+  const words = text.trim().split(/\s+/).slice(1);
+  const flags = new Set<string>();
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === '-o' || w === '+o') {
+      const opt = words[i + 1];
+      if (w === '-o' && opt) flags.add(opt);
+      i++;
+    } else if (/^-[a-zA-Z]+$/.test(w)) {
+      for (const ch of w.slice(1)) {
+        if (ch === 'o') {
+          const opt = words[i + 1];
+          if (opt) flags.add(opt);
+          i++;
+        } else flags.add(ch);
+      }
+    }
+  }
+  const missing: string[] = [];
+  if (!flags.has('e') && !flags.has('errexit')) missing.push('-e');
+  if (!flags.has('u') && !flags.has('nounset')) missing.push('-u');
+  if (!flags.has('pipefail')) missing.push('-o pipefail');
+  return { missing };
+}

@@ -1,0 +1,115 @@
+/**
+ * `create-pyimage smoke [dir]`: build, start, probe and tear down a generated stack for real.
+ * Progress goes to stderr; with --json one object goes to stdout. Exit 0 only when every step passed.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { NotAStackError, smokeProject, type SmokeOptions, type SmokeResult } from '../engine/smoke.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
+
+export interface SmokeFlags {
+  json?: boolean;
+  timeout?: string;
+  baseImage?: string;
+  postgresImage?: string;
+  pipIndexUrl?: string;
+  pipFindLinks?: string;
+  buildNetwork?: string;
+}
+
+/** The overrides for mirrors and air-gapped hosts; shared with `create-pyimage [dir] --smoke`. */
+export function addSmokeOptions(command: Command, prefix = ''): Command {
+  return command
+    .addOption(new Option(`--base-image <image>`, `${prefix}Python base image, e.g. a mirror's python:3.12-slim-bookworm (PYTHON_IMAGE)`))
+    .addOption(new Option('--postgres-image <image>', `${prefix}Postgres image, e.g. from a mirror (POSTGRES_IMAGE)`))
+    .addOption(new Option('--pip-index-url <url>', `${prefix}package index for the build stage only (PIP_INDEX_URL)`))
+    .addOption(new Option('--pip-find-links <url>', `${prefix}extra wheel location for the build stage only (PIP_FIND_LINKS)`))
+    .addOption(new Option('--build-network <network>', `${prefix}"host" reaches an index on this machine's loopback (BUILD_NETWORK)`))
+    .addOption(new Option('--timeout <seconds>', `${prefix}how long services may take to become healthy`).default('180'))
+    .addOption(new Option('--json', `${prefix}print one JSON result object on stdout (progress stays on stderr)`));
+}
+
+function smokeOptions(flags: SmokeFlags, signal: AbortSignal): SmokeOptions {
+  const timeout = Number(flags.timeout ?? '180');
+  if (!Number.isInteger(timeout) || timeout < 1) {
+    throw new UserError(`--timeout: "${flags.timeout}" is not a whole number of seconds`, EXIT_USAGE);
+  }
+  const renderer = flags.json ? 'silent' : process.stderr.isTTY && !process.env.CI ? 'default' : 'simple';
+  return {
+    baseImage: flags.baseImage,
+    postgresImage: flags.postgresImage,
+    pipIndexUrl: flags.pipIndexUrl,
+    pipFindLinks: flags.pipFindLinks,
+    buildNetwork: flags.buildNetwork,
+    timeout,
+    renderer,
+    signal,
+  };
+}
+
+/**
+ * Runs the smoke test with Ctrl-C / SIGTERM turned into "stop the current step, tear down, exit 130".
+ * Returns the exit code.
+ */
+export async function runSmoke(dirArg: string | undefined, flags: SmokeFlags): Promise<number> {
+  const dir = resolve(dirArg ?? '.');
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UserError(`dir: ${dir} is not a directory: run create-pyimage first`, EXIT_USAGE);
+  }
+  const controller = new AbortController();
+  let interrupted = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted += 1;
+    if (interrupted === 1) {
+      process.stderr.write(`\n${signal}: stopping the current step, then tearing down (this takes a few seconds)\n`);
+      controller.abort();
+    } else {
+      process.stderr.write(`${signal}: still tearing down so nothing is left running; please wait\n`);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let result: SmokeResult;
+  try {
+    result = await smokeProject(dir, smokeOptions(flags, controller.signal));
+  } catch (error) {
+    if (error instanceof NotAStackError) throw new UserError(error.message, EXIT_USAGE);
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    process.stderr.write(`\n${result.success ? 'ok' : 'FAILED'}: ${result.message}\n`);
+  }
+  if (interrupted > 0) return 130;
+  return result.success ? EXIT_OK : EXIT_FAILED;
+}
+
+export function register(program: Command, setExit: (code: number) => void): void {
+  // `smoke` and the default command share option names (--json, --base-image, ...): options after
+  // the word `smoke` must belong to it, not to the program.
+  program.enablePositionalOptions();
+  const command = program
+    .command('smoke')
+    .description('prove a generated stack: check the engine, build, start, probe, tear down')
+    .argument('[dir]', 'a project create-pyimage generated', '.');
+  addSmokeOptions(command);
+  command.addHelpText(
+    'after',
+    '\nEvery override can also come from the environment (PYTHON_IMAGE, POSTGRES_IMAGE, PIP_INDEX_URL,\n' +
+      'PIP_FIND_LINKS, BUILD_NETWORK), as with scripts/smoke-test.sh. Index URLs reach the build stage\n' +
+      'only, never the final image. Exit codes: 0 every step passed, 1 a step failed, 2 bad input.\n\n' +
+      'Examples:\n' +
+      '  npx create-pyimage smoke\n' +
+      '  npx create-pyimage smoke my-service --json\n' +
+      '  npx create-pyimage smoke --base-image mirror.local/python:3.12-slim-bookworm \\\n' +
+      '      --pip-index-url http://127.0.0.1:3141/simple/ --build-network host',
+  );
+  command.action(async (dir: string | undefined, flags: SmokeFlags) => {
+    setExit(await runSmoke(dir, flags));
+  });
+}

@@ -1,0 +1,256 @@
+/**
+ * The only module that runs `docker`. Thin execa wrappers, the engine checks (each with the fix a
+ * user needs), and the compose project a smoke run works on.
+ */
+import { execa, type Options as ExecaOptions } from 'execa';
+
+export interface RunResult {
+  ok: boolean;
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr interleaved as they were written. */
+  all: string;
+  /** The process was stopped by the cancel signal (Ctrl-C) or its timeout. */
+  stopped: boolean;
+}
+
+export interface RunOptions {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** Milliseconds; the process is killed after it. */
+  timeout?: number;
+  signal?: AbortSignal;
+  /** Called with each line of output while the command runs (progress display). */
+  onLine?: (line: string) => void;
+  /** Own process group: a Ctrl-C on the terminal does not reach it (teardown must finish). */
+  detached?: boolean;
+}
+
+/** Runs `docker <args>`; never throws for a non-zero exit (the caller decides what failed). */
+export async function docker(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const execaOptions: ExecaOptions = {
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: true,
+    timeout: options.timeout,
+    cancelSignal: options.signal,
+    forceKillAfterDelay: 5_000,
+    stripFinalNewline: true,
+    detached: options.detached,
+  };
+  const child = execa('docker', args, execaOptions);
+  if (options.onLine && child.all) {
+    let pending = '';
+    child.all.on('data', (chunk: Buffer) => {
+      const lines = (pending + chunk.toString('utf8')).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) options.onLine!(line);
+    });
+  }
+  const result = await child;
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  return {
+    ok: result.exitCode === 0 && !result.failed,
+    exitCode: result.exitCode,
+    stdout: text(result.stdout),
+    stderr: text(result.stderr),
+    all: text(result.all),
+    stopped: Boolean(result.isCanceled || result.timedOut || result.isTerminated),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engine checks: each piece is named, and a missing one says how to get it.
+// ---------------------------------------------------------------------------------------------
+
+export interface EngineCheck {
+  name: string;
+  ok: boolean;
+  /** What was found, or what is missing and how to fix it. */
+  detail: string;
+}
+
+const INSTALL_URL = 'https://docs.docker.com/engine/install/';
+
+function firstLine(text: string): string {
+  return text.split('\n').find((l) => l.trim())?.trim() ?? '';
+}
+
+/** Is the docker CLI installed at all? (Every other check needs it.) */
+async function dockerCli(): Promise<EngineCheck> {
+  const r = await docker(['version', '--format', '{{.Client.Version}}'], { timeout: 20_000 }).catch(() => undefined);
+  // `docker version` exits 1 when the daemon is down but still prints the client version.
+  if (r && (r.ok || /^\d/.test(r.stdout))) {
+    return { name: 'docker CLI', ok: true, detail: `docker ${firstLine(r.stdout)}` };
+  }
+  return {
+    name: 'docker CLI',
+    ok: false,
+    detail: `the docker command is not installed or not on PATH. Fix: install Docker Engine (${INSTALL_URL}) or Docker Desktop.`,
+  };
+}
+
+async function daemon(): Promise<EngineCheck> {
+  const r = await docker(['info', '--format', '{{.ServerVersion}}'], { timeout: 30_000 });
+  const version = firstLine(r.stdout);
+  if (r.ok && version && !/error/i.test(version)) {
+    return { name: 'docker daemon reachable', ok: true, detail: `engine ${version}` };
+  }
+  const why = firstLine(r.stderr) || firstLine(r.stdout) || 'no answer';
+  const permission = /permission denied/i.test(r.all);
+  const fix = permission
+    ? 'Fix: add your user to the docker group (sudo usermod -aG docker "$USER", then log in again) or use rootless Docker.'
+    : 'Fix: start it (sudo systemctl start docker, or open Docker Desktop); check DOCKER_HOST and `docker context ls`.';
+  return { name: 'docker daemon reachable', ok: false, detail: `the Docker daemon does not answer (${why}). ${fix}` };
+}
+
+async function composeV2(): Promise<EngineCheck> {
+  const r = await docker(['compose', 'version', '--short'], { timeout: 20_000 });
+  const version = firstLine(r.stdout).replace(/^v/, '');
+  if (r.ok && /^2\./.test(version)) return { name: 'compose v2', ok: true, detail: `compose ${version}` };
+  const found = r.ok ? `found compose ${version}` : '`docker compose` is not available';
+  return {
+    name: 'compose v2',
+    ok: false,
+    detail:
+      `${found}; Compose v2 is needed (the legacy docker-compose v1 does not read these files). ` +
+      'Fix: install the docker-compose-plugin package (Debian/Ubuntu: apt-get install docker-compose-plugin, ' +
+      'or docker-compose from Debian trixie), see https://docs.docker.com/compose/install/linux/',
+  };
+}
+
+async function buildx(): Promise<EngineCheck> {
+  const r = await docker(['buildx', 'version'], { timeout: 20_000 });
+  if (r.ok) return { name: 'buildx', ok: true, detail: firstLine(r.stdout) };
+  return {
+    name: 'buildx',
+    ok: false,
+    detail:
+      'the buildx plugin is missing, and BuildKit builds (RUN --mount in the Dockerfile) need it. ' +
+      'Fix: install docker-buildx-plugin (Debian: docker-buildx), see https://docs.docker.com/build/install-buildx/',
+  };
+}
+
+/**
+ * Docker CLI, daemon, Compose v2 and buildx, in that order. Without the CLI the others are
+ * reported as not checked rather than as three confusing failures.
+ */
+export async function checkEngine(): Promise<EngineCheck[]> {
+  const cli = await dockerCli();
+  if (!cli.ok) {
+    return [
+      { ...cli, name: 'docker daemon reachable' },
+      { name: 'compose v2', ok: false, detail: 'not checked: the docker CLI is missing' },
+      { name: 'buildx', ok: false, detail: 'not checked: the docker CLI is missing' },
+    ];
+  }
+  return Promise.all([daemon(), composeV2(), buildx()]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A compose project with a name of its own.
+// ---------------------------------------------------------------------------------------------
+
+export interface ComposeProject {
+  dir: string;
+  /** Compose files, relative to dir, in order. */
+  files: string[];
+  name: string;
+  /** Used when the project has no .env (compose would otherwise read .env itself). */
+  envFile?: string;
+  /** Interpolation variables for compose (they win over .env). */
+  env: Record<string, string>;
+}
+
+export function composeArgs(project: ComposeProject, args: string[]): string[] {
+  const out = ['compose', '--project-directory', project.dir, '--project-name', project.name];
+  for (const file of project.files) out.push('--file', file);
+  if (project.envFile) out.push('--env-file', project.envFile);
+  return [...out, ...args];
+}
+
+export function compose(project: ComposeProject, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return docker(composeArgs(project, args), {
+    ...options,
+    cwd: project.dir,
+    env: { ...project.env, ...options.env },
+  });
+}
+
+export interface ContainerState {
+  service: string;
+  name: string;
+  state: string;
+  health: string;
+  exitCode: number;
+}
+
+/** `docker compose ps --all --format json`: an array (newer compose) or one object a line (2.2x). */
+export function parseComposePs(stdout: string): ContainerState[] {
+  const text = stdout.trim();
+  if (!text) return [];
+  let rows: Record<string, unknown>[];
+  if (text.startsWith('[')) {
+    rows = JSON.parse(text) as Record<string, unknown>[];
+  } else {
+    rows = text
+      .split('\n')
+      .filter((l) => l.trim().startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+  return rows.map((row) => ({
+    service: String(row.Service ?? ''),
+    name: String(row.Name ?? ''),
+    state: String(row.State ?? ''),
+    health: String(row.Health ?? ''),
+    exitCode: Number(row.ExitCode ?? 0),
+  }));
+}
+
+export async function composePs(project: ComposeProject, signal?: AbortSignal): Promise<ContainerState[]> {
+  const r = await compose(project, ['ps', '--all', '--format', 'json'], { timeout: 30_000, signal });
+  return r.ok ? parseComposePs(r.stdout) : [];
+}
+
+/** Containers, networks and volumes still labelled with the project name. */
+export async function leftovers(projectName: string): Promise<string[]> {
+  const filter = `label=com.docker.compose.project=${projectName}`;
+  const [containers, networks, volumes] = await Promise.all([
+    docker(['ps', '--all', '--quiet', '--filter', filter], { timeout: 30_000 }),
+    docker(['network', 'ls', '--quiet', '--filter', filter], { timeout: 30_000 }),
+    docker(['volume', 'ls', '--quiet', '--filter', filter], { timeout: 30_000 }),
+  ]);
+  const left: string[] = [];
+  const add = (kind: string, r: RunResult) => {
+    for (const id of r.stdout.split('\n').filter(Boolean)) left.push(`${kind} ${id}`);
+  };
+  add('container', containers);
+  add('network', networks);
+  add('volume', volumes);
+  return left;
+}
+
+export interface ImageInfo {
+  id: string;
+  size: number;
+}
+
+export async function inspectImage(ref: string): Promise<ImageInfo | undefined> {
+  const r = await docker(['image', 'inspect', '--format', '{{.Id}} {{.Size}}', ref], { timeout: 30_000 });
+  if (!r.ok) return undefined;
+  const [id, size] = firstLine(r.stdout).split(' ');
+  return { id: id ?? '', size: Number(size ?? 0) };
+}
+
+/** Everything an image carries about how it was made: config, env, labels and every history line. */
+export async function imageMetadata(ref: string): Promise<string> {
+  const [inspect, history] = await Promise.all([
+    docker(['image', 'inspect', ref], { timeout: 30_000 }),
+    docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', ref], { timeout: 30_000 }),
+  ]);
+  return `${inspect.stdout}\n${history.stdout}`;
+}

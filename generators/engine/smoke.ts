@@ -1,0 +1,624 @@
+/**
+ * `create-pyimage smoke`: prove a generated stack for real. Checks the engine, builds with BuildKit,
+ * starts everything under a project name of its own on a random loopback port, checks each promise
+ * the stack makes (health, non-root, migration, worker, database), and always tears down again.
+ *
+ * The steps are data (`StepSpec`); listr2 only displays them. The result is the JSON contract
+ * `{imageId, tag, size, success, message, steps: [{name, ok, seconds, detail}]}`.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Listr, ListrLogger, ProcessOutput, type ListrRendererValue } from 'listr2';
+import type { Answers } from '../answers/types.js';
+import { MANIFEST_FILE } from '../render/index.js';
+import {
+  checkEngine,
+  compose,
+  composePs,
+  docker,
+  imageMetadata,
+  inspectImage,
+  leftovers,
+  type ComposeProject,
+  type ContainerState,
+  type EngineCheck,
+  type RunResult,
+} from './docker.js';
+
+export interface SmokeOptions {
+  /** PYTHON_IMAGE: a mirrored or stand-in base image. */
+  baseImage?: string;
+  /** POSTGRES_IMAGE: a mirrored or stand-in database image. */
+  postgresImage?: string;
+  /** PIP_INDEX_URL build argument (builder stage only). */
+  pipIndexUrl?: string;
+  /** PIP_FIND_LINKS build argument (builder stage only). */
+  pipFindLinks?: string;
+  /** BUILD_NETWORK: "host" reaches an index on this machine's loopback. */
+  buildNetwork?: string;
+  /** Seconds `up --wait` may take to get every service healthy. */
+  timeout?: number;
+  /** Seconds the build may take. */
+  buildTimeout?: number;
+  /** 'default' (a terminal), 'simple' (logs, CI), 'silent' (--json). Progress goes to stderr. */
+  renderer?: 'default' | 'simple' | 'silent';
+  /** Aborting (Ctrl-C) stops the running step; teardown still runs. */
+  signal?: AbortSignal;
+  /** Where failure tails and notices are written (stderr by default). */
+  report?: (text: string) => void;
+}
+
+export interface SmokeStep {
+  name: string;
+  ok: boolean;
+  seconds: number;
+  detail: string;
+}
+
+export interface SmokeResult {
+  imageId: string;
+  tag: string;
+  size: number;
+  success: boolean;
+  message: string;
+  project: string;
+  steps: SmokeStep[];
+}
+
+/** The directory holds no generated stack: the CLI turns this into exit code 2. */
+export class NotAStackError extends Error {
+  override name = 'NotAStackError';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The project on disk
+// ---------------------------------------------------------------------------------------------
+
+const COMPOSE_FILE = 'docker-compose.yml';
+const GPU_COMPOSE_FILE = 'docker-compose.gpu.yml';
+
+export function readStackAnswers(dir: string): Answers {
+  const manifest = join(dir, MANIFEST_FILE);
+  if (!existsSync(join(dir, COMPOSE_FILE)) || !existsSync(manifest)) {
+    throw new NotAStackError(
+      `${dir} has no generated stack (${COMPOSE_FILE} and ${MANIFEST_FILE} are missing): run create-pyimage first`,
+    );
+  }
+  try {
+    const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { answers?: Answers };
+    if (!parsed.answers || typeof parsed.answers.name !== 'string') throw new Error('no "answers" object');
+    return parsed.answers;
+  } catch (error) {
+    throw new NotAStackError(`${manifest} is not readable (${(error as Error).message}): run create-pyimage again`);
+  }
+}
+
+/** The files the Dockerfile binds before copying the code: missing ones fail the build clearly. */
+export function dependencyFiles(answers: Answers): string[] {
+  if (answers.deps === 'requirements') return [answers.requirementsFile];
+  if (answers.deps === 'uv') return ['pyproject.toml', 'uv.lock'];
+  return ['pyproject.toml'];
+}
+
+/** The database password file, created the way scripts/up.sh does: random, 0444 in a 0700 dir. */
+export function ensureDbSecret(dir: string): boolean {
+  const secrets = join(dir, 'secrets');
+  const file = join(secrets, 'db_password');
+  if (existsSync(file) && readFileSync(file).length > 0) return false;
+  const previous = process.umask(0o077);
+  try {
+    mkdirSync(secrets, { recursive: true, mode: 0o700 });
+    const password = randomBytes(32).toString('base64').replace(/[/+=\n]/g, '');
+    writeFileSync(`${file}.tmp`, password, { mode: 0o444 });
+    chmodSync(`${file}.tmp`, 0o444);
+    renameSync(`${file}.tmp`, file);
+  } finally {
+    process.umask(previous);
+  }
+  chmodSync(secrets, 0o700);
+  return true;
+}
+
+/** The numeric GID of the host's render group, from /etc/group. */
+function renderGid(): string | undefined {
+  try {
+    const line = readFileSync('/etc/group', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('render:'));
+    return line?.split(':')[2] || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface GpuDecision {
+  use: boolean;
+  notice: string;
+  env: Record<string, string>;
+}
+
+/** Whether docker-compose.gpu.yml can be added on this host; without the device it is skipped. */
+export function gpuDecision(answers: Answers, dir: string, hasPath: (p: string) => boolean = existsSync): GpuDecision | undefined {
+  if (answers.gpu === 'none' || !existsSync(join(dir, GPU_COMPOSE_FILE))) return undefined;
+  if (answers.gpu === 'render') {
+    if (!hasPath('/dev/dri')) {
+      return {
+        use: false,
+        env: {},
+        notice: `skipped: no /dev/dri on this host, so the base stack runs without GPU access (${GPU_COMPOSE_FILE} not used)`,
+      };
+    }
+    const gid = process.env.RENDER_GID || renderGid();
+    if (!gid) {
+      return {
+        use: false,
+        env: {},
+        notice: `skipped: /dev/dri exists but the host has no "render" group; set RENDER_GID to the GID owning /dev/dri/renderD128 to test ${GPU_COMPOSE_FILE}`,
+      };
+    }
+    return { use: true, env: { RENDER_GID: gid }, notice: `using ${GPU_COMPOSE_FILE}: /dev/dri with render group ${gid}` };
+  }
+  const nvidia = ['/dev/nvidiactl', '/dev/nvidia0'].some(hasPath);
+  return nvidia
+    ? { use: true, env: {}, notice: `using ${GPU_COMPOSE_FILE}: NVIDIA device reservation` }
+    : {
+        use: false,
+        env: {},
+        notice: `skipped: no NVIDIA device on this host, so the base stack runs without GPU access (${GPU_COMPOSE_FILE} not used)`,
+      };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps as data
+// ---------------------------------------------------------------------------------------------
+
+/** A failed step: `detail` goes into the JSON, `tail` (logs) is shown too. */
+export class StepFailure extends Error {
+  constructor(
+    message: string,
+    readonly tail = '',
+  ) {
+    super(message);
+  }
+}
+
+interface StepOutcome {
+  detail: string;
+  /** Shown as skipped in the progress display; still ok. */
+  notice?: boolean;
+}
+
+interface Context {
+  dir: string;
+  answers: Answers;
+  project: ComposeProject;
+  options: SmokeOptions;
+  signal: AbortSignal;
+  tag: string;
+  imageId: string;
+  size: number;
+  hostPort?: string;
+  gpu?: GpuDecision;
+  engine?: Promise<EngineCheck[]>;
+}
+
+interface StepSpec {
+  name: string;
+  when?: (ctx: Context) => boolean;
+  run: (ctx: Context, progress: (line: string) => void) => Promise<StepOutcome | string>;
+}
+
+const MINUTE = 60_000;
+
+function lastLines(text: string, n: number): string {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  return lines.slice(-n).join('\n');
+}
+
+function bytes(size: number): string {
+  return size >= 1e9 ? `${(size / 1e9).toFixed(2)} GB` : `${(size / 1e6).toFixed(1)} MB`;
+}
+
+/**
+ * The log of the build step that failed, from BuildKit's plain progress: every line of the
+ * failing step (`#12 ...`) and BuildKit's own summary after it. Falls back to the last lines.
+ */
+export function failedBuildLog(output: string, max = 60): string {
+  const lines = output.split('\n');
+  const errorLine = lines.find((l) => /^#\d+ ERROR\b/.test(l));
+  if (!errorLine) return lastLines(output, max);
+  const id = errorLine.split(' ')[0]!;
+  const stepLines = lines.filter((l) => l.startsWith(`${id} `));
+  const summaryStart = lines.findIndex((l, i) => i > lines.indexOf(errorLine) && /^-{6}/.test(l));
+  const summary = summaryStart >= 0 ? lines.slice(summaryStart) : [];
+  return [...stepLines.slice(-max), ...summary.slice(0, 40)].join('\n');
+}
+
+function must(r: RunResult, what: string): RunResult {
+  if (r.stopped) throw new StepFailure(`${what}: interrupted`, lastLines(r.all, 20));
+  if (!r.ok) throw new StepFailure(`${what} failed (exit ${r.exitCode ?? '?'})`, lastLines(r.all, 40));
+  return r;
+}
+
+/** Logs and health output of the containers that are not where they should be. */
+async function unhealthyReport(ctx: Context, states: ContainerState[]): Promise<string> {
+  const sections: string[] = [];
+  for (const c of states) {
+    const migrateDone = c.service === 'migrate' && c.state === 'exited' && c.exitCode === 0;
+    const fine = c.state === 'running' && (c.health === '' || c.health === 'healthy');
+    if (migrateDone || fine) continue;
+    const logs = await compose(ctx.project, ['logs', '--no-color', '--no-log-prefix', '--tail', '40', c.service], {
+      timeout: MINUTE,
+    });
+    const health = await docker(['inspect', '--format', '{{json .State.Health}}', c.name], { timeout: MINUTE });
+    let healthText = '';
+    try {
+      const parsed = JSON.parse(health.stdout) as { Log?: { ExitCode: number; Output: string }[] } | null;
+      healthText = (parsed?.Log ?? [])
+        .slice(-3)
+        .map((entry) => `  exit ${entry.ExitCode}: ${entry.Output.trim()}`)
+        .join('\n');
+    } catch {
+      /* no healthcheck */
+    }
+    sections.push(
+      `--- ${c.service} (${c.state}${c.health ? `, ${c.health}` : ''}, exit ${c.exitCode}) logs:\n${lastLines(logs.all, 40) || '(no output)'}` +
+        (healthText ? `\n--- ${c.service} health checks:\n${lastLines(healthText, 12)}` : ''),
+    );
+  }
+  return sections.join('\n');
+}
+
+function describeStates(states: ContainerState[]): string {
+  return states.map((c) => `${c.service} ${c.state}${c.health ? ` (${c.health})` : ''}`).join(', ');
+}
+
+async function findService(ctx: Context, service: string): Promise<ContainerState> {
+  const state = (await composePs(ctx.project, ctx.signal)).find((c) => c.service === service);
+  if (!state) throw new StepFailure(`no ${service} container was created`);
+  return state;
+}
+
+async function probe(url: string, signal: AbortSignal): Promise<number> {
+  let lastError = '';
+  for (let attempt = 0; attempt < 10; attempt++) {
+    if (signal.aborted) throw new StepFailure('interrupted');
+    try {
+      const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(5_000)]) });
+      await res.arrayBuffer();
+      if (res.status >= 200 && res.status < 300) return res.status;
+      lastError = `answered ${res.status}`;
+    } catch (error) {
+      lastError = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  throw new StepFailure(`GET ${url} ${lastError}, expected 2xx`);
+}
+
+const ENGINE_STEPS: StepSpec[] = ['docker daemon reachable', 'compose v2', 'buildx'].map((name) => ({
+  name,
+  run: async (ctx) => {
+    const check = (await (ctx.engine ??= checkEngine())).find((c) => c.name === name)!;
+    if (!check.ok) throw new StepFailure(check.detail);
+    return check.detail;
+  },
+}));
+
+const STACK_STEPS: StepSpec[] = [
+  {
+    name: 'build images',
+    run: async (ctx, progress) => {
+      const missing = dependencyFiles(ctx.answers).filter((f) => !existsSync(join(ctx.dir, f)));
+      if (missing.length > 0) {
+        throw new StepFailure(
+          `${missing.join(' and ')} missing in ${ctx.dir}: the Dockerfile installs the dependencies from ` +
+            (ctx.answers.deps === 'requirements'
+              ? `it. Add it (pinned versions, e.g. pip freeze > ${ctx.answers.requirementsFile}) or re-run create-pyimage with --requirements-file <path>.`
+              : ctx.answers.deps === 'uv'
+                ? 'them. Create the lock file with `uv lock`, or re-run create-pyimage with --deps pip-pyproject.'
+                : 'it. Add pyproject.toml, or re-run create-pyimage with --deps requirements.'),
+        );
+      }
+      const notes: string[] = [];
+      if (ctx.answers.postgres && ensureDbSecret(ctx.dir)) notes.push('created secrets/db_password');
+      const config = must(
+        await compose(ctx.project, ['config', '--format', 'json'], { timeout: MINUTE, signal: ctx.signal }),
+        'docker compose config',
+      );
+      const services = (JSON.parse(config.stdout) as { services?: Record<string, { image?: string }> }).services ?? {};
+      ctx.tag = services.app?.image ?? `${ctx.answers.name}`;
+      const build = await compose(ctx.project, ['--progress', 'plain', 'build'], {
+        timeout: (ctx.options.buildTimeout ?? 1800) * 1000,
+        signal: ctx.signal,
+        env: { DOCKER_BUILDKIT: '1', COMPOSE_DOCKER_CLI_BUILD: '1' },
+        onLine: progress,
+      });
+      if (!build.ok) {
+        const why = build.stopped ? 'interrupted' : `docker compose build failed (exit ${build.exitCode ?? '?'})`;
+        throw new StepFailure(why, failedBuildLog(build.all));
+      }
+      const image = await inspectImage(ctx.tag);
+      if (!image) throw new StepFailure(`the build finished but image ${ctx.tag} is not there`);
+      ctx.imageId = image.id;
+      ctx.size = image.size;
+      return [`${ctx.tag} ${image.id.slice(0, 19)}, ${bytes(image.size)}`, ...notes].join('; ');
+    },
+  },
+  {
+    name: 'pip index not in image',
+    when: (ctx) => Boolean(ctx.project.env.PIP_INDEX_URL || ctx.project.env.PIP_FIND_LINKS),
+    run: async (ctx) => {
+      const metadata = await imageMetadata(ctx.tag);
+      const secrets = [ctx.project.env.PIP_INDEX_URL, ctx.project.env.PIP_FIND_LINKS].filter((v): v is string => Boolean(v));
+      const found = secrets.filter((s) => metadata.includes(s));
+      if (found.length > 0) {
+        throw new StepFailure(`${found.join(', ')} appears in the image config or history of ${ctx.tag}: keep it in the builder stage`);
+      }
+      return `${secrets.length === 1 ? 'the index URL is' : 'the index URLs are'} in neither the config nor the history of ${ctx.tag}`;
+    },
+  },
+  {
+    name: 'gpu override',
+    when: (ctx) => ctx.gpu !== undefined,
+    run: async (ctx) => ({ detail: ctx.gpu!.notice, notice: !ctx.gpu!.use }),
+  },
+  {
+    name: 'start stack (up --wait)',
+    run: async (ctx) => {
+      const seconds = ctx.options.timeout ?? 180;
+      const up = await compose(ctx.project, ['up', '--detach', '--wait', '--wait-timeout', String(seconds)], {
+        timeout: (seconds + 120) * 1000,
+        signal: ctx.signal,
+      });
+      if (up.ok) return `every service up within ${seconds}s`;
+      const states = await composePs(ctx.project);
+      const report = await unhealthyReport(ctx, states);
+      const why = up.stopped ? 'interrupted' : lastLines(up.stderr, 1) || `exit ${up.exitCode ?? '?'}`;
+      throw new StepFailure(
+        `the stack did not become healthy within ${seconds}s: ${why}. Containers: ${describeStates(states) || 'none'}`,
+        report || lastLines(up.all, 30),
+      );
+    },
+  },
+  {
+    name: 'every service healthy',
+    run: async (ctx) => {
+      const states = (await composePs(ctx.project, ctx.signal)).filter((c) => c.service !== 'migrate');
+      const bad = states.filter((c) => c.state !== 'running' || (c.health !== '' && c.health !== 'healthy'));
+      if (states.length === 0) throw new StepFailure('no containers are running');
+      if (bad.length > 0) {
+        throw new StepFailure(`not healthy: ${describeStates(bad)}`, await unhealthyReport(ctx, bad));
+      }
+      return describeStates(states);
+    },
+  },
+  {
+    name: 'health probe',
+    run: async (ctx) => {
+      const port = must(
+        await compose(ctx.project, ['port', 'app', String(ctx.answers.port)], { timeout: MINUTE, signal: ctx.signal }),
+        'docker compose port',
+      );
+      const published = port.stdout.trim().split(':').pop() ?? '';
+      if (!/^\d+$/.test(published)) throw new StepFailure(`app publishes no port for ${ctx.answers.port}: ${port.stdout}`);
+      ctx.hostPort = published;
+      const url = `http://127.0.0.1:${published}${ctx.answers.healthPath}`;
+      const status = await probe(url, ctx.signal);
+      return `GET ${url} -> ${status}`;
+    },
+  },
+  {
+    name: 'app runs as non-root',
+    run: async (ctx) => {
+      // PID 1's real UID (docker-init with init: true, else the server): what the app really runs as.
+      const r = must(
+        await compose(ctx.project, ['exec', '-T', 'app', 'cat', '/proc/1/status'], { timeout: MINUTE, signal: ctx.signal }),
+        'docker compose exec app',
+      );
+      const uid = /^Uid:\s+(\d+)/m.exec(r.stdout)?.[1];
+      if (uid === undefined) throw new StepFailure(`cannot read the app's UID: ${lastLines(r.all, 5)}`);
+      if (uid === '0') throw new StepFailure('the app runs as root (UID 0): set USER to a numeric non-root UID');
+      return `UID ${uid}`;
+    },
+  },
+  {
+    name: 'migration exited 0',
+    when: (ctx) => ctx.answers.postgres && ctx.answers.migrations !== 'none',
+    run: async (ctx) => {
+      const c = await findService(ctx, 'migrate');
+      const logs = await compose(ctx.project, ['logs', '--no-color', '--no-log-prefix', '--tail', '40', 'migrate'], {
+        timeout: MINUTE,
+      });
+      if (c.state !== 'exited' || c.exitCode !== 0) {
+        throw new StepFailure(`migrate is ${c.state} with exit code ${c.exitCode}`, lastLines(logs.all, 40));
+      }
+      const last = lastLines(logs.all, 1);
+      return `migrate exited 0${last ? `: ${last}` : ''}`;
+    },
+  },
+  {
+    name: 'worker running',
+    when: (ctx) => ctx.answers.worker.trim() !== '',
+    run: async (ctx) => {
+      const c = await findService(ctx, 'worker');
+      if (c.state !== 'running' || (c.health !== '' && c.health !== 'healthy')) {
+        throw new StepFailure(`worker is ${c.state}${c.health ? ` (${c.health})` : ''}`, await unhealthyReport(ctx, [c]));
+      }
+      return `worker ${c.state}${c.health ? ` (${c.health})` : ''}`;
+    },
+  },
+  {
+    name: 'database answers',
+    when: (ctx) => ctx.answers.postgres,
+    run: async (ctx) => {
+      // Over TCP with the secret's password: the same path the app takes.
+      const query =
+        'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "select 1"';
+      const r = must(
+        await compose(ctx.project, ['exec', '-T', 'db', 'sh', '-c', query], { timeout: MINUTE, signal: ctx.signal }),
+        'select 1 on db',
+      );
+      if (r.stdout.trim() !== '1') throw new StepFailure(`select 1 answered ${JSON.stringify(r.stdout.trim())}`);
+      return 'select 1 -> 1 (password from the secret, over TCP)';
+    },
+  },
+];
+
+/** down -v, then proof that nothing is left; removes stragglers by label if compose could not. */
+async function teardown(project: ComposeProject): Promise<string> {
+  const down = await compose(project, ['down', '--volumes', '--remove-orphans', '--timeout', '10'], {
+    timeout: 3 * MINUTE,
+    detached: true,
+  });
+  let left = await leftovers(project.name);
+  if (left.length > 0) {
+    for (const item of left) {
+      const [kind, id] = item.split(' ') as [string, string];
+      const args = kind === 'container' ? ['rm', '--force', '--volumes', id] : [kind, 'rm', id];
+      await docker(args, { timeout: MINUTE, detached: true });
+    }
+    left = await leftovers(project.name);
+  }
+  if (left.length > 0) {
+    throw new StepFailure(`still there after docker compose down: ${left.join(', ')}`, lastLines(down.all, 20));
+  }
+  return `no containers, networks or volumes left for ${project.name}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running the steps
+// ---------------------------------------------------------------------------------------------
+
+interface Runner {
+  steps: SmokeStep[];
+  tails: { name: string; tail: string }[];
+  renderer: ListrRendererValue;
+  rendererOptions: Record<string, unknown>;
+}
+
+async function runPhase(runner: Runner, ctx: Context, specs: StepSpec[], stopOnFailure: boolean): Promise<boolean> {
+  let allOk = true;
+  const live = runner.renderer === 'default';
+  const list = new Listr(
+    specs
+      .filter((spec) => !spec.when || spec.when(ctx))
+      .map((spec) => ({
+        title: spec.name,
+        task: async (_: unknown, task: { title: string; output: string; skip: (m?: string) => void }) => {
+          const started = performance.now();
+          const seconds = () => Math.round((performance.now() - started) / 100) / 10;
+          try {
+            if (ctx.signal.aborted) throw new StepFailure('interrupted');
+            const out = await spec.run(ctx, (line) => {
+              if (live) task.output = line;
+            });
+            const outcome = typeof out === 'string' ? { detail: out } : out;
+            runner.steps.push({ name: spec.name, ok: true, seconds: seconds(), detail: outcome.detail });
+            task.title = `${spec.name} (${seconds()}s): ${outcome.detail}`;
+            if (outcome.notice) task.skip(`${spec.name}: ${outcome.detail}`);
+          } catch (error) {
+            allOk = false;
+            const failure = error instanceof StepFailure ? error : new StepFailure((error as Error).message);
+            const detail = failure.tail ? `${failure.message}\n${failure.tail}` : failure.message;
+            runner.steps.push({ name: spec.name, ok: false, seconds: seconds(), detail });
+            if (failure.tail) runner.tails.push({ name: spec.name, tail: failure.tail });
+            task.title = `${spec.name} (${seconds()}s)`;
+            throw new Error(failure.message);
+          }
+        },
+      })),
+    {
+      exitOnError: stopOnFailure,
+      registerSignalListeners: false,
+      renderer: runner.renderer,
+      fallbackRenderer: 'simple',
+      rendererOptions: runner.rendererOptions,
+      fallbackRendererOptions: runner.rendererOptions,
+    } as ConstructorParameters<typeof Listr>[1],
+  );
+  try {
+    await list.run();
+  } catch {
+    /* recorded in runner.steps */
+  }
+  return allOk;
+}
+
+function projectName(name: string): string {
+  return `${name}-smoke-${randomBytes(3).toString('hex')}`;
+}
+
+export async function smokeProject(dirArg: string, options: SmokeOptions = {}): Promise<SmokeResult> {
+  const dir = dirArg;
+  const answers = readStackAnswers(dir);
+  const report = options.report ?? ((text: string) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`));
+  const env: Record<string, string> = {
+    // A random loopback port, so a stack the user already runs on APP_PORT is not touched.
+    APP_PORT: '0',
+    APP_BIND_IP: '127.0.0.1',
+  };
+  const overrides: [keyof SmokeOptions, string][] = [
+    ['baseImage', 'PYTHON_IMAGE'],
+    ['postgresImage', 'POSTGRES_IMAGE'],
+    ['pipIndexUrl', 'PIP_INDEX_URL'],
+    ['pipFindLinks', 'PIP_FIND_LINKS'],
+    ['buildNetwork', 'BUILD_NETWORK'],
+  ];
+  for (const [option, variable] of overrides) {
+    const value = options[option] ?? process.env[variable];
+    if (typeof value === 'string' && value !== '') env[variable] = value;
+  }
+  const gpu = gpuDecision(answers, dir);
+  Object.assign(env, gpu?.env);
+  const project: ComposeProject = {
+    dir,
+    files: [COMPOSE_FILE, ...(gpu?.use ? [GPU_COMPOSE_FILE] : [])],
+    name: projectName(answers.name),
+    envFile: existsSync(join(dir, '.env')) ? undefined : join(dir, '.env.example'),
+    env,
+  };
+  const signal = options.signal ?? new AbortController().signal;
+  const ctx: Context = { dir, answers, project, options, signal, tag: '', imageId: '', size: 0, gpu };
+  const renderer = options.renderer ?? 'simple';
+  const stderrOnly = new ProcessOutput(process.stderr, process.stderr);
+  const runner: Runner = {
+    steps: [],
+    tails: [],
+    renderer,
+    rendererOptions: { logger: new ListrLogger({ processOutput: stderrOnly }), collapseErrors: false },
+  };
+
+  const engineOk = await runPhase(runner, ctx, ENGINE_STEPS, false);
+  let stackOk = false;
+  if (engineOk) {
+    try {
+      stackOk = await runPhase(runner, ctx, STACK_STEPS, true);
+    } finally {
+      await runPhase(runner, { ...ctx, signal: new AbortController().signal }, [{ name: 'teardown', run: () => teardown(project) }], false);
+    }
+  }
+
+  const success = runner.steps.every((s) => s.ok) && engineOk && stackOk;
+  const failed = runner.steps.find((s) => !s.ok);
+  if (renderer !== 'silent' || !success) {
+    for (const { name, tail } of runner.tails) report(`\n--- ${name}: relevant output ---\n${tail}\n`);
+  }
+  const total = runner.steps.reduce((sum, s) => sum + s.seconds, 0);
+  const message = success
+    ? `smoke test passed: ${ctx.tag} built, started and answered ${answers.healthPath} in ${Math.round(total)}s; nothing left running`
+    : signal.aborted
+      ? `interrupted during "${failed?.name ?? 'start'}"; torn down`
+      : `"${failed?.name}" failed: ${(failed?.detail ?? '').split('\n')[0]}`;
+  return {
+    imageId: ctx.imageId,
+    tag: ctx.tag,
+    size: ctx.size,
+    success,
+    message,
+    project: project.name,
+    steps: runner.steps,
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * One file's three-way merge: structural for YAML (compose files), line-based for everything
+ * else, and line-based for YAML too when the structure cannot hold the result (conflicts,
+ * anchors, a file that does not parse).
+ */
+import { parseDocument } from 'yaml';
+import { mergeLines, wholeFileConflict } from './line-merge.js';
+import { mergeYaml } from './yaml-merge.js';
+
+export interface FileMerge {
+  clean: boolean;
+  text: string;
+  /** How it was merged, and where it conflicts: shown to the user. */
+  details: string[];
+}
+
+export function isYamlPath(path: string): boolean {
+  return /\.ya?ml$/i.test(path);
+}
+
+function lineMerge(yours: string, base: string | undefined, next: string, details: string[]): FileMerge {
+  const result = mergeLines(yours, base ?? '', next);
+  if (result.conflictLines.length > 0) {
+    details.push(`conflict markers at line${result.conflictLines.length > 1 ? 's' : ''} ${result.conflictLines.join(', ')}`);
+    return { clean: false, text: result.text, details };
+  }
+  return { clean: true, text: result.text, details };
+}
+
+/** `base` undefined: no pristine copy, so every difference between the two sides is a change by both. */
+export function mergeFile(path: string, yours: string, base: string | undefined, next: string): FileMerge {
+  if (!isYamlPath(path)) return lineMerge(yours, base, next, []);
+  const structural = mergeYaml(yours, base, next);
+  if (structural.kind === 'merged') return { clean: true, text: structural.text, details: ['merged by YAML structure'] };
+  const details =
+    structural.kind === 'conflict'
+      ? [`both sides changed ${structural.paths.join(', ')}: merged line by line instead`]
+      : [`${structural.reason}: merged line by line instead`];
+  const merged = lineMerge(yours, base, next, details);
+  if (merged.clean && parseDocument(merged.text).errors.length > 0) {
+    // A clean text merge that is not valid YAML (e.g. a duplicate key) must not pass as merged.
+    details.push('the line merge is not valid YAML: both versions kept between conflict markers');
+    return { clean: false, text: wholeFileConflict(yours, base ?? '', next).text, details };
+  }
+  return merged;
+}

@@ -81,6 +81,19 @@ WHL_DEBS = ["python3-pip-whl", "python3-setuptools-whl", "python3-wheel-whl"]
 # Only extracted to resolve symlinks that point outside dist-packages.
 SUPPORT_DEBS = ["libjs-jquery"]
 
+# Debian links these extensions against its own shared libraries, which a
+# python:*-slim image lacks (upstream manylinux wheels bundle them). Bundle
+# them like auditwheel does: copy the library into "<dist>.libs/" inside the
+# wheel and point the extension's RPATH there (patchelf).
+# psycopg2 is left linked to the system libpq5 on purpose: that is also what a
+# psycopg2 built from source needs at run time.
+BUNDLE_LIBS: dict[str, list[str]] = {
+    "uvloop": ["libuv1"],
+    "httptools": ["libhttp-parser2.9"],
+    "pyyaml": ["libyaml-0-2"],
+}
+LIBDIR = "usr/lib/x86_64-linux-gnu"
+
 # The same files published under a second name (Name in METADATA changed).
 # psycopg2-binary upstream bundles libpq; this one needs libpq5 at runtime.
 ALIASES = {"psycopg2": ["psycopg2-binary"]}
@@ -339,6 +352,44 @@ def collect_files(dist: Dist, support_roots: list[Path]) -> list[tuple[str, byte
     return [(k, v[0], v[1]) for k, v in sorted(files.items())]
 
 
+def needed(path: Path) -> list[str]:
+    out = subprocess.run(["patchelf", "--print-needed", str(path)], check=True,
+                         capture_output=True, text=True).stdout
+    return out.split()
+
+
+def bundle_libs(dist: Dist, files, lib_roots: list[Path], work: Path):
+    """auditwheel-style: vendor Debian shared libs, set RPATH to them."""
+    libs: dict[str, Path] = {}
+    for r in lib_roots:
+        for p in (r / LIBDIR).glob("*.so.*"):
+            libs[p.name] = p.resolve()  # SONAME symlink -> real file
+    libs_dir = f"{wheel_escape(dist.name).lower()}.libs"
+    tmp = work / "patchelf"
+    tmp.mkdir(parents=True, exist_ok=True)
+    out, wanted = [], set()
+    for rel, data, mode in files:
+        if not rel.endswith(".so"):
+            out.append((rel, data, mode))
+            continue
+        f = tmp / "ext.so"
+        f.write_bytes(data)
+        need = [n for n in needed(f) if n in libs]
+        if need:
+            depth = rel.count("/")
+            rpath = "$ORIGIN/" + "../" * depth + libs_dir
+            run("patchelf", "--set-rpath", rpath, str(f))
+            data = f.read_bytes()
+            wanted.update(need)
+            log(f"{dist.name}: {rel} -> RPATH {rpath} for {need}")
+        out.append((rel, data, mode))
+    for name in sorted(wanted):
+        out.append((f"{libs_dir}/{name}", libs[name].read_bytes(), 0o755))
+    if not wanted:
+        raise SystemExit(f"{dist.name}: nothing to bundle from {lib_roots} (stale BUNDLE_LIBS?)")
+    return sorted(out)
+
+
 def write_wheel(dist: Dist, files, out_dir: Path, name: str | None = None) -> Path:
     name = name or dist.name
     has_ext = any(f[0].endswith(".so") for f in files)
@@ -446,7 +497,9 @@ def main() -> int:
     args = ap.parse_args()
     work, out = args.work.resolve(), args.out.resolve()
 
-    all_debs = sorted({d for w in WHEELS for d in w} | set(WHL_DEBS) | set(SUPPORT_DEBS))
+    bundle_debs = {d for v in BUNDLE_LIBS.values() for d in v}
+    all_debs = sorted({d for w in WHEELS for d in w} | set(WHL_DEBS) | set(SUPPORT_DEBS)
+                      | bundle_debs)
     log(f"downloading {len(all_debs)} Debian packages")
     deb_paths = download(all_debs, work / "debs")
     roots = {name: extract(p, work / "x" / name) for name, p in deb_paths.items()}
@@ -485,6 +538,8 @@ def main() -> int:
         if not d.roots:
             continue
         fl = collect_files(d, support_roots)
+        if norm(d.name) in BUNDLE_LIBS:
+            fl = bundle_libs(d, fl, [roots[x] for x in BUNDLE_LIBS[norm(d.name)]], work)
         whl = write_wheel(d, fl, files_dir)
         log(f"wheel {whl.name} ({len(fl)} files)")
         for alias in ALIASES.get(norm(d.name), []):

@@ -83,7 +83,7 @@ ensure_trixie_source() {
 
 step_packages() {
   local missing=() p
-  for p in docker.io shellcheck debootstrap python3 python3-venv ca-certificates; do
+  for p in docker.io shellcheck debootstrap python3 python3-venv ca-certificates patchelf; do
     pkg_installed "$p" || missing+=("$p")
   done
   if ((${#missing[@]})); then
@@ -347,6 +347,17 @@ EOF
   ) >&2 || rc=$?
   rm -rf "$dir"
   ((rc == 0)) || die "package index verification failed"
+  # Inside the slim stand-in (no Debian -dev/runtime libs besides libc and
+  # libstdc++): every compiled extension except psycopg2 (libpq5) must import.
+  log "verifying the index inside $PYTHON_IMAGE (network host)"
+  docker run --rm --network host -e PIP_INDEX_URL="$url" -e PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    -e PIP_NO_CACHE_DIR=1 "$PYTHON_IMAGE" sh -ec '
+      python -m venv /tmp/v
+      /tmp/v/bin/pip install -q fastapi "uvicorn[standard]" gunicorn flask flask-migrate \
+        sqlalchemy greenlet markupsafe pyyaml wrapt redis psycopg
+      /tmp/v/bin/pip check
+      /tmp/v/bin/python -c "import uvloop, httptools, yaml, greenlet, markupsafe._speedups, wrapt._wrappers, sqlalchemy.cimmutabledict, pydantic, fastapi, flask_migrate, redis; from yaml import CSafeLoader; print(\"in-image imports ok\")"
+    ' >&2 || die "package index verification inside $PYTHON_IMAGE failed"
 }
 
 # ---------------------------------------------------------------------------

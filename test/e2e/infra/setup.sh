@@ -75,7 +75,8 @@ ensure_trixie_source() {
   if [[ ! -f $TRIXIE_PREFS || $(<"$TRIXIE_PREFS") != "$want" ]]; then
     printf '%s\n' "$want" >"$TRIXIE_PREFS"
   fi
-  if ! apt-cache policy 2>/dev/null | grep -q 'n=trixie'; then
+  # trixie's package lists downloaded yet? (cheaper than apt-cache policy)
+  if ! compgen -G '/var/lib/apt/lists/*_dists_trixie_*Packages*' >/dev/null; then
     APT_UPDATED=0
     apt_update
   fi

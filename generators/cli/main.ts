@@ -11,6 +11,7 @@ type Register = (program: Command, setExit: (code: number) => void) => void;
 async function registrations(): Promise<Register[]> {
   const modules = await Promise.all([
     import('./generate-command.js'),
+    import('./update-command.js'),
     import('./smoke-command.js'),
   ]);
   return modules.map((m) => m.register);

@@ -214,8 +214,10 @@ export function auditCompose(path: string, content: string, ctx: ComposeContext)
     // CP-12: healthcheck (long-running services only).
     const health = asRecord(svc.healthcheck);
     const oneShot = completedDeps.has(name) || svc.restart === 'no' || svc.restart === false;
-    if (health && (health.disable === true || (Array.isArray(health.test) && String(health.test[0]).toUpperCase() === 'NONE'))) {
-      add('CP-12', at('healthcheck'), `service \`${name}\` disables its healthcheck`);
+    const disabled = health !== undefined && (health.disable === true || (Array.isArray(health.test) && String(health.test[0]).toUpperCase() === 'NONE'));
+    if (disabled) {
+      // A one-shot job (migrations) rightly switches off the web HEALTHCHECK it inherits.
+      if (!oneShot) add('CP-12', at('healthcheck'), `service \`${name}\` disables its healthcheck`);
     } else if (!health && !oneShot && !partial) {
       const facts = built ? dockerfileFor(svc, composeDir, ctx) : undefined;
       const target = asRecord(svc.build)?.target;

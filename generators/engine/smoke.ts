@@ -212,8 +212,15 @@ interface StepSpec {
 
 const MINUTE = 60_000;
 
-function lastLines(text: string, n: number): string {
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\r/g;
+
+/** The last n non-empty lines, without terminal control sequences (compose logs keeps some). */
+export function lastLines(text: string, n: number): string {
+  const lines = text
+    .replace(ANSI, '')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   return lines.slice(-n).join('\n');
 }
 
@@ -248,7 +255,8 @@ async function unhealthyReport(ctx: Context, states: ContainerState[]): Promise<
   for (const c of states) {
     const migrateDone = c.service === 'migrate' && c.state === 'exited' && c.exitCode === 0;
     const fine = c.state === 'running' && (c.health === '' || c.health === 'healthy');
-    if (migrateDone || fine) continue;
+    // 'created': never started because a dependency failed; its (empty) logs say nothing.
+    if (migrateDone || fine || c.state === 'created') continue;
     const logs = await compose(ctx.project, ['logs', '--no-color', '--no-log-prefix', '--tail', '40', c.service], {
       timeout: MINUTE,
     });
@@ -258,7 +266,7 @@ async function unhealthyReport(ctx: Context, states: ContainerState[]): Promise<
       const parsed = JSON.parse(health.stdout) as { Log?: { ExitCode: number; Output: string }[] } | null;
       healthText = (parsed?.Log ?? [])
         .slice(-3)
-        .map((entry) => `  exit ${entry.ExitCode}: ${entry.Output.trim()}`)
+        .map((entry) => `  exit ${entry.ExitCode}: ${lastLines(entry.Output, 1) || '(no output)'}`)
         .join('\n');
     } catch {
       /* no healthcheck */
@@ -281,14 +289,14 @@ async function findService(ctx: Context, service: string): Promise<ContainerStat
   return state;
 }
 
-async function probe(url: string, signal: AbortSignal): Promise<number> {
+async function probe(url: string, signal: AbortSignal): Promise<{ status: number; body: string }> {
   let lastError = '';
   for (let attempt = 0; attempt < 10; attempt++) {
     if (signal.aborted) throw new StepFailure('interrupted');
     try {
       const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(5_000)]) });
-      await res.arrayBuffer();
-      if (res.status >= 200 && res.status < 300) return res.status;
+      const body = await res.text();
+      if (res.status >= 200 && res.status < 300) return { status: res.status, body };
       lastError = `answered ${res.status}`;
     } catch (error) {
       lastError = (error as Error).message;
@@ -378,7 +386,7 @@ const STACK_STEPS: StepSpec[] = [
       const report = await unhealthyReport(ctx, states);
       const why = up.stopped ? 'interrupted' : lastLines(up.stderr, 1) || `exit ${up.exitCode ?? '?'}`;
       throw new StepFailure(
-        `the stack did not become healthy within ${seconds}s: ${why}. Containers: ${describeStates(states) || 'none'}`,
+        `the stack did not come up healthy (limit ${seconds}s): ${why}. Containers: ${describeStates(states) || 'none'}`,
         report || lastLines(up.all, 30),
       );
     },
@@ -406,8 +414,8 @@ const STACK_STEPS: StepSpec[] = [
       if (!/^\d+$/.test(published)) throw new StepFailure(`app publishes no port for ${ctx.answers.port}: ${port.stdout}`);
       ctx.hostPort = published;
       const url = `http://127.0.0.1:${published}${ctx.answers.healthPath}`;
-      const status = await probe(url, ctx.signal);
-      return `GET ${url} -> ${status}`;
+      const { status, body } = await probe(url, ctx.signal);
+      return `GET ${url} -> ${status} ${body.replace(/\s+/g, ' ').trim().slice(0, 200)}`.trim();
     },
   },
   {
@@ -517,8 +525,12 @@ async function runPhase(runner: Runner, ctx: Context, specs: StepSpec[], stopOnF
             });
             const outcome = typeof out === 'string' ? { detail: out } : out;
             runner.steps.push({ name: spec.name, ok: true, seconds: seconds(), detail: outcome.detail });
-            task.title = `${spec.name} (${seconds()}s): ${outcome.detail}`;
-            if (outcome.notice) task.skip(`${spec.name}: ${outcome.detail}`);
+            if (outcome.notice) {
+              task.title = `${spec.name} (${seconds()}s)`;
+              task.skip(outcome.detail);
+            } else {
+              task.title = `${spec.name} (${seconds()}s): ${outcome.detail}`;
+            }
           } catch (error) {
             allOk = false;
             const failure = error instanceof StepFailure ? error : new StepFailure((error as Error).message);

@@ -2,9 +2,9 @@
  * `create-pyimage update [dir]`: re-render from .create-pyimage.json with changed answers and
  * merge three ways into the user's edits. See generators/update/run.ts.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { readAnswersFile } from '../answers/resolve.js';
-import { AnswerError } from '../answers/schema.js';
+import { AnswerError, OPTIONS } from '../answers/schema.js';
 import { inquirerPrompter } from '../answers/prompt.js';
 import { runUpdate } from '../update/run.js';
 import { EXIT_USAGE, UserError } from './errors.js';
@@ -22,8 +22,17 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** The first run's answer flags (--postgres, --worker ...) as shorthands for --set; hidden from --help. */
+function addHiddenAnswerFlags(command: Command): void {
+  for (const spec of OPTIONS) {
+    const value = spec.kind === 'boolean' ? '' : ' <value>';
+    command.addOption(new Option(`--${spec.flag}${value}`).hideHelp());
+    if (spec.kind === 'boolean' || spec.key === 'worker') command.addOption(new Option(`--no-${spec.flag}`).hideHelp());
+  }
+}
+
 export function register(program: Command, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('update')
     .description('re-render from .create-pyimage.json (with changed answers) and merge into your edits')
     .argument('[dir]', 'the project generated before', '.')
@@ -39,9 +48,11 @@ export function register(program: Command, setExit: (code: number) => void): voi
         'Writes are all-or-nothing. Interactive runs ask the questions again, stored answers as defaults.\n\n' +
         'Examples:\n' +
         '  npx create-pyimage update --set postgres=true --dry-run\n' +
-        '  npx create-pyimage update my-service --set worker="python -m app.worker" --set memory=1g',
-    )
-    .action(async (dir: string | undefined, _options: UpdateCommandOptions, command: Command) => {
+        '  npx create-pyimage update my-service --set worker="python -m app.worker" --set memory=1g\n\n' +
+        'The answer flags of the first run (--postgres, --no-worker, --memory 1g ...) work here too.',
+    );
+  addHiddenAnswerFlags(command);
+  command.action(async (dir: string | undefined, _options: UpdateCommandOptions, command: Command) => {
       // The default command defines --dry-run, --yes, --answers and the answer flags too; commander
       // hands those to the program, so read them from both levels.
       const options = command.optsWithGlobals() as UpdateCommandOptions;

@@ -3,6 +3,7 @@
  * else, and line-based for YAML too when the structure cannot hold the result (conflicts,
  * anchors, a file that does not parse).
  */
+import { diffComm } from 'node-diff3';
 import { parseDocument } from 'yaml';
 import { mergeLines, wholeFileConflict } from './line-merge.js';
 import { mergeYaml } from './yaml-merge.js';
@@ -18,8 +19,18 @@ export function isYamlPath(path: string): boolean {
   return /\.ya?ml$/i.test(path);
 }
 
+/**
+ * Without a pristine copy, the lines both versions share stand in for it: what only one side
+ * has counts as that side's addition (kept), and only lines the two sides changed differently
+ * at the same place conflict. (A line the generator dropped since then survives: nothing is lost.)
+ */
+export function syntheticBase(yours: string, next: string): string {
+  const common = diffComm(yours.split('\n'), next.split('\n')).flatMap((c) => c.common ?? []);
+  return common.join('\n');
+}
+
 function lineMerge(yours: string, base: string | undefined, next: string, details: string[]): FileMerge {
-  const result = mergeLines(yours, base ?? '', next);
+  const result = mergeLines(yours, base ?? syntheticBase(yours, next), next);
   if (result.conflictLines.length > 0) {
     details.push(`conflict markers at line${result.conflictLines.length > 1 ? 's' : ''} ${result.conflictLines.join(', ')}`);
     return { clean: false, text: result.text, details };

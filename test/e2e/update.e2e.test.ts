@@ -10,7 +10,7 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { cliPath, repoRoot, tempDir } from '../helpers.js';
 
@@ -93,18 +93,17 @@ describe('update on the real engine', () => {
   let cleanup: () => void = () => {};
   let imageId = '';
 
-  beforeAll(async () => {
-    env = readE2eEnv();
-    const info = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false, timeout: 30_000 });
-    if (info.exitCode !== 0) throw new Error(`no Docker engine (docker info: ${info.stderr.trim() || info.shortMessage}); run test/e2e/infra/setup.sh`);
-  }, 60_000);
-
   afterAll(async () => {
     if (imageId) await execa('docker', ['image', 'rm', '--force', imageId], { reject: false, timeout: 60_000 });
     cleanup();
   });
 
   it('keeps redis, the memory limit and the apt package; adds db, secrets and scripts; smoke passes', async () => {
+    // Inside the test, not in a hook: a missing engine must fail this test, not skip it.
+    env = readE2eEnv();
+    const info = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false, timeout: 30_000 });
+    if (info.exitCode !== 0) throw new Error(`no Docker engine (docker info: ${info.stderr.trim() || info.shortMessage}); run test/e2e/infra/setup.sh`);
+
     const t = tempDir('pyimage-update-e2e-');
     cleanup = t.cleanup;
     dir = join(t.dir, NAME);

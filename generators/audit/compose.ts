@@ -51,7 +51,7 @@ export function composeServiceNames(content: string): string[] {
 }
 
 const DATA_IMAGE = /^(?:[^/]+\/)*(postgres|postgis|timescaledb|mysql|mariadb|mongo|mongodb|redis|valkey|keydb|memcached|cassandra|couchdb|clickhouse(-server)?|elasticsearch|opensearch|neo4j|influxdb|rabbitmq)(:|@|$)/;
-const DATA_PORTS = new Set([5432, 3306, 27017, 6379, 11211, 9042, 5984, 8123, 9000, 9200, 7687, 8086, 5672]);
+const DATA_PORTS = new Set([5432, 3306, 27017, 6379, 11211, 9042, 5984, 9200, 7687, 8086, 5672]);
 const DANGEROUS_CAPS = new Set(['ALL', 'SYS_ADMIN', 'NET_ADMIN', 'SYS_PTRACE', 'SYS_MODULE', 'NET_RAW', 'DAC_READ_SEARCH', 'SYS_RAWIO', 'SYS_BOOT', 'MAC_ADMIN', 'BPF', 'PERFMON']);
 const SENSITIVE_MOUNTS = ['/boot', '/dev', '/etc', '/lib', '/proc', '/sys', '/usr', '/root', '/var/lib/docker'];
 

@@ -19,7 +19,16 @@ export function systemShellcheck(): { runner: ShellcheckRunner; version: string 
     return null;
   }
   const version = /version:\s*(\S+)/.exec(probe.stdout)?.[1] ?? 'unknown';
+  // Many scripts are audited again and again (the generator's matrix, re-runs): remember results.
+  const memo = new Map<string, ShellcheckComment[] | null>();
   const runner: ShellcheckRunner = (content) => {
+    if (memo.has(content)) return memo.get(content)!;
+    const comments = runShellcheck(content);
+    if (memo.size > 500) memo.clear();
+    memo.set(content, comments);
+    return comments;
+  };
+  const runShellcheck = (content: string): ShellcheckComment[] | null => {
     const args = ['-f', 'json', '-e', 'SC1090,SC1091'];
     if (!content.startsWith('#!')) args.push('-s', 'bash');
     args.push('-');
@@ -338,7 +347,7 @@ export function auditScript(path: string, content: string, options: ScriptOption
   // SH-11: a prompt whose answer is never validated.
   for (const r of reads) {
     if (!r.prompt) continue;
-    const after = lines.filter((l) => l.line > r.line).map((l) => l.text).join('\n');
+    const after = lines.filter((l) => l.line >= r.line).map((l) => l.text).join('\n');
     const v = r.variable;
     const ref = `"?\\$\\{?${v}\\b[^}]*\\}?"?`;
     const validated = new RegExp(`case\\s+${ref}\\s+in|\\[\\[[^\\]]*${ref}\\s*(==?|!=|=~)|\\[\\s+${ref}\\s*(=|!=)|test\\s+${ref}`).test(after);

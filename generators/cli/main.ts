@@ -13,6 +13,7 @@ async function registrations(): Promise<Register[]> {
     import('./generate-command.js'),
     import('./update-command.js'),
     import('./smoke-command.js'),
+    import('./audit-command.js'),
   ]);
   return modules.map((m) => m.register);
 }

@@ -1,0 +1,138 @@
+/**
+ * The real engine for end-to-end tests: use it when it is there, run test/e2e/infra/setup.sh when it
+ * is not, and fail (never skip) when it still is not. Also small docker helpers the tests assert with.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { repoRoot } from '../helpers.js';
+
+export interface E2EEnv {
+  pythonImage: string;
+  pythonVersion: string;
+  postgresImage: string;
+  postgresVersion: string;
+  indexUrl: string;
+}
+
+const cacheDir = process.env.PYIMAGE_E2E_CACHE_DIR ?? '/var/cache/create-pyimage';
+export const envFile = join(cacheDir, 'e2e.env');
+const setupScript = join(repoRoot, 'test', 'e2e', 'infra', 'setup.sh');
+
+function readEnvFile(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of readFileSync(envFile, 'utf8').split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m) out[m[1]!] = m[2]!.replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return out;
+}
+
+async function engineAnswers(): Promise<boolean> {
+  const r = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false, timeout: 20_000 });
+  return r.exitCode === 0;
+}
+
+async function indexAnswers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function imagesPresent(env: Record<string, string>): Promise<boolean> {
+  const images = [env.PYIMAGE_E2E_PYTHON_IMAGE, env.PYIMAGE_E2E_POSTGRES_IMAGE].filter(Boolean) as string[];
+  if (images.length < 2) return false;
+  const r = await execa('docker', ['image', 'inspect', ...images], { reject: false, timeout: 20_000 });
+  return r.exitCode === 0;
+}
+
+async function ready(): Promise<string | undefined> {
+  if (!(await engineAnswers())) return 'the Docker engine does not answer (docker info)';
+  if (!existsSync(envFile)) return `${envFile} is missing`;
+  const env = readEnvFile();
+  if (!(await imagesPresent(env))) return 'the stand-in base images are missing';
+  if (!env.PYIMAGE_E2E_INDEX_URL || !(await indexAnswers(env.PYIMAGE_E2E_INDEX_URL))) {
+    return `the offline package index does not answer (${env.PYIMAGE_E2E_INDEX_URL ?? 'no URL'})`;
+  }
+  return undefined;
+}
+
+/** Ensures engine, stand-in images and index; throws (the tests fail) when that is impossible. */
+export async function ensureEngine(): Promise<E2EEnv> {
+  let missing = await ready();
+  if (missing) {
+    process.stderr.write(`[e2e] ${missing}: running ${setupScript}\n`);
+    const setup = await execa('bash', [setupScript], {
+      reject: false,
+      stdin: 'ignore',
+      stdout: 'ignore',
+      stderr: 'inherit',
+      timeout: 30 * 60_000,
+    });
+    missing = await ready();
+    if (missing) {
+      throw new Error(
+        `end-to-end tests need a real Docker engine: ${missing} even after test/e2e/infra/setup.sh ` +
+          `(exit ${setup.exitCode}). Run it as root: bash test/e2e/infra/setup.sh`,
+      );
+    }
+  }
+  const env = readEnvFile();
+  return {
+    pythonImage: env.PYIMAGE_E2E_PYTHON_IMAGE!,
+    pythonVersion: env.PYIMAGE_E2E_PYTHON_VERSION ?? '3.11',
+    postgresImage: env.PYIMAGE_E2E_POSTGRES_IMAGE!,
+    postgresVersion: env.PYIMAGE_E2E_POSTGRES_VERSION ?? '15',
+    indexUrl: env.PYIMAGE_E2E_INDEX_URL!,
+  };
+}
+
+async function lines(args: string[]): Promise<string[]> {
+  const r = await execa('docker', args, { reject: false, timeout: 30_000 });
+  return String(r.stdout ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Containers, networks and volumes whose compose project or name matches `project`
+ * (exactly, or as a prefix when `prefix` is set).
+ */
+export async function leftoversOf(project: string, prefix = false): Promise<string[]> {
+  const matches = (value: string) => (prefix ? value.startsWith(project) : value === project || value.startsWith(`${project}_`) || value.startsWith(`${project}-`));
+  const label = '{{.Label "com.docker.compose.project"}}';
+  const [containers, networks, volumes] = await Promise.all([
+    lines(['ps', '--all', '--format', `{{.Names}} ${label}`]),
+    lines(['network', 'ls', '--format', `{{.Name}} ${label}`]),
+    lines(['volume', 'ls', '--format', `{{.Name}} ${label}`]),
+  ]);
+  const left: string[] = [];
+  for (const [kind, rows] of [
+    ['container', containers],
+    ['network', networks],
+    ['volume', volumes],
+  ] as const) {
+    for (const row of rows) {
+      const [name = '', projectLabel = ''] = row.split(' ');
+      if (matches(name) || (projectLabel && matches(projectLabel))) left.push(`${kind} ${name}`);
+    }
+  }
+  return left;
+}
+
+/** The image's config and every history line, to prove build-only values did not leak into it. */
+export async function imageTrail(image: string): Promise<string> {
+  const [inspect, history] = await Promise.all([
+    execa('docker', ['image', 'inspect', image], { reject: false, timeout: 30_000 }),
+    execa('docker', ['history', '--no-trunc', '--format', '{{.CreatedBy}}', image], { reject: false, timeout: 30_000 }),
+  ]);
+  return `${inspect.stdout}\n${history.stdout}`;
+}
+
+export async function removeImage(image: string): Promise<void> {
+  await execa('docker', ['image', 'rm', '--force', image], { reject: false, timeout: 60_000 });
+}

@@ -1,0 +1,13 @@
+import { configDefaults, defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // infra/ holds shell and Python for the real engine, not tests.
+    exclude: [...configDefaults.exclude, 'test/e2e/infra/**', 'dist/**'],
+    // Unit tests stay fast; the real-engine file sets its own long timeouts per test.
+    testTimeout: 30_000,
+    // Child processes (the CLI, docker) do not mix with worker threads' stdio well.
+    pool: 'forks',
+  },
+});

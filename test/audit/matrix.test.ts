@@ -27,3 +27,23 @@ describe('auditFiles(renderProject(answers)) over the full answer matrix', () =>
     });
   });
 });
+
+describe('auditGenerated (the generator\'s self-check)', () => {
+  it('is ok for a rendered stack and skips pristine copies under .create-pyimage/', async () => {
+    const { auditGenerated } = await import('../../generators/audit/generated.js');
+    const files = renderProject(combinations[0]!);
+    const pristine = files.map((f) => ({ ...f, path: `.create-pyimage/pristine/${f.path}`, content: f.path === 'Dockerfile' ? 'FROM python\n' : f.content }));
+    const result = auditGenerated([...files, ...pristine], { shellcheck: 'off' });
+    expect(result.report.files.every((f) => !f.path.startsWith('.create-pyimage/'))).toBe(true);
+    expect(result.ok).toBe(true);
+    expect(result.message).toMatch(/^audit: 0 findings in \d+ files, grade A/);
+  });
+
+  it('is not ok, with the report in the message, when the output has a problem', async () => {
+    const { auditGenerated } = await import('../../generators/audit/generated.js');
+    const files = renderProject(combinations[0]!).map((f) => (f.path === 'Dockerfile' ? { ...f, content: f.content.replace(/^USER .*$/m, 'USER root') } : f));
+    const result = auditGenerated(files, { shellcheck: 'off' });
+    expect(result.ok).toBe(false);
+    expect(result.message).toMatch(/DF-06/);
+  });
+});

@@ -172,8 +172,10 @@ class Merger {
       const eq = (x: string[], y: string[]) => x.length === y.length && x.every((v, i) => v === y[i]);
       if (eq(aContent, bContent) || eq(bContent, oContent)) merged.push(...aContent);
       else if (eq(aContent, oContent)) merged.push(...bContent);
-      else if (setLike) {
-        // Both sides changed the same stretch: keep what either kept or added, drop what either removed.
+      else if (setLike && (oContent.every((v) => aContent.includes(v)) || oContent.every((v) => bContent.includes(v)))) {
+        // Both sides changed the same stretch, at most one of them removing items (both replacing
+        // an item, e.g. a port mapping changed two ways, is a conflict): keep what either added,
+        // drop what one removed.
         const removed = new Set(oContent.filter((v) => !aContent.includes(v) || !bContent.includes(v)));
         for (const v of [...aContent, ...bContent]) if (!removed.has(v) && !merged.includes(v)) merged.push(v);
       } else {

@@ -96,6 +96,13 @@ describe('YAML merge (structure, comments kept)', () => {
     }
   });
 
+  it('a set-like item replaced two ways (a port mapping) is a conflict, not both', () => {
+    const base = 'services:\n  app:\n    ports:\n      - 127.0.0.1:8000:8000\n';
+    const yours = 'services:\n  app:\n    ports:\n      - 0.0.0.0:8000:8000\n';
+    const next = 'services:\n  app:\n    ports:\n      - 127.0.0.1:8080:8080\n';
+    expect(mergeYaml(yours, base, next)).toEqual({ kind: 'conflict', paths: ['services.app.ports'] });
+  });
+
   it('the same value changed both ways is a structural conflict, then line markers', async () => {
     const base = await file('docker-compose.yml');
     const next = await file('docker-compose.yml', { memory: '2g' });

@@ -243,7 +243,7 @@ export function auditCompose(path: string, content: string, ctx: ComposeContext)
     if (!partial) {
       const driver = logging?.driver === undefined ? 'json-file' : String(logging.driver);
       const options = asRecord(logging?.options) ?? {};
-      if ((driver === 'json-file' && (options['max-size'] === undefined || options['max-file'] === undefined)) || (!logging && driver === 'json-file')) {
+      if (driver === 'json-file' && (options['max-size'] === undefined || options['max-file'] === undefined)) {
         add('CP-21', logging ? at('logging') : svcLine, `service \`${name}\` logs with ${logging ? 'json-file without max-size/max-file' : 'the default json-file driver (no rotation)'}`);
       }
     }

@@ -40,6 +40,8 @@ interface Instr {
   /** The command part of a RUN/COPY, line by line (continuations kept apart), flags included. */
   lines: SourceLine[];
   heredocs: HeredocBlock[];
+  /** RUN only: the stage's SHELL sets `-o pipefail` at this point. */
+  pipefail?: boolean;
 }
 
 interface Stage {
@@ -426,7 +428,7 @@ export function auditDockerfile(path: string, content: string): DockerfileResult
     let pipefail = stage.base ? (shellHasPipefail.get(stage.base) ?? false) : false;
     for (const instr of stage.instrs) {
       if (instr.keyword === 'SHELL') pipefail = /pipefail/.test(instr.args);
-      if (instr.keyword === 'RUN') (instr as Instr & { pipefail?: boolean }).pipefail = pipefail;
+      if (instr.keyword === 'RUN') instr.pipefail = pipefail;
     }
     shellHasPipefail.set(stage, pipefail);
   }
@@ -600,7 +602,7 @@ function auditRun(
   }
 
   // DF-13: pipes and downloads.
-  const pipefail = (instr as Instr & { pipefail?: boolean }).pipefail ?? false;
+  const pipefail = instr.pipefail ?? false;
   const runsPipefail = /set\s+-[a-zA-Z]*o\s+pipefail|set\s+-o\s+pipefail/.test(commandText);
   const commandOnly = instr.lines.map((l) => l.text.replace(/\\\s*$/, '')).join(' ');
   if (hasUnquotedPipe(commandOnly.replace(/^\s*RUN\s+/i, '')) && !pipefail && !runsPipefail) {

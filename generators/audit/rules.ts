@@ -12,7 +12,7 @@ export interface Rule {
   fix: string;
 }
 
-const REGENERATE = 'or regenerate the file with `npx create-pyimage`';
+const REGENERATE = 'or regenerate it: `npx create-pyimage update` in a project create-pyimage generated, `npx create-pyimage --force` otherwise';
 
 export const RULES = {
   // ---------------------------------------------------------------- Dockerfile

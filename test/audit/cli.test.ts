@@ -1,5 +1,5 @@
 /** The compiled CLI: `node bin/create-pyimage.js audit ...` exit codes and formats. */
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,8 +11,10 @@ const compiled = join(repoRoot, 'dist', 'generators', 'cli', 'audit-command.js')
 
 beforeAll(async () => {
   // `npm test` builds first; a bare `npx vitest run test/audit` may find no (or an older) dist/.
-  const source = join(repoRoot, 'generators', 'cli', 'audit-command.ts');
-  if (!existsSync(compiled) || statSync(compiled).mtimeMs < statSync(source).mtimeMs) {
+  const auditDir = join(repoRoot, 'generators', 'audit');
+  const sources = [join(repoRoot, 'generators', 'cli', 'audit-command.ts'), ...readdirSync(auditDir).map((f) => join(auditDir, f))];
+  const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
+  if (!existsSync(compiled) || statSync(compiled).mtimeMs < newest) {
     await execa('npm', ['run', 'build'], { cwd: repoRoot });
   }
 }, 180_000);

@@ -1,5 +1,5 @@
 /** The compiled CLI: `node bin/create-pyimage.js audit ...` exit codes and formats. */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,6 +79,18 @@ describe('create-pyimage audit', () => {
     expect(md.stdout).toContain('**Grade: F**');
     expect(md.stdout).toContain('| # | Severity | Rule | Location | Problem |');
     expect(md.stdout).toContain('## Prioritised fixes');
+  });
+
+  it('without shellcheck on PATH it says so and still finds the script problems', async () => {
+    // A PATH holding only node (node and shellcheck may share /usr/bin).
+    const bin = join(temp.dir, 'node-only-bin');
+    mkdirSync(bin, { recursive: true });
+    if (!existsSync(join(bin, 'node'))) symlinkSync(process.execPath, join(bin, 'node'));
+    const r = await runCli(['audit', BAD, '--format', 'json', '--fail-on', 'none'], { env: { PATH: bin } });
+    const report = JSON.parse(r.stdout) as { notes: string[]; findings: { ruleId: string; file: string }[] };
+    expect(report.notes.join('\n')).toMatch(/shellcheck not installed: minimal script checks used/);
+    const scriptRules = report.findings.filter((f) => f.file === 'scripts/deploy.sh').map((f) => f.ruleId);
+    expect(scriptRules).toEqual(expect.arrayContaining(['SH-02', 'SH-05', 'SH-11', 'SH-09']));
   });
 
   it('--no-shellcheck says the minimal script checks were used', async () => {

@@ -93,8 +93,8 @@ export function diffOf(change: PlannedChange): string {
     change.content === undefined ? '/dev/null' : `b/${change.path}`,
     change.before ?? '',
     change.content ?? '',
-    '',
-    '',
+    undefined,
+    undefined,
     { context: 3 },
   );
 }

@@ -14,7 +14,8 @@ import { inquirerPrompter } from '../answers/prompt.js';
 import { renderWithPlop } from '../render/plop.js';
 import { pristineFiles } from '../write/pristine.js';
 import { commitPlan, conflicts, describePlan, diffOf, planWrite } from '../write/tree.js';
-import { EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
+import { auditGenerated } from '../audit/generated.js';
 import { addSmokeOptions, runSmoke, type SmokeFlags } from './smoke-command.js';
 
 export interface GenerateOptions {
@@ -100,6 +101,9 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
   }
 
   const rendered = await renderWithPlop(answers);
+  // Our own output meets our own audit before anything is written.
+  const audit = auditGenerated(rendered);
+  if (!audit.ok) throw new UserError(audit.message, EXIT_FAILED);
   const files = [...rendered, ...pristineFiles(rendered)];
   let plan = planWrite(dir, files, { overwrite: Boolean(options.force) });
   const clashing = conflicts(plan);
@@ -134,6 +138,7 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
     if (!existsSync(join(dir, needed))) console.error(`  note: ${needed} does not exist yet: the image build needs it`);
   }
   console.error(describePlan(dir, plan.filter((c) => c.kind !== 'identical' && !c.path.startsWith('.create-pyimage/'))));
+  console.error(`\n${audit.message}`);
   console.error(
     `\nDone. Next (README.Docker.md explains every file):\n  cd ${where}\n` +
       '  scripts/up.sh          # build, start, wait until healthy\n' +

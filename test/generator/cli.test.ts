@@ -78,6 +78,8 @@ describe('generating', () => {
     const dir = join(parent, 'shop');
     const r = await runCli([dir, '--answers', join(parent, 'answers.yml'), '--port', '9000', '--worker', `python -m shop.worker --name "night shift" --tag 'it"s'`, '--libpq']);
     expect(r.exitCode, r.stderr).toBe(0);
+    // The generated files passed create-pyimage's own audit before "Done".
+    expect(r.stderr).toMatch(/audit: 0 findings in \d+ files, grade A[\s\S]*Done\./);
     const manifest = JSON.parse(readFileSync(join(dir, '.create-pyimage.json'), 'utf8'));
     expect(manifest.answers).toMatchObject({ name: 'shop', framework: 'flask', appModule: 'shop:create_app()', postgres: true, port: 9000 });
     const compose = parseYaml(readFileSync(join(dir, 'docker-compose.yml'), 'utf8'));

@@ -615,7 +615,8 @@ export async function smokeProject(dirArg: string, options: SmokeOptions = {}): 
 
   const success = runner.steps.every((s) => s.ok) && engineOk && stackOk;
   const failed = runner.steps.find((s) => !s.ok);
-  if (renderer !== 'silent' || !success) {
+  // The relevant tail of what failed (a person reads stderr even with --json); not after Ctrl-C.
+  if (!signal.aborted) {
     for (const { name, tail } of runner.tails) report(`\n--- ${name}: relevant output ---\n${tail}\n`);
   }
   const total = runner.steps.reduce((sum, s) => sum + s.seconds, 0);

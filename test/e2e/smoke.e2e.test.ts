@@ -5,7 +5,7 @@
  *
  * Cases run one after another (two cores); each has its own long timeout.
  */
-import { cpSync, existsSync, mkdtempSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -167,6 +167,34 @@ describe.sequential('smoke on a real engine', () => {
     expect(result.imageId).toBe('');
   }, 3 * MINUTE);
 
+  it('Compose v2 and buildx missing: each named with its fix, exit 1, nothing built or started', async () => {
+    const dir = fromFixture('examples/fastapi-hello', 'no-plugins');
+    await generate(dir, 'e2e-no-plugins', []);
+    // A docker that has neither plugin, in front of the real one.
+    const shimDir = join(work, 'docker-without-plugins');
+    mkdirSync(shimDir, { recursive: true });
+    const realDocker = (await execa('sh', ['-c', 'command -v docker'])).stdout.trim();
+    writeFileSync(
+      join(shimDir, 'docker'),
+      `#!/bin/sh\ncase "$1" in compose|buildx) echo "docker: '$1' is not a docker command." >&2; exit 1 ;; esac\nexec ${realDocker} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const r = await execa('node', [cliPath, 'smoke', dir, '--json'], {
+      env: { ...cleanEnv, PATH: `${shimDir}:${process.env.PATH ?? ''}` },
+      reject: false,
+      stdin: 'ignore',
+      timeout: 2 * MINUTE,
+    });
+    const result = parseResult(String(r.stdout), String(r.stderr));
+    expect(r.exitCode).toBe(1);
+    expect(step(result, 'docker daemon reachable').ok).toBe(true);
+    expect(step(result, 'compose v2').ok).toBe(false);
+    expect(step(result, 'compose v2').detail).toMatch(/Fix: install the docker-compose-plugin/);
+    expect(step(result, 'buildx').ok).toBe(false);
+    expect(step(result, 'buildx').detail).toMatch(/Fix: install docker-buildx-plugin/);
+    expect(result.steps).toHaveLength(3);
+  }, 3 * MINUTE);
+
   it('a missing requirements file fails the build step with a clear message', async () => {
     const dir = fromFixture('examples/fastapi-hello', 'no-reqs');
     await generate(dir, 'e2e-no-reqs', []);
@@ -254,6 +282,36 @@ describe.sequential('smoke on a real engine', () => {
     await expectNoIndexInImage(result);
     await expectNothingLeft(result.project);
   }, 25 * MINUTE);
+
+  it('Ctrl-C while the stack starts: the step stops, everything is torn down, exit 130', async () => {
+    const dir = join(work, 'flask-postgres');
+    const started = performance.now();
+    const child = execa('node', [cliPath, 'smoke', dir, ...overrides(true)], {
+      cwd: repoRoot,
+      env: cleanEnv,
+      reject: false,
+      stdin: 'ignore',
+      timeout: 10 * MINUTE,
+    });
+    let stderr = '';
+    let sent = false;
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (!sent && stderr.includes('start stack')) {
+        sent = true;
+        // Let compose create the network, volume and containers first.
+        setTimeout(() => child.kill('SIGINT'), 4_000);
+      }
+    });
+    const r = await child;
+    report.push({ case: 'Ctrl-C during start (b)', seconds: Math.round((performance.now() - started) / 100) / 10, image: 'e2e-flask-pg:0.1.0', size: '-', success: false });
+    expect(sent, stderr).toBe(true);
+    expect(r.exitCode, stderr).toBe(130);
+    expect(stderr).toMatch(/SIGINT: stopping the current step, then tearing down/);
+    expect(stderr).toMatch(/teardown .*no containers, networks or volumes left for (e2e-flask-pg-smoke-[0-9a-f]{6})/);
+    const project = /left for (e2e-flask-pg-smoke-[0-9a-f]{6})/.exec(stderr)![1]!;
+    await expectNothingLeft(project);
+  }, 10 * MINUTE);
 
   it('(c) pyproject.toml + app factory (package:create_app()), installed with pip, via `create-pyimage [dir] --smoke`', async () => {
     const dir = fromFixture('test/fixtures/e2e-pyproject-factory', 'pyproject-factory');

@@ -238,9 +238,13 @@ export function failedBuildLog(output: string, max = 60): string {
   if (!errorLine) return lastLines(output, max);
   const id = errorLine.split(' ')[0]!;
   const stepLines = lines.filter((l) => l.startsWith(`${id} `));
-  const summaryStart = lines.findIndex((l, i) => i > lines.indexOf(errorLine) && /^-{6}/.test(l));
-  const summary = summaryStart >= 0 ? lines.slice(summaryStart) : [];
-  return [...stepLines.slice(-max), ...summary.slice(0, 40)].join('\n');
+  // BuildKit then repeats the step's last lines in a ------ box; keep only what follows the box.
+  let boxEnd = -1;
+  lines.forEach((l, i) => {
+    if (/^-{6}\s*$/.test(l)) boxEnd = i;
+  });
+  const summary = lines.slice(boxEnd + 1).filter((l) => l.trim() !== '' && !/^#\d+ /.test(l));
+  return [...stepLines.slice(-max), ...summary.slice(0, 30)].join('\n');
 }
 
 function must(r: RunResult, what: string): RunResult {

@@ -5,7 +5,7 @@
  *
  * Cases run one after another (two cores); each has its own long timeout.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -208,6 +208,22 @@ describe.sequential('smoke on a real engine', () => {
     expect(result.message).toContain('"build images" failed');
     await expectNothingLeft(result.project);
   }, 5 * MINUTE);
+
+  it('a failing build step: its own log is the detail, not the whole build', async () => {
+    const dir = fromFixture('examples/fastapi-hello', 'build-fails');
+    appendFileSync(join(dir, 'requirements.txt'), 'not-in-the-index==1.0\n');
+    await generate(dir, 'e2e-build-fails', []);
+    const { result, exitCode, stderr } = await smoke('failing pip install', ['smoke', dir, '--json', ...overrides()]);
+    expect(exitCode).toBe(1);
+    const build = step(result, 'build images');
+    expect(build.ok).toBe(false);
+    expect(build.detail).toMatch(/^docker compose build failed/);
+    expect(build.detail).toMatch(/#\d+ [\d.]+ ERROR: No matching distribution found for not-in-the-index==1\.0/);
+    expect(build.detail).toMatch(/failed to solve/);
+    expect(stderr).toContain('No matching distribution found for not-in-the-index==1.0');
+    expect(result.steps.map((s) => s.name).slice(-2)).toEqual(['build images', 'teardown']);
+    await expectNothingLeft(result.project);
+  }, 10 * MINUTE);
 
   it('(a) FastAPI + uvicorn, requirements.txt, no database', async () => {
     const dir = fromFixture('examples/fastapi-hello', 'fastapi');

@@ -1,0 +1,1 @@
+"""Notes: storage (db), signed links (tokens) and admin commands (cli)."""

@@ -4,7 +4,7 @@
  */
 import { Document, isMap, isScalar, YAMLMap } from 'yaml';
 import type { Answers } from '../answers/types.js';
-import { GRACEFUL_SECONDS, STOP_GRACE_SECONDS, postgresDataPath, type StackView } from './view.js';
+import { APP_HEALTH, GRACEFUL_SECONDS, STOP_GRACE_SECONDS, postgresDataPath, type StackView } from './view.js';
 
 /** Variables the compose files interpolate, with the safe default .env.example documents. */
 export interface ComposeVariable {
@@ -100,10 +100,10 @@ export function composeObject(view: StackView): Record<string, unknown> {
     ...dependsOn,
     healthcheck: {
       test: ['CMD', ...view.healthcheck],
-      interval: '10s',
-      timeout: '5s',
-      retries: 3,
-      start_period: '30s',
+      interval: APP_HEALTH.interval,
+      timeout: APP_HEALTH.timeout,
+      retries: APP_HEALTH.retries,
+      start_period: APP_HEALTH.startPeriod,
     },
     restart: 'on-failure:5',
     stop_grace_period: duration(STOP_GRACE_SECONDS),

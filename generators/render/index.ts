@@ -10,7 +10,7 @@ import type { WriteStrategy } from '../write/tree.js';
 import { composeVariables, composeYaml, gpuComposeYaml } from './compose.js';
 import { envValue } from './escape.js';
 import { renderTemplate } from './handlebars.js';
-import { buildView, UV_IMAGE, VENV, APP_DIR, type StackView } from './view.js';
+import { APP_DIR, APP_HEALTH, buildView, UV_IMAGE, VENV, type StackView } from './view.js';
 
 export interface RenderedFile {
   /** Relative to the project, with forward slashes. */
@@ -42,6 +42,7 @@ function dockerfile(view: StackView): string {
   return renderTemplate('Dockerfile.hbs', {
     ...view,
     syntaxLine: a.dockerfileSyntax,
+    health: APP_HEALTH,
     uv: a.deps === 'uv',
     uvImage: UV_IMAGE,
     requirements: a.deps === 'requirements',

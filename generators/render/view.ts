@@ -15,6 +15,12 @@ export const UV_IMAGE = 'ghcr.io/astral-sh/uv:0.9.5';
 /** Seconds the server is given to finish requests on stop; compose waits longer (stop_grace_period). */
 export const GRACEFUL_SECONDS = 20;
 export const STOP_GRACE_SECONDS = 30;
+/**
+ * The app's health probe timing, shared by the image's HEALTHCHECK and compose so they never
+ * disagree. A 5 s interval makes `up --wait` return soon after the app is ready (this engine
+ * generation has no start_interval); each probe is one short Python process.
+ */
+export const APP_HEALTH = { interval: '5s', timeout: '5s', startPeriod: '30s', retries: 3 } as const;
 
 export interface StackView {
   version: string;

@@ -12,6 +12,7 @@ import { AnswerError, OPTIONS } from '../answers/schema.js';
 import type { AnswerKey, Answers } from '../answers/types.js';
 import { inquirerPrompter } from '../answers/prompt.js';
 import { renderWithPlop } from '../render/plop.js';
+import { dependencyFiles } from '../render/view.js';
 import { pristineFiles } from '../write/pristine.js';
 import { commitPlan, conflicts, describePlan, diffOf, planWrite } from '../write/tree.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
@@ -59,12 +60,6 @@ export function flagAnswers(options: Record<string, unknown>): Partial<Record<An
     if (value !== undefined) out[spec.key] = value;
   }
   return out;
-}
-
-/** The files the image build reads for dependencies. */
-function dependencyFiles(a: Answers): string[] {
-  if (a.deps === 'requirements') return [a.requirementsFile];
-  return a.deps === 'uv' ? ['pyproject.toml', 'uv.lock'] : ['pyproject.toml'];
 }
 
 function printDetection(detection: Detection): void {

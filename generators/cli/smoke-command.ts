@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { NotAStackError, smokeProject, type SmokeOptions, type SmokeResult } from '../engine/smoke.js';
+import { smokeProject, type SmokeOptions, type SmokeResult } from '../engine/smoke.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
 
 export interface SmokeFlags {
@@ -73,9 +73,6 @@ export async function runSmoke(dirArg: string | undefined, flags: SmokeFlags): P
   let result: SmokeResult;
   try {
     result = await smokeProject(dir, smokeOptions(flags, controller.signal));
-  } catch (error) {
-    if (error instanceof NotAStackError) throw new UserError(error.message, EXIT_USAGE);
-    throw error;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

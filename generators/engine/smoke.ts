@@ -12,7 +12,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Listr, ListrLogger, ProcessOutput, type ListrRendererValue } from 'listr2';
 import type { Answers } from '../answers/types.js';
-import { MANIFEST_FILE } from '../render/index.js';
+import { dependencyFiles } from '../render/view.js';
+import { EXIT_USAGE, UserError } from '../cli/errors.js';
+import { packageVersion } from '../paths.js';
+import { readManifest } from '../write/manifest.js';
 import {
   checkEngine,
   compose,
@@ -67,11 +70,6 @@ export interface SmokeResult {
   steps: SmokeStep[];
 }
 
-/** The directory holds no generated stack: the CLI turns this into exit code 2. */
-export class NotAStackError extends Error {
-  override name = 'NotAStackError';
-}
-
 // ---------------------------------------------------------------------------------------------
 // The project on disk
 // ---------------------------------------------------------------------------------------------
@@ -79,27 +77,12 @@ export class NotAStackError extends Error {
 const COMPOSE_FILE = 'docker-compose.yml';
 const GPU_COMPOSE_FILE = 'docker-compose.gpu.yml';
 
+/** The answers a stack was generated from; a directory without a generated stack is bad input (exit 2). */
 export function readStackAnswers(dir: string): Answers {
-  const manifest = join(dir, MANIFEST_FILE);
-  if (!existsSync(join(dir, COMPOSE_FILE)) || !existsSync(manifest)) {
-    throw new NotAStackError(
-      `${dir} has no generated stack (${COMPOSE_FILE} and ${MANIFEST_FILE} are missing): run create-pyimage first`,
-    );
+  if (!existsSync(join(dir, COMPOSE_FILE))) {
+    throw new UserError(`${dir} has no ${COMPOSE_FILE}: run create-pyimage first`, EXIT_USAGE);
   }
-  try {
-    const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { answers?: Answers };
-    if (!parsed.answers || typeof parsed.answers.name !== 'string') throw new Error('no "answers" object');
-    return parsed.answers;
-  } catch (error) {
-    throw new NotAStackError(`${manifest} is not readable (${(error as Error).message}): run create-pyimage again`);
-  }
-}
-
-/** The files the Dockerfile binds before copying the code: missing ones fail the build clearly. */
-export function dependencyFiles(answers: Answers): string[] {
-  if (answers.deps === 'requirements') return [answers.requirementsFile];
-  if (answers.deps === 'uv') return ['pyproject.toml', 'uv.lock'];
-  return ['pyproject.toml'];
+  return readManifest(dir, packageVersion()).answers as unknown as Answers;
 }
 
 /** The database password file, created the way scripts/up.sh does: random, 0444 in a 0700 dir. */

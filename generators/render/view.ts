@@ -46,6 +46,12 @@ export interface StackView {
   answers: Answers;
 }
 
+/** The files the Dockerfile binds for dependencies before it copies the code. */
+export function dependencyFiles(a: Answers): string[] {
+  if (a.deps === 'requirements') return [a.requirementsFile];
+  return a.deps === 'uv' ? ['pyproject.toml', 'uv.lock'] : ['pyproject.toml'];
+}
+
 export function defaultBaseImage(pythonVersion: string): string {
   return `python:${pythonVersion}-slim-bookworm`;
 }

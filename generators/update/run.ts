@@ -12,7 +12,7 @@ import { packageVersion } from '../paths.js';
 import { renderWithPlop } from '../render/plop.js';
 import { commitPlan, diffOf, type PlannedChange } from '../write/tree.js';
 import { answerChanges, parseSets, resolveUpdateAnswers, storedAnswers } from './answers.js';
-import { readManifest } from './manifest.js';
+import { readManifest } from '../write/manifest.js';
 import { planUpdate, unresolvedConflicts, type FileReport, type Outcome } from './plan.js';
 
 export interface UpdateOptions {

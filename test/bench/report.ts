@@ -24,7 +24,7 @@ function withinNoise(metric: Metric, ours: number, best: number): boolean {
 const WHY: Partial<Record<MetricKey, string>> = {
   coldBuildS:
     'both start with the same apt-get step (compiler and libpq headers); after it ours creates a virtualenv ' +
-    '(`python -m venv` installs pip into it), installs, uninstalls pip and copies the virtualenv into the runtime ' +
+    '(without pip), installs into it and copies the virtualenv into the runtime ' +
     'stage, whose own apt-get (libpq5 only) runs in parallel but shares the CPUs and the network. `docker init` ' +
     'installs in place in its one stage. That is the price of keeping compilers and headers out of the final ' +
     'image, paid on cold builds only.',
@@ -36,7 +36,7 @@ const WHY: Partial<Record<MetricKey, string>> = {
     'between ours and `docker init` the remaining difference is exporting the image.',
   addDependencyBuildS:
     'ours reinstalls the requirements into the virtualenv in the builder stage (pip cache mount warm, as in `docker init`), ' +
-    'uninstalls pip again, then copies the whole virtualenv into the runtime stage as a new layer and exports it; ' +
+    'then copies the whole virtualenv into the runtime stage as a new layer and exports it; ' +
     '`docker init` installs in place and only its install layer and code layer are redone.',
   upToHttpS:
     'ours starts through its generated compose file: two networks are created (frontend and the internal backend), ' +
@@ -254,8 +254,8 @@ export function renderMarkdown(report: BenchReport): string {
     const healthy = ours('upToHealthyS');
     if (Number.isFinite(healthy)) {
       push(
-        `- Docker reports ours healthy after ${formatSeconds(healthy)}: the first HEALTHCHECK probe runs one interval (10 s) ` +
-          'after start (engine 20.10 has no start interval). The app answers long before that.',
+        `- Docker reports ours healthy after ${formatSeconds(healthy)}: the first HEALTHCHECK probe runs one interval after ` +
+          'the start (engine 20.10 has no start interval). The app answers long before that.',
       );
     }
     const stack = ours('fullStackUpToHealthyS');

@@ -164,60 +164,64 @@ export interface SimpleCommand {
   offset: number;
 }
 
+/**
+ * Visits every character of shell text that is outside quotes and not escaped by a backslash.
+ * `visit` returns how many following characters to skip (0 for none), or 'stop' to end the scan;
+ * the result says whether the scan was stopped.
+ */
+function scanUnquoted(text: string, visit: (ch: string, i: number) => number | 'stop'): boolean {
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else if (quote === '"' && ch === '\\') i++;
+      continue;
+    }
+    if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '\\') i++;
+    else {
+      const skip = visit(ch, i);
+      if (skip === 'stop') return true;
+      i += skip;
+    }
+  }
+  return false;
+}
+
 /** Split shell text on unquoted `&&`, `||`, `;`, `|`, `&`, newlines and parentheses. */
 export function splitCommands(text: string): SimpleCommand[] {
   const out: SimpleCommand[] = [];
   let start = 0;
-  let quote: string | undefined;
   const push = (end: number, next: number) => {
     const raw = text.slice(start, end);
     const lead = raw.length - raw.trimStart().length;
     if (raw.trim() !== '') out.push({ text: raw.trim(), offset: start + lead });
     start = next;
   };
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else if (quote === '"' && ch === '\\') i++;
-      continue;
-    }
-    if (ch === '"' || ch === "'") quote = ch;
-    else if (ch === '\\') i++;
-    else if ((ch === '&' || ch === '|') && text[i + 1] === ch) {
+  scanUnquoted(text, (ch, i) => {
+    if ((ch === '&' || ch === '|') && text[i + 1] === ch) {
       push(i, i + 2);
-      i++;
-    } else if (ch === ';' || ch === '|' || ch === '&' || ch === '\n' || ch === '(' || ch === ')') {
-      if (ch === '&' && (text[i - 1] === '>' || text[i + 1] === '>')) continue; // 2>&1, &>
+      return 1;
+    }
+    if (ch === ';' || ch === '|' || ch === '&' || ch === '\n' || ch === '(' || ch === ')') {
+      if (ch === '&' && (text[i - 1] === '>' || text[i + 1] === '>')) return 0; // 2>&1, &>
       push(i, i + 1);
     }
-  }
+    return 0;
+  });
   push(text.length, text.length);
   return out;
 }
 
 /** Does the text contain an unquoted single `|` (a pipe, not `||`)? */
 export function hasUnquotedPipe(text: string): boolean {
-  let quote: string | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else if (quote === '"' && ch === '\\') i++;
-      continue;
-    }
-    if (ch === '"' || ch === "'") quote = ch;
-    else if (ch === '\\') i++;
-    else if (ch === '|') {
-      if (text[i + 1] === '|') {
-        i++;
-        continue;
-      }
-      if (text[i - 1] === '>') continue; // >| clobber
-      return true;
-    }
-  }
-  return false;
+  return scanUnquoted(text, (ch, i) => {
+    if (ch !== '|') return 0;
+    if (text[i + 1] === '|') return 1;
+    if (text[i - 1] === '>') return 0; // >| clobber
+    return 'stop';
+  });
 }
 
 /** 1-based line numbers for offsets into a text. */

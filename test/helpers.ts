@@ -1,5 +1,5 @@
 /** Shared test helpers: compose-spec validation, temp dirs, running the compiled CLI. */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,4 +38,18 @@ export async function runCli(args: string[], options: { cwd?: string; env?: Reco
     stdin: 'ignore',
     timeout: 120_000,
   });
+}
+
+/** Every file under dir (path -> mode and content), to prove that nothing changed. */
+export function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(child);
+      else out.set(child, `${(statSync(join(dir, child)).mode & 0o777).toString(8)} ${readFileSync(join(dir, child), 'utf8')}`);
+    }
+  };
+  walk('');
+  return out;
 }

@@ -12,23 +12,12 @@ import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, repoRoot } from '../helpers.js';
+import type { SmokeResult, SmokeStep } from '../../generators/engine/smoke.js';
 import { ensureEngine, imageTrail, leftoversOf, removeImage, type E2EEnv } from './engine.js';
 
-interface Step {
-  name: string;
-  ok: boolean;
-  seconds: number;
-  detail: string;
-}
-interface SmokeJson {
-  imageId: string;
-  tag: string;
-  size: number;
-  success: boolean;
-  message: string;
-  project: string;
-  steps: Step[];
-}
+/** What `smoke --json` prints: the engine room's own result type. */
+type SmokeJson = SmokeResult;
+type Step = SmokeStep;
 
 const MINUTE = 60_000;
 let e2e: E2EEnv;

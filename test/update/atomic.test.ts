@@ -3,7 +3,7 @@
  * project) leaves every file as it was, bookkeeping included.
  */
 import * as fs from 'node:fs';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resolveAnswers } from '../../generators/answers/resolve.js';
@@ -11,7 +11,7 @@ import { renderProject } from '../../generators/render/index.js';
 import { runUpdate } from '../../generators/update/run.js';
 import { pristineFiles } from '../../generators/write/pristine.js';
 import { commitPlan, planWrite } from '../../generators/write/tree.js';
-import { tempDir } from '../helpers.js';
+import { snapshot, tempDir } from '../helpers.js';
 
 const failAfter = { renames: Number.POSITIVE_INFINITY };
 vi.mock('node:fs', async (importOriginal) => {
@@ -33,18 +33,6 @@ afterEach(() => {
   cleanups = [];
 });
 
-function snapshot(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (rel: string) => {
-    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
-      const child = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(child);
-      else out.set(child, `${(statSync(join(dir, child)).mode & 0o777).toString(8)} ${readFileSync(join(dir, child), 'utf8')}`);
-    }
-  };
-  walk('');
-  return out;
-}
 
 describe('update is all-or-nothing', () => {
   it.each([0, 3, 10, 25])('a failure after %i renames leaves the project exactly as it was', async (renames) => {

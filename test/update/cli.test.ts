@@ -1,9 +1,9 @@
 /** `create-pyimage update` through the compiled CLI, as a user runs it (no terminal: no prompts). */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { runCli, tempDir, validateCompose } from '../helpers.js';
+import { runCli, snapshot, tempDir, validateCompose } from '../helpers.js';
 
 let cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -11,18 +11,6 @@ afterEach(() => {
   cleanups = [];
 });
 
-function snapshot(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (rel: string) => {
-    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
-      const child = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(child);
-      else out.set(child, `${(statSync(join(dir, child)).mode & 0o777).toString(8)} ${readFileSync(join(dir, child), 'utf8')}`);
-    }
-  };
-  walk('');
-  return out;
-}
 
 async function generated(): Promise<string> {
   const t = tempDir('pyimage-update-cli-');

@@ -1,5 +1,5 @@
 /** runUpdate on temp projects: every per-file outcome, dry runs, refusals, bookkeeping. */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -10,7 +10,7 @@ import { renderProject } from '../../generators/render/index.js';
 import { runUpdate, type UpdateOptions } from '../../generators/update/run.js';
 import { pristineFiles } from '../../generators/write/pristine.js';
 import { commitPlan, planWrite } from '../../generators/write/tree.js';
-import { tempDir } from '../helpers.js';
+import { snapshot, tempDir } from '../helpers.js';
 
 let cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -30,19 +30,6 @@ export async function generate(flags: Partial<Record<keyof Answers, unknown>> = 
   return dir;
 }
 
-/** Every file under dir (path -> content), to prove that nothing changed. */
-export function snapshot(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (rel: string) => {
-    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
-      const child = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(child);
-      else out.set(child, `${(statSync(join(dir, child)).mode & 0o777).toString(8)} ${readFileSync(join(dir, child), 'utf8')}`);
-    }
-  };
-  walk('');
-  return out;
-}
 
 async function update(dir: string, options: UpdateOptions = {}) {
   const lines: string[] = [];

@@ -36,18 +36,22 @@ function flagAttribute(flag: string): string {
   return new Option(`--${flag}`).attributeName();
 }
 
-/** Adds one flag per answer (and --no-<flag> for booleans and the worker), described from the schema. */
-export function addAnswerFlags(command: Command): void {
+/**
+ * Adds one flag per answer (and --no-<flag> for booleans and the worker), described from the schema.
+ * `hidden` keeps them out of --help where they are shorthands (update's --set).
+ */
+export function addAnswerFlags(command: Command, options: { hidden?: boolean } = {}): void {
+  const add = (option: Option) => command.addOption(options.hidden ? option.hideHelp() : option);
   for (const spec of OPTIONS) {
     const allowed = spec.choices ? ` (${spec.choices.map((c) => c.value).join(' | ')})` : '';
     const description = `${spec.hint}${allowed} [default: ${spec.defaultText}]`;
     if (spec.kind === 'boolean') {
-      command.addOption(new Option(`--${spec.flag}`, description));
+      add(new Option(`--${spec.flag}`, description));
       command.addOption(new Option(`--no-${spec.flag}`).hideHelp());
     } else {
       const placeholder = spec.kind === 'number' ? '<n>' : spec.kind === 'choice' ? '<choice>' : '<value>';
-      command.addOption(new Option(`--${spec.flag} ${placeholder}`, description));
-      if (spec.key === 'worker') command.addOption(new Option('--no-worker', 'no background worker'));
+      add(new Option(`--${spec.flag} ${placeholder}`, description));
+      if (spec.key === 'worker') add(new Option('--no-worker', 'no background worker'));
     }
   }
 }

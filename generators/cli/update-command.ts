@@ -2,13 +2,13 @@
  * `create-pyimage update [dir]`: re-render from .create-pyimage.json with changed answers and
  * merge three ways into the user's edits. See generators/update/run.ts.
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { readAnswersFile } from '../answers/resolve.js';
-import { AnswerError, OPTIONS } from '../answers/schema.js';
+import { AnswerError } from '../answers/schema.js';
 import { inquirerPrompter } from '../answers/prompt.js';
 import { runUpdate } from '../update/run.js';
 import { EXIT_USAGE, UserError } from './errors.js';
-import { flagAnswers, isInteractive } from './generate-command.js';
+import { addAnswerFlags, flagAnswers, isInteractive } from './generate-command.js';
 
 interface UpdateCommandOptions {
   set?: string[];
@@ -18,17 +18,9 @@ interface UpdateCommandOptions {
   [flag: string]: unknown;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-/** The first run's answer flags (--postgres, --worker ...) as shorthands for --set; hidden from --help. */
-function addHiddenAnswerFlags(command: Command): void {
-  for (const spec of OPTIONS) {
-    const value = spec.kind === 'boolean' ? '' : ' <value>';
-    command.addOption(new Option(`--${spec.flag}${value}`).hideHelp());
-    if (spec.kind === 'boolean' || spec.key === 'worker') command.addOption(new Option(`--no-${spec.flag}`).hideHelp());
-  }
+/** --set is repeatable; without a default so --help does not show "(default: [])". */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 export function register(program: Command, setExit: (code: number) => void): void {
@@ -36,7 +28,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .command('update')
     .description('re-render from .create-pyimage.json (with changed answers) and merge into your edits')
     .argument('[dir]', 'the project generated before', '.')
-    .option('--set <key=value>', 'change an answer (repeatable); answer key or flag name, e.g. postgres=true', collect, [])
+    .option('--set <key=value>', 'change an answer (repeatable); answer key or flag name, e.g. postgres=true', collect)
     .option('--answers <file>', 'changed answers from a JSON or YAML file (--set wins over it)')
     .option('-y, --yes', 'never ask: keep the stored answers except those --set changes')
     .option('--dry-run', 'print each file\'s outcome and a unified diff; write nothing')
@@ -51,7 +43,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         '  npx create-pyimage update my-service --set worker="python -m app.worker" --set memory=1g\n\n' +
         'The answer flags of the first run (--postgres, --no-worker, --memory 1g ...) work here too.',
     );
-  addHiddenAnswerFlags(command);
+  addAnswerFlags(command, { hidden: true });
   command.action(async (dir: string | undefined, _options: UpdateCommandOptions, command: Command) => {
       // The default command defines --dry-run, --yes, --answers and the answer flags too; commander
       // hands those to the program, so read them from both levels.

@@ -64,7 +64,7 @@ export async function resolveAnswers(input: ResolveInput): Promise<Answers> {
   for (const spec of OPTIONS) {
     const given = input.flags[spec.key] ?? input.file?.[spec.key];
     const relevant = spec.when ? spec.when(answers) : true;
-    let value: Answers[AnswerKey] | undefined;
+    let value: Answers[AnswerKey];
     if (given !== undefined) {
       value = spec.parse(given);
     } else {
@@ -73,10 +73,8 @@ export async function resolveAnswers(input: ResolveInput): Promise<Answers> {
         value = spec.parse(await input.prompt(spec, fallback));
       } else if (fallback !== undefined) {
         value = spec.parse(fallback);
-      } else if (relevant) {
-        throw new AnswerError(spec.flag, `is required here (${spec.hint}); pass --${spec.flag}${input.prompt ? '' : ' or run interactively'}`);
       } else {
-        value = '';
+        throw new AnswerError(spec.flag, `is required here (${spec.hint}); pass --${spec.flag}${input.prompt ? '' : ' or run interactively'}`);
       }
     }
     set(spec.key, value as never);

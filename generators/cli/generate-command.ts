@@ -3,7 +3,7 @@
  * detect, collect answers, render, check, plan the write, then write (or show) and say what next.
  */
 import { existsSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { confirm } from '@inquirer/prompts';
 import { Command, Option } from 'commander';
 import { detectProject, type Detection } from '../answers/detect.js';
@@ -14,7 +14,7 @@ import { inquirerPrompter } from '../answers/prompt.js';
 import { renderWithPlop } from '../render/plop.js';
 import { dependencyFiles } from '../render/view.js';
 import { pristineFiles } from '../write/pristine.js';
-import { commitPlan, conflicts, describePlan, diffOf, planWrite } from '../write/tree.js';
+import { commitPlan, conflicts, describePlan, diffOf, displayPath, planWrite } from '../write/tree.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
 import { auditGenerated } from '../audit/generated.js';
 import { addSmokeOptions, runSmoke, type SmokeFlags } from './smoke-command.js';
@@ -120,8 +120,7 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
     plan = planWrite(dir, files, { overwrite: true });
   }
 
-  const fromHere = relative(process.cwd(), dir) || '.';
-  const where = fromHere.startsWith('..') ? dir : fromHere;
+  const where = displayPath(dir);
   if (options.dryRun) {
     console.log(`Dry run: nothing is written. Planned changes in ${where}:`);
     console.log(describePlan(dir, plan));

@@ -151,6 +151,12 @@ export function commitPlan(projectDir: string, plan: PlannedChange[]): void {
   rmSync(staging, { recursive: true, force: true });
 }
 
+/** A directory as the user would type it from here: relative below the cwd, else absolute. */
+export function displayPath(dir: string): string {
+  const fromHere = relative(process.cwd(), dir) || '.';
+  return fromHere.startsWith('..') ? dir : fromHere;
+}
+
 export function describePlan(projectDir: string, plan: PlannedChange[]): string {
   const label: Record<ChangeKind, string> = {
     create: 'create',
@@ -160,7 +166,6 @@ export function describePlan(projectDir: string, plan: PlannedChange[]): string 
     append: 'append',
     delete: 'delete',
   };
-  const fromHere = relative(process.cwd(), projectDir) || '.';
-  const where = fromHere.startsWith('..') ? projectDir : fromHere;
+  const where = displayPath(projectDir);
   return plan.map((c) => `  ${label[c.kind].padEnd(9)} ${join(where, c.path)}`).join('\n');
 }

@@ -1,7 +1,7 @@
 /**
  * Every combination of framework x dependency source x Postgres x worker x GPU x migrations:
  * compose validates against the Compose Specification schema, every script passes
- * `shellcheck -S style`, and the checklist rules that apply hold, asserted by rule id.
+ * `shellcheck -S style` with the optional checks of SH-06 enabled, and the checklist rules that apply hold, asserted by rule id.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -16,6 +16,8 @@ import { postgresDataPath } from '../../generators/render/view.js';
 import { tempDir, validateCompose } from '../helpers.js';
 
 type Service = Record<string, any>;
+/** The optional ShellCheck checks checklist rule SH-06 asks for. */
+const SH06_OPTIONAL_CHECKS = 'check-set-e-suppressed,check-extra-masked-returns,require-variable-braces,quote-safe-variables,add-default-case,avoid-nullary-conditions';
 const combos = allAnswerCombinations();
 
 function label(a: Answers): string {
@@ -227,7 +229,7 @@ describe(`the render matrix (${combos.length} combinations)`, () => {
     expect(failures).toEqual([]);
   });
 
-  describe('scripts pass shellcheck -S style', () => {
+  describe('scripts pass shellcheck -S style with the SH-06 optional checks (SH-05, SH-06)', () => {
     const work = tempDir('pyimage-shellcheck-');
     afterAll(() => work.cleanup());
     // Scripts depend on few answers: check each distinct script set once.
@@ -245,7 +247,7 @@ describe(`the render matrix (${combos.length} combinations)`, () => {
         mkdirSync(join(dir, 'scripts'), { recursive: true });
         for (const s of scripts) writeFileSync(join(dir, s.path), s.content, { mode: s.mode });
         try {
-          execFileSync('shellcheck', ['-x', '-S', 'style', '-f', 'gcc', ...scripts.map((s) => s.path)], { cwd: dir, encoding: 'utf8' });
+          execFileSync('shellcheck', ['-x', '-S', 'style', '-o', SH06_OPTIONAL_CHECKS, '-f', 'gcc', ...scripts.map((s) => s.path)], { cwd: dir, encoding: 'utf8' });
         } catch (error) {
           problems.push(String((error as { stdout?: string }).stdout ?? error));
         }

@@ -25,6 +25,7 @@ import {
   run,
   sleep,
 } from './lib.js';
+import { readE2EEnv } from '../e2e/engine.js';
 import { renderMarkdown } from './report.js';
 import {
   METRICS,
@@ -108,30 +109,6 @@ function parseArgs(argv: string[]): Options {
     }
   }
   return options;
-}
-
-async function loadEnvFacts(): Promise<EnvFacts> {
-  const cacheDir = process.env.PYIMAGE_E2E_CACHE_DIR ?? '/var/cache/create-pyimage';
-  const file = path.join(cacheDir, 'e2e.env');
-  const fromFile: Record<string, string> = {};
-  if (existsSync(file)) {
-    for (const line of (await readFile(file, 'utf8')).split('\n')) {
-      const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-      if (match && match[1] && match[2] !== undefined) fromFile[match[1]] = match[2].replace(/^['"]|['"]$/g, '');
-    }
-  }
-  const get = (key: string): string => {
-    const value = process.env[key] ?? fromFile[key];
-    if (!value) throw new Error(`${key} is not set and not in ${file}: run bash test/e2e/infra/setup.sh first`);
-    return value;
-  };
-  return {
-    pythonImage: get('PYIMAGE_E2E_PYTHON_IMAGE'),
-    pythonVersion: get('PYIMAGE_E2E_PYTHON_VERSION'),
-    postgresImage: get('PYIMAGE_E2E_POSTGRES_IMAGE'),
-    postgresVersion: get('PYIMAGE_E2E_POSTGRES_VERSION'),
-    indexUrl: get('PYIMAGE_E2E_INDEX_URL'),
-  };
 }
 
 async function machineInfo(): Promise<MachineInfo> {
@@ -474,7 +451,7 @@ async function main(): Promise<void> {
     log(`rendered ${path.join(options.out, 'benchmarks.md')} from ${options.render}`);
     return;
   }
-  const facts = await loadEnvFacts();
+  const facts: EnvFacts = readE2EEnv();
   await run('docker', ['info'], { timeoutMs: 30_000 }).catch((error: unknown) => {
     throw new Error(`no Docker engine: run bash test/e2e/infra/setup.sh first\n${String(error)}`);
   });

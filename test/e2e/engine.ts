@@ -28,6 +28,26 @@ function readEnvFile(): Record<string, string> {
   return out;
 }
 
+/**
+ * The facts setup.sh wrote to e2e.env (a PYIMAGE_E2E_* environment variable overrides its line);
+ * throws, naming the key and the fix, when one is missing. Reads only: see ensureEngine.
+ */
+export function readE2EEnv(): E2EEnv {
+  const fromFile = existsSync(envFile) ? readEnvFile() : {};
+  const get = (key: string): string => {
+    const value = process.env[key] || fromFile[key];
+    if (!value) throw new Error(`${key} is not set and not in ${envFile}: run bash test/e2e/infra/setup.sh first (as root)`);
+    return value;
+  };
+  return {
+    pythonImage: get('PYIMAGE_E2E_PYTHON_IMAGE'),
+    pythonVersion: get('PYIMAGE_E2E_PYTHON_VERSION'),
+    postgresImage: get('PYIMAGE_E2E_POSTGRES_IMAGE'),
+    postgresVersion: get('PYIMAGE_E2E_POSTGRES_VERSION'),
+    indexUrl: get('PYIMAGE_E2E_INDEX_URL'),
+  };
+}
+
 async function engineAnswers(): Promise<boolean> {
   const r = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false, timeout: 20_000 });
   return r.exitCode === 0;
@@ -80,14 +100,7 @@ export async function ensureEngine(): Promise<E2EEnv> {
       );
     }
   }
-  const env = readEnvFile();
-  return {
-    pythonImage: env.PYIMAGE_E2E_PYTHON_IMAGE!,
-    pythonVersion: env.PYIMAGE_E2E_PYTHON_VERSION ?? '3.11',
-    postgresImage: env.PYIMAGE_E2E_POSTGRES_IMAGE!,
-    postgresVersion: env.PYIMAGE_E2E_POSTGRES_VERSION ?? '15',
-    indexUrl: env.PYIMAGE_E2E_INDEX_URL!,
-  };
+  return readE2EEnv();
 }
 
 async function lines(args: string[]): Promise<string[]> {

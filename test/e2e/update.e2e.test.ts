@@ -13,45 +13,9 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { cliPath, repoRoot, tempDir } from '../helpers.js';
+import { ensureEngine, type E2EEnv } from './engine.js';
 
-const ENV_FILE = join(process.env.PYIMAGE_E2E_CACHE_DIR ?? '/var/cache/create-pyimage', 'e2e.env');
 const NAME = 'pyimage-update-e2e';
-
-interface E2eEnv {
-  pythonImage: string;
-  postgresImage: string;
-  indexUrl: string;
-  pythonVersion: string;
-  postgresVersion: string;
-}
-
-function readE2eEnv(): E2eEnv {
-  let text: string;
-  try {
-    text = readFileSync(ENV_FILE, 'utf8');
-  } catch {
-    throw new Error(`${ENV_FILE} is missing: run \`sudo bash test/e2e/infra/setup.sh\` first (this test needs a real engine)`);
-  }
-  const vars = Object.fromEntries(
-    text
-      .split('\n')
-      .map((l) => /^([A-Z0-9_]+)=(.*)$/.exec(l.trim()))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => [m[1]!, m[2]!.replace(/^(['"])(.*)\1$/, '$2')]),
-  );
-  const need = (key: string) => {
-    const value = vars[key];
-    if (!value) throw new Error(`${ENV_FILE} has no ${key}: re-run test/e2e/infra/setup.sh`);
-    return value;
-  };
-  return {
-    pythonImage: need('PYIMAGE_E2E_PYTHON_IMAGE'),
-    postgresImage: need('PYIMAGE_E2E_POSTGRES_IMAGE'),
-    indexUrl: need('PYIMAGE_E2E_INDEX_URL'),
-    pythonVersion: need('PYIMAGE_E2E_PYTHON_VERSION'),
-    postgresVersion: need('PYIMAGE_E2E_POSTGRES_VERSION'),
-  };
-}
 
 function cli(args: string[], timeoutMs = 120_000) {
   return execa('node', [cliPath, ...args], {
@@ -88,7 +52,7 @@ const APT_LINE =
   'RUN apt-get update \\\n    && apt-get install -y --no-install-recommends jq \\\n    && rm -rf /var/lib/apt/lists/*\n';
 
 describe('update on the real engine', () => {
-  let env: E2eEnv;
+  let env: E2EEnv;
   let dir: string;
   let cleanup: () => void = () => {};
   let imageId = '';
@@ -100,9 +64,7 @@ describe('update on the real engine', () => {
 
   it('keeps redis, the memory limit and the apt package; adds db, secrets and scripts; smoke passes', async () => {
     // Inside the test, not in a hook: a missing engine must fail this test, not skip it.
-    env = readE2eEnv();
-    const info = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false, timeout: 30_000 });
-    if (info.exitCode !== 0) throw new Error(`no Docker engine (docker info: ${info.stderr.trim() || info.shortMessage}); run test/e2e/infra/setup.sh`);
+    env = await ensureEngine();
 
     const t = tempDir('pyimage-update-e2e-');
     cleanup = t.cleanup;

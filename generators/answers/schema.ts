@@ -7,7 +7,7 @@ import type { AnswerKey, Answers } from './types.js';
 import { splitCommand } from './shell-words.js';
 import { AnswerError } from './errors.js';
 import { envEntries, parseEnvList, parseStateDirs, placeholdersIn } from './settings.js';
-import { wireDetected, type WiringFacts } from './wiring.js';
+import { stackEnv, wireDetected, type WiringFacts } from './wiring.js';
 
 export { AnswerError };
 
@@ -511,7 +511,7 @@ export function crossValidate(a: Answers, facts: ProjectFacts = {}): void {
       throw new AnswerError('env', `{${placeholder}} needs the Redis service; add --redis or set the value yourself`);
     }
   }
-  const given = new Set(envEntries(a.env).map((e) => e.name));
+  const given = new Set([...envEntries(a.env).map((e) => e.name), ...stackEnv(a)]);
   const missing = (facts.envReads ?? []).filter((r) => r.required && !given.has(r.name));
   if (missing.length > 0) {
     const where = missing.map((r) => `${r.name} (${r.file}:${r.line})`).join(', ');

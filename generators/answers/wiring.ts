@@ -24,6 +24,14 @@ export interface WiringFacts {
   driverSchemes?: string[];
 }
 
+/** What the stack itself gives app, worker and migrate when there is a database (the password as a file). */
+export const POSTGRES_ENV = ['POSTGRES_HOST', 'POSTGRES_PORT', 'POSTGRES_DB', 'POSTGRES_USER', 'POSTGRES_PASSWORD_FILE'];
+
+/** The variables the stack sets without --env. */
+export function stackEnv(a: Partial<Answers>): string[] {
+  return [...(a.postgres ? POSTGRES_ENV : []), 'WEB_CONCURRENCY'];
+}
+
 const DB_URL_NAMES = ['DATABASE_URL', 'SQLALCHEMY_DATABASE_URI'];
 const SECRET_KEY_NAMES = ['SECRET_KEY'];
 const REDIS_URL_NAMES = ['REDIS_URL', 'CELERY_BROKER_URL', 'CELERY_RESULT_BACKEND', 'BROKER_URL', 'RQ_REDIS_URL'];
@@ -56,4 +64,23 @@ export function wireDetected(a: Partial<Answers>, facts: WiringFacts): string[] 
     if (value !== undefined) out.push(`${name}=${value}`);
   }
   return out;
+}
+
+/**
+ * What generation says about the settings: each variable the code reads, whether the stack sets it
+ * (and to what), or that it is left to the user and where to set it; plus what the user added.
+ */
+export function describeSettings(a: Pick<Answers, 'env' | 'postgres'>, facts: WiringFacts): string[] {
+  const given = new Map(a.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+  for (const name of stackEnv(a)) if (!given.has(name)) given.set(name, '(set by the stack)');
+  const lines: string[] = [];
+  const reads = facts.envReads ?? [];
+  for (const read of reads) {
+    const value = given.get(read.name);
+    const where = `${read.file}:${read.line}`;
+    if (value !== undefined) lines.push(`${read.name} = ${value}  (read in ${where})`);
+    else lines.push(`${read.name} left for you${read.required ? '' : ' (optional)'}: read in ${where}; set it with --env ${read.name}=VALUE or in docker-compose.yml under environment`);
+  }
+  for (const [name, value] of given) if (!reads.some((r) => r.name === name) && a.env.some((e) => e.startsWith(`${name}=`))) lines.push(`${name} = ${value}`);
+  return lines;
 }

@@ -187,8 +187,13 @@ class Scan {
       if (!this.configValues.has(set.key)) this.configValues.set(set.key, { file, node: set.value });
       if (isWritableSetting(set.key)) this.writable(file, set.key, set.value);
       for (const prefix of prefixes) {
-        const fallback = file.literalText(set.value);
-        this.envReads.push({ name: `${prefix}_${set.key}`, file: file.rel, line: set.line, how: 'prefixed-env', required: false, ...(fallback !== undefined ? { default: fallback } : {}) });
+        // Flask sets a key of a dict value from PREFIX_KEY__subkey (case kept)
+        const nested = dictEntries(file, set.value);
+        const names = nested.length > 0 ? nested.map((entry) => ({ ...entry, key: `${set.key}__${entry.key}` })) : [set];
+        for (const { key, value, line } of names) {
+          const fallback = file.literalText(value);
+          this.envReads.push({ name: `${prefix}_${key}`, file: file.rel, line, how: 'prefixed-env', required: false, ...(fallback !== undefined ? { default: fallback } : {}) });
+        }
       }
     }
   }
@@ -217,7 +222,7 @@ class Scan {
     const [first, second, third] = args.positional;
     const raw = file.dotted(node.firstChild!) ?? '';
     if (callee === 'os.environ.get' || callee === 'os.getenv') {
-      this.read(file, node, file.stringValue(first), callee === 'os.getenv' ? 'getenv' : 'environ.get', false, second ?? args.keywords.get('default'));
+      this.read(file, node, file.stringValue(first), callee === 'os.getenv' ? 'getenv' : 'environ.get', false, second ?? args.keywords.get('default') ?? orFallback(file, node));
     } else if (callee === 'decouple.config' || callee === 'decouple.AutoConfig()' || callee === 'decouple.Config()' || callee === 'starlette.config.Config()') {
       // decouple: config(name, default, cast); starlette: config(name, cast, default)
       const fallback = args.keywords.get('default') ?? (callee.startsWith('starlette') ? third : second);
@@ -237,7 +242,7 @@ class Scan {
       this.result.prefixedEnv.push({ prefix, file: file.rel, line: file.line(node) });
     } else if (/(^|\.)config\.(update|from_mapping)$/.test(raw)) {
       for (const [key, value] of args.keywords) configSets.push({ key, value, line: file.line(value) });
-      if (first?.name === 'DictionaryExpression') configSets.push(...dictEntries(file, first));
+      if (first) configSets.push(...dictEntries(file, first));
     }
   }
 
@@ -398,8 +403,18 @@ function isCeleryCall(file: PyFile, call: PyNode, factories: Set<string>): boole
   return callee === 'celery.Celery' || callee === 'Celery' || factories.has(callee.split('.').pop()!);
 }
 
-/** Literal-keyed entries of a dict display: {"A": 1, 'B': x}. */
+/** `os.environ.get("X") or "default"` -> the right-hand side. */
+function orFallback(file: PyFile, node: PyNode): PyNode | undefined {
+  const [left, op, right] = node.parent?.name === 'BinaryExpression' ? children(node.parent) : [];
+  return left?.from === node.from && op && file.text(op) === 'or' ? right : undefined;
+}
+
+/** Literal-keyed entries of a dict: {"A": 1, 'B': x} or dict(A=1, B=x); [] for anything else. */
 function dictEntries(file: PyFile, dict: PyNode): { key: string; value: PyNode; line: number }[] {
+  if (dict.name === 'CallExpression' && file.callee(dict) === 'dict') {
+    return [...file.args(dict).keywords].map(([key, value]) => ({ key, value, line: file.line(value) }));
+  }
+  if (dict.name !== 'DictionaryExpression') return [];
   const parts = children(dict);
   const out: { key: string; value: PyNode; line: number }[] = [];
   for (let i = 0; i + 2 < parts.length; i++) {
@@ -464,7 +479,7 @@ function settingsConfig(file: PyFile, cls: PyNode): { prefix?: string; caseSensi
       const [target, value] = assignParts(statement);
       if (!target || !value || file.text(target) !== 'model_config') continue;
       if (value.name === 'CallExpression') for (const [key, arg] of file.args(value).keywords) take(key, arg);
-      else if (value.name === 'DictionaryExpression') for (const entry of dictEntries(file, value)) take(entry.key, entry.value);
+      else for (const entry of dictEntries(file, value)) take(entry.key, entry.value);
     }
   }
   return out;

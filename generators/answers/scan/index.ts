@@ -525,9 +525,15 @@ function aliasName(file: PyFile, node: PyNode | undefined): string | undefined {
 export function scanProject(projectDir: string): ScanResult {
   const project = new Project(projectDir);
   const scan = new Scan(project.lookup);
+  const skipped: { rel: string; src: string }[] = [];
   for (const rel of project.files) {
     const src = project.source(rel);
     if (KEYWORDS.some((word) => src.includes(word))) scan.file(project.file(rel, src));
+    else skipped.push({ rel, src });
+  }
+  // a file that calls the project's own Celery factory (worker = make_worker()) names no keyword
+  for (const { rel, src } of skipped) {
+    if ([...scan.celeryFactories].some((name) => src.includes(name))) scan.file(project.file(rel, src));
   }
   return scan.finish();
 }

@@ -229,6 +229,27 @@ describe('scanProject spellings and edge cases', () => {
     });
   });
 
+  it('reads inside f-strings, and reads from dotenv_values(".env") as dotenv-file', () => {
+    const dir = project({
+      'db.py': [
+        'import os',
+        'from dotenv import dotenv_values',
+        'URL = f"postgresql+psycopg://{os.environ[\'PGUSER\']}@{os.getenv(\'PGHOST\', \'db\')}/app"',
+        'config = dotenv_values(".env")',
+        'TOKEN = config["API_TOKEN"]',
+        'REGION = config.get("REGION", "eu")',
+      ].join('\n'),
+    });
+    const result = scanProject(dir);
+    expect(envTable(result)).toEqual({
+      PGUSER: { required: true, how: 'environ[]' },
+      PGHOST: { required: false, how: 'getenv', default: 'db' },
+      API_TOKEN: { required: true, how: 'dotenv-file' },
+      REGION: { required: false, how: 'dotenv-file', default: 'eu' },
+    });
+    expect(result.driverSchemes).toEqual(['postgresql+psycopg']);
+  });
+
   it('treats bare except and except Exception as guards, but not except ValueError', () => {
     const dir = project({
       'guards.py': [

@@ -20,8 +20,9 @@ export interface EnvRead {
   line: number;
   /** environ[] / environ.get / getenv: the os module; settings-field: a pydantic BaseSettings field;
    *  prefixed-env: a config key set in a file that calls app.config.from_prefixed_env(), so PREFIX_KEY
-   *  overrides it; config-from-env: python-decouple config(), starlette Config(), django-environ env(). */
-  how: 'environ[]' | 'environ.get' | 'getenv' | 'settings-field' | 'prefixed-env' | 'config-from-env';
+   *  overrides it; config-from-env: python-decouple config(), starlette Config(), django-environ env();
+   *  dotenv-file: `dotenv_values(".env")["X"]` / `.get("X")`, read from the .env file itself, not the environment. */
+  how: 'environ[]' | 'environ.get' | 'getenv' | 'settings-field' | 'prefixed-env' | 'config-from-env' | 'dotenv-file';
   /** True when the app fails without it: os.environ["X"] outside a guard, a settings field or
    *  decouple/django-environ read without a default. */
   required: boolean;
@@ -153,12 +154,12 @@ class Scan {
             break;
           }
           case 'String':
-          case 'FormatString':
-            strings.push(ref.node);
+            if (ref.node.parent?.name !== 'ContinuedString') strings.push(ref.node);
             return false;
+          case 'FormatString': // its replacements may read the environment: f"{os.environ['DBUSER']}"
           case 'ContinuedString':
             strings.push(ref.node);
-            return false;
+            break;
           case 'AssignStatement':
             assigns.push(ref.node);
             break;
@@ -204,15 +205,16 @@ class Scan {
     this.envReads.push({ name, file: file.rel, line: file.line(node), how, required, ...(value !== undefined ? { default: value } : {}) });
   }
 
-  /** os.environ["X"] read (not written or deleted); required unless guarded. */
+  /** os.environ["X"] read (not written or deleted), required unless guarded; dotenv_values(".env")["X"] too. */
   private environSubscript(file: PyFile, node: PyNode): void {
     const [object, , key] = children(node);
-    if (!object || file.canonical(file.dotted(object)) !== 'os.environ') return;
+    const origin = object && file.canonical(file.dotted(object));
+    if (origin !== 'os.environ' && origin !== 'dotenv.dotenv_values()') return;
     const parent = node.parent;
     if (parent?.name === 'AssignStatement' && node.to <= (parent.getChild('AssignOp')?.from ?? -1)) return;
     if (parent?.name === 'DeleteStatement') return;
     const name = file.stringValue(key);
-    this.read(file, node, name, 'environ[]', name !== undefined && !guarded(file, node, name));
+    this.read(file, node, name, origin === 'os.environ' ? 'environ[]' : 'dotenv-file', name !== undefined && !guarded(file, node, name));
   }
 
   private call(file: PyFile, node: PyNode, configSets: { key: string; value: PyNode; line: number }[], prefixes: string[]): void {
@@ -223,6 +225,8 @@ class Scan {
     const raw = file.dotted(node.firstChild!) ?? '';
     if (callee === 'os.environ.get' || callee === 'os.getenv') {
       this.read(file, node, file.stringValue(first), callee === 'os.getenv' ? 'getenv' : 'environ.get', false, second ?? args.keywords.get('default') ?? orFallback(file, node));
+    } else if (callee === 'dotenv.dotenv_values().get') {
+      this.read(file, node, file.stringValue(first), 'dotenv-file', false, second ?? args.keywords.get('default') ?? orFallback(file, node));
     } else if (callee === 'decouple.config' || callee === 'decouple.AutoConfig()' || callee === 'decouple.Config()' || callee === 'starlette.config.Config()') {
       // decouple: config(name, default, cast); starlette: config(name, cast, default)
       const fallback = args.keywords.get('default') ?? (callee.startsWith('starlette') ? third : second);

@@ -322,7 +322,7 @@ describe('scanProject spellings and edge cases', () => {
     });
     const result = scanProject(dir);
     expect(result.sqliteUrls.map(({ url, path, absolute, line }) => ({ url, path, absolute, line }))).toEqual([
-      { url: 'sqlite+aiosqlite:///data/app.db', path: 'data/app.db', absolute: false, line: 4 },
+      { url: 'sqlite+aiosqlite:///./data/app.db', path: 'data/app.db', absolute: false, line: 4 },
       { url: 'sqlite:////srv/app/app.db', path: '/srv/app/app.db', absolute: true, line: 6 },
     ]);
     expect(result.driverSchemes).toEqual(['sqlite+aiosqlite']);

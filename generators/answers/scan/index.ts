@@ -149,8 +149,9 @@ class Scan {
             break;
           case 'MemberExpression': {
             const second = ref.node.firstChild?.nextSibling;
+            const property = second?.nextSibling;
             if (second?.name === '[') subscripts.push(ref.node);
-            else if (second?.name === '.' && file.text(second.nextSibling!) === 'instance_path') this.touchesInstance = true;
+            else if (property?.name === 'PropertyName' && file.text(property) === 'instance_path') this.touchesInstance = true;
             break;
           }
           case 'String':
@@ -315,7 +316,7 @@ class Scan {
     if (!url) return;
     if (url[2] !== '') {
       const path = url[2]!;
-      this.sqlite(file, url[1]!, { base: path.startsWith('/') ? 'absolute' : 'cwd', path: path.replace(/^\.\//, '') }, line);
+      this.sqlite(file, url[1]!, { base: path.startsWith('/') ? 'absolute' : 'cwd', path: path.replace(/^\.\//, '') }, line, value);
       return;
     }
     // 'sqlite:///' + os.path.join(basedir, 'app.db')
@@ -326,10 +327,11 @@ class Scan {
     }
   }
 
-  private sqlite(file: PyFile, scheme: string, where: ResolvedPath, line: number): void {
+  /** `url` is the literal when there is one, else the scheme and the followed path ('{project}/app.db'). */
+  private sqlite(file: PyFile, scheme: string, where: ResolvedPath, line: number, literal?: string): void {
     if (where.path.startsWith(':memory:')) return;
     const shown = where.base === 'absolute' || where.base === 'cwd' ? where.path : `{${where.base}}/${where.path}`;
-    this.result.sqliteUrls.push({ url: `${scheme}${shown}`, path: where.path, absolute: where.base === 'absolute', base: where.base, file: file.rel, line });
+    this.result.sqliteUrls.push({ url: literal ?? `${scheme}${shown}`, path: where.path, absolute: where.base === 'absolute', base: where.base, file: file.rel, line });
   }
 
   private driverScheme(value: string): void {

@@ -499,8 +499,10 @@ function settingsFieldReads(file: PyFile, cls: PyNode, prefix: string): EnvRead[
     const [target, value] = assignParts(statement);
     if (target?.name !== 'VariableName') continue;
     const field = file.text(target);
-    const annotation = file.text(statement.getChild('TypeDef')!);
-    if (field.startsWith('_') || field === 'model_config' || /^:\s*(typing\.)?ClassVar\b/.test(annotation)) continue;
+    // ClassVar[str] or bare ClassVar: a class constant, not a field
+    const annotation = statement.getChild('TypeDef')!.lastChild;
+    const annotated = annotation && file.canonical(file.dotted(annotation.name === 'MemberExpression' && annotation.firstChild ? annotation.firstChild : annotation));
+    if (field.startsWith('_') || field === 'model_config' || annotated === 'typing.ClassVar' || annotated === 'ClassVar') continue;
     let name = prefix + field;
     let required = value === undefined;
     let fallback = value;

@@ -91,8 +91,13 @@ class Project {
     for (const rel of this.files) this.byModule.set(moduleName(rel), rel);
   }
 
+  /** The file's text; '' when it cannot be read (a broken symlink, no permission): it then holds no fact. */
   source(rel: string): string {
-    return readFileSync(join(this.dir, rel), 'utf8');
+    try {
+      return readFileSync(join(this.dir, rel), 'utf8');
+    } catch {
+      return '';
+    }
   }
 
   file(rel: string, src?: string): PyFile {

@@ -11,6 +11,8 @@ import { ancestors, assignParts, atModuleOrClassLevel, children, PyFile, someDes
 
 export { readProjectDotenv, type DotenvFile } from './dotenv.js';
 export type { PathBase, ResolvedPath } from './paths.js';
+/** The same walk and module naming detect.ts's pythonFiles/moduleName do: detect can use these instead. */
+export { importable, moduleName, projectPythonFiles } from './files.js';
 
 export interface EnvRead {
   /** e.g. DATABASE_URL */

@@ -11,6 +11,8 @@ import { ancestors, assignParts, atModuleOrClassLevel, children, PyFile, someDes
 
 export { readProjectDotenv, type DotenvFile } from './dotenv.js';
 export type { PathBase, ResolvedPath } from './paths.js';
+/** The same walk and module naming detect.ts's pythonFiles/moduleName do: detect can use these instead. */
+export { importable, moduleName, projectPythonFiles } from './files.js';
 
 export interface EnvRead {
   /** e.g. DATABASE_URL */
@@ -20,8 +22,9 @@ export interface EnvRead {
   line: number;
   /** environ[] / environ.get / getenv: the os module; settings-field: a pydantic BaseSettings field;
    *  prefixed-env: a config key set in a file that calls app.config.from_prefixed_env(), so PREFIX_KEY
-   *  overrides it; config-from-env: python-decouple config(), starlette Config(), django-environ env(). */
-  how: 'environ[]' | 'environ.get' | 'getenv' | 'settings-field' | 'prefixed-env' | 'config-from-env';
+   *  overrides it; config-from-env: python-decouple config(), starlette Config(), django-environ env();
+   *  dotenv-file: `dotenv_values(".env")["X"]` / `.get("X")`, read from the .env file itself, not the environment. */
+  how: 'environ[]' | 'environ.get' | 'getenv' | 'settings-field' | 'prefixed-env' | 'config-from-env' | 'dotenv-file';
   /** True when the app fails without it: os.environ["X"] outside a guard, a settings field or
    *  decouple/django-environ read without a default. */
   required: boolean;
@@ -57,8 +60,8 @@ export interface ScanResult {
   driverSchemes: string[];
 }
 
-/** A file that contains none of these cannot hold a fact, so it is not parsed. */
-const KEYWORDS = ['environ', 'getenv', 'Settings', 'config', 'Flask', 'sqlite', 'pload', 'PLOAD', 'MEDIA_ROOT', 'STATIC_ROOT', 'elery', 'rq', 'dramatiq', 'arq', '://', 'instance_path', 'Env('];
+/** A file that contains none of these cannot hold a fact, so it is not parsed (parsing is most of the time spent). */
+const KEYWORDS = ['environ', 'getenv', 'Settings', 'config[', 'config.update', 'config.from_mapping', 'from_prefixed_env', 'decouple', 'starlette.config', 'dotenv', 'Flask', 'sqlite', 'pload', 'PLOAD', 'MEDIA_ROOT', 'STATIC_ROOT', 'elery', 'rq', 'dramatiq', 'arq', '://', 'instance_path'];
 const SETTINGS_BASES = new Set(['pydantic.BaseSettings', 'pydantic_settings.BaseSettings', 'pydantic.env_settings.BaseSettings', 'BaseSettings']);
 const QUEUE_MODULES: Record<string, string> = { rq: 'rq', flask_rq2: 'rq', django_rq: 'rq', rq_scheduler: 'rq', dramatiq: 'dramatiq', flask_dramatiq: 'dramatiq', django_dramatiq: 'dramatiq', arq: 'arq' };
 const CELERY_FACTORIES = new Set(['make_celery', 'celery_init_app', 'create_celery', 'create_celery_app']);
@@ -90,8 +93,13 @@ class Project {
     for (const rel of this.files) this.byModule.set(moduleName(rel), rel);
   }
 
+  /** The file's text; '' when it cannot be read (a broken symlink, no permission): it then holds no fact. */
   source(rel: string): string {
-    return readFileSync(join(this.dir, rel), 'utf8');
+    try {
+      return readFileSync(join(this.dir, rel), 'utf8');
+    } catch {
+      return '';
+    }
   }
 
   file(rel: string, src?: string): PyFile {
@@ -148,17 +156,18 @@ class Scan {
             break;
           case 'MemberExpression': {
             const second = ref.node.firstChild?.nextSibling;
+            const property = second?.nextSibling;
             if (second?.name === '[') subscripts.push(ref.node);
-            else if (second?.name === '.' && file.text(second.nextSibling!) === 'instance_path') this.touchesInstance = true;
+            else if (property?.name === 'PropertyName' && file.text(property) === 'instance_path') this.touchesInstance = true;
             break;
           }
           case 'String':
-          case 'FormatString':
-            strings.push(ref.node);
+            if (ref.node.parent?.name !== 'ContinuedString') strings.push(ref.node);
             return false;
+          case 'FormatString': // its replacements may read the environment: f"{os.environ['DBUSER']}"
           case 'ContinuedString':
             strings.push(ref.node);
-            return false;
+            break;
           case 'AssignStatement':
             assigns.push(ref.node);
             break;
@@ -187,8 +196,13 @@ class Scan {
       if (!this.configValues.has(set.key)) this.configValues.set(set.key, { file, node: set.value });
       if (isWritableSetting(set.key)) this.writable(file, set.key, set.value);
       for (const prefix of prefixes) {
-        const fallback = file.literalText(set.value);
-        this.envReads.push({ name: `${prefix}_${set.key}`, file: file.rel, line: set.line, how: 'prefixed-env', required: false, ...(fallback !== undefined ? { default: fallback } : {}) });
+        // Flask sets a key of a dict value from PREFIX_KEY__subkey (case kept)
+        const nested = dictEntries(file, set.value);
+        const names = nested.length > 0 ? nested.map((entry) => ({ ...entry, key: `${set.key}__${entry.key}` })) : [set];
+        for (const { key, value, line } of names) {
+          const fallback = file.literalText(value);
+          this.envReads.push({ name: `${prefix}_${key}`, file: file.rel, line, how: 'prefixed-env', required: false, ...(fallback !== undefined ? { default: fallback } : {}) });
+        }
       }
     }
   }
@@ -199,15 +213,16 @@ class Scan {
     this.envReads.push({ name, file: file.rel, line: file.line(node), how, required, ...(value !== undefined ? { default: value } : {}) });
   }
 
-  /** os.environ["X"] read (not written or deleted); required unless guarded. */
+  /** os.environ["X"] read (not written or deleted), required unless guarded; dotenv_values(".env")["X"] too. */
   private environSubscript(file: PyFile, node: PyNode): void {
     const [object, , key] = children(node);
-    if (!object || file.canonical(file.dotted(object)) !== 'os.environ') return;
+    const origin = object && file.canonical(file.dotted(object));
+    if (origin !== 'os.environ' && origin !== 'dotenv.dotenv_values()') return;
     const parent = node.parent;
     if (parent?.name === 'AssignStatement' && node.to <= (parent.getChild('AssignOp')?.from ?? -1)) return;
     if (parent?.name === 'DeleteStatement') return;
     const name = file.stringValue(key);
-    this.read(file, node, name, 'environ[]', name !== undefined && !guarded(file, node, name));
+    this.read(file, node, name, origin === 'os.environ' ? 'environ[]' : 'dotenv-file', name !== undefined && !guarded(file, node, name));
   }
 
   private call(file: PyFile, node: PyNode, configSets: { key: string; value: PyNode; line: number }[], prefixes: string[]): void {
@@ -217,7 +232,9 @@ class Scan {
     const [first, second, third] = args.positional;
     const raw = file.dotted(node.firstChild!) ?? '';
     if (callee === 'os.environ.get' || callee === 'os.getenv') {
-      this.read(file, node, file.stringValue(first), callee === 'os.getenv' ? 'getenv' : 'environ.get', false, second ?? args.keywords.get('default'));
+      this.read(file, node, file.stringValue(first), callee === 'os.getenv' ? 'getenv' : 'environ.get', false, second ?? args.keywords.get('default') ?? orFallback(file, node));
+    } else if (callee === 'dotenv.dotenv_values().get') {
+      this.read(file, node, file.stringValue(first), 'dotenv-file', false, second ?? args.keywords.get('default') ?? orFallback(file, node));
     } else if (callee === 'decouple.config' || callee === 'decouple.AutoConfig()' || callee === 'decouple.Config()' || callee === 'starlette.config.Config()') {
       // decouple: config(name, default, cast); starlette: config(name, cast, default)
       const fallback = args.keywords.get('default') ?? (callee.startsWith('starlette') ? third : second);
@@ -237,7 +254,7 @@ class Scan {
       this.result.prefixedEnv.push({ prefix, file: file.rel, line: file.line(node) });
     } else if (/(^|\.)config\.(update|from_mapping)$/.test(raw)) {
       for (const [key, value] of args.keywords) configSets.push({ key, value, line: file.line(value) });
-      if (first?.name === 'DictionaryExpression') configSets.push(...dictEntries(file, first));
+      if (first) configSets.push(...dictEntries(file, first));
     }
   }
 
@@ -306,7 +323,7 @@ class Scan {
     if (!url) return;
     if (url[2] !== '') {
       const path = url[2]!;
-      this.sqlite(file, url[1]!, { base: path.startsWith('/') ? 'absolute' : 'cwd', path: path.replace(/^\.\//, '') }, line);
+      this.sqlite(file, url[1]!, { base: path.startsWith('/') ? 'absolute' : 'cwd', path: path.replace(/^\.\//, '') }, line, value);
       return;
     }
     // 'sqlite:///' + os.path.join(basedir, 'app.db')
@@ -317,10 +334,11 @@ class Scan {
     }
   }
 
-  private sqlite(file: PyFile, scheme: string, where: ResolvedPath, line: number): void {
+  /** `url` is the literal when there is one, else the scheme and the followed path ('{project}/app.db'). */
+  private sqlite(file: PyFile, scheme: string, where: ResolvedPath, line: number, literal?: string): void {
     if (where.path.startsWith(':memory:')) return;
     const shown = where.base === 'absolute' || where.base === 'cwd' ? where.path : `{${where.base}}/${where.path}`;
-    this.result.sqliteUrls.push({ url: `${scheme}${shown}`, path: where.path, absolute: where.base === 'absolute', base: where.base, file: file.rel, line });
+    this.result.sqliteUrls.push({ url: literal ?? `${scheme}${shown}`, path: where.path, absolute: where.base === 'absolute', base: where.base, file: file.rel, line });
   }
 
   private driverScheme(value: string): void {
@@ -398,8 +416,18 @@ function isCeleryCall(file: PyFile, call: PyNode, factories: Set<string>): boole
   return callee === 'celery.Celery' || callee === 'Celery' || factories.has(callee.split('.').pop()!);
 }
 
-/** Literal-keyed entries of a dict display: {"A": 1, 'B': x}. */
+/** `os.environ.get("X") or "default"` -> the right-hand side. */
+function orFallback(file: PyFile, node: PyNode): PyNode | undefined {
+  const [left, op, right] = node.parent?.name === 'BinaryExpression' ? children(node.parent) : [];
+  return left?.from === node.from && op && file.text(op) === 'or' ? right : undefined;
+}
+
+/** Literal-keyed entries of a dict: {"A": 1, 'B': x} or dict(A=1, B=x); [] for anything else. */
 function dictEntries(file: PyFile, dict: PyNode): { key: string; value: PyNode; line: number }[] {
+  if (dict.name === 'CallExpression' && file.callee(dict) === 'dict') {
+    return [...file.args(dict).keywords].map(([key, value]) => ({ key, value, line: file.line(value) }));
+  }
+  if (dict.name !== 'DictionaryExpression') return [];
   const parts = children(dict);
   const out: { key: string; value: PyNode; line: number }[] = [];
   for (let i = 0; i + 2 < parts.length; i++) {
@@ -464,7 +492,7 @@ function settingsConfig(file: PyFile, cls: PyNode): { prefix?: string; caseSensi
       const [target, value] = assignParts(statement);
       if (!target || !value || file.text(target) !== 'model_config') continue;
       if (value.name === 'CallExpression') for (const [key, arg] of file.args(value).keywords) take(key, arg);
-      else if (value.name === 'DictionaryExpression') for (const entry of dictEntries(file, value)) take(entry.key, entry.value);
+      else for (const entry of dictEntries(file, value)) take(entry.key, entry.value);
     }
   }
   return out;
@@ -478,8 +506,10 @@ function settingsFieldReads(file: PyFile, cls: PyNode, prefix: string): EnvRead[
     const [target, value] = assignParts(statement);
     if (target?.name !== 'VariableName') continue;
     const field = file.text(target);
-    const annotation = file.text(statement.getChild('TypeDef')!);
-    if (field.startsWith('_') || field === 'model_config' || /^:\s*(typing\.)?ClassVar\b/.test(annotation)) continue;
+    // ClassVar[str] or bare ClassVar: a class constant, not a field
+    const annotation = statement.getChild('TypeDef')!.lastChild;
+    const annotated = annotation && file.canonical(file.dotted(annotation.name === 'MemberExpression' && annotation.firstChild ? annotation.firstChild : annotation));
+    if (field.startsWith('_') || field === 'model_config' || annotated === 'typing.ClassVar' || annotated === 'ClassVar') continue;
     let name = prefix + field;
     let required = value === undefined;
     let fallback = value;
@@ -510,9 +540,15 @@ function aliasName(file: PyFile, node: PyNode | undefined): string | undefined {
 export function scanProject(projectDir: string): ScanResult {
   const project = new Project(projectDir);
   const scan = new Scan(project.lookup);
+  const skipped: { rel: string; src: string }[] = [];
   for (const rel of project.files) {
     const src = project.source(rel);
     if (KEYWORDS.some((word) => src.includes(word))) scan.file(project.file(rel, src));
+    else skipped.push({ rel, src });
+  }
+  // a file that calls the project's own Celery factory (worker = make_worker()) names no keyword
+  for (const { rel, src } of skipped) {
+    if ([...scan.celeryFactories].some((name) => src.includes(name))) scan.file(project.file(rel, src));
   }
   return scan.finish();
 }

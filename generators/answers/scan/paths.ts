@@ -1,7 +1,8 @@
 /**
  * Follows a Python path expression as far as it is plain: literals, `__file__`, os.path.join/dirname/abspath,
  * pathlib's `/`, `.parent`, `.parents[n]`, `.resolve()`, django-environ's `environ.Path(__file__) - 2`,
- * `app.instance_path`, `app.config["KEY"]` set elsewhere, `os.getcwd()`, `os.environ.get("X", "default")`, and names assigned in the same file
+ * `app.instance_path`, `app.config["KEY"]` set elsewhere, `os.getcwd()`, `os.environ.get("X", "default")` (and
+ * django-environ's / decouple's default=), and names assigned in the same file
  * or imported from another module of the project. Anything else is 'unknown'.
  */
 import { children, type PyFile, type PyNode } from './python.js';
@@ -147,9 +148,10 @@ export class PathResolver {
       return first ? this.join(file, next(first), rest, next) : UNKNOWN;
     }
     if (CWD_CALLS.has(callee)) return { base: 'cwd', parts: [] };
-    if (ENV_GETS.has(callee)) {
+    // os.environ.get("X", d) / os.getenv("X", d) / env.str("X", default=d) / config("X", default=d)
+    if (ENV_GETS.has(callee) || callee.startsWith('environ.Env()') || callee === 'decouple.config') {
       const env = file.stringValue(args.positional[0]);
-      const fallback = args.positional[1] ?? args.keywords.get('default');
+      const fallback = args.keywords.get('default') ?? (ENV_GETS.has(callee) ? args.positional[1] : undefined);
       const loc = fallback ? next(fallback) : UNKNOWN;
       return env === undefined ? loc : { ...loc, env };
     }

@@ -23,6 +23,9 @@ ROOTFS_IMAGE="$IMAGE_NS/bookworm-rootfs:py311"
 ROOTFS_DIR="$CACHE_DIR/rootfs/bookworm-py311"
 DEBIAN_MIRROR="${PYIMAGE_E2E_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
+# healthcheck start_interval needs engine >= 25 (trixie has 26.1)
+MIN_ENGINE=25
+
 # Debian's interpreter, not whatever pyenv/asdf shim is first on PATH.
 SYS_PYTHON=/usr/bin/python3
 

@@ -84,7 +84,7 @@ ensure_trixie_source() {
 
 step_packages() {
   local missing=() p
-  for p in docker.io shellcheck debootstrap python3 python3-venv ca-certificates patchelf; do
+  for p in shellcheck debootstrap python3 python3-venv ca-certificates patchelf; do
     pkg_installed "$p" || missing+=("$p")
   done
   if ((${#missing[@]})); then
@@ -93,9 +93,14 @@ step_packages() {
     apt_install "${missing[@]}"
   fi
 
-  # Compose v2 and buildx exist only in trixie (bookworm's docker-compose is
-  # the Python v1.29 that rejects Compose-spec keys).
+  # The engine, Compose v2 and buildx come from trixie: bookworm's engine is
+  # 20.10 (no healthcheck start_interval, which needs >= 25) and its
+  # docker-compose is the Python v1.29 that rejects Compose-spec keys.
   missing=()
+  if ! pkg_installed docker.io ||
+    ! dpkg --compare-versions "$(dpkg-query -W -f='${Version}' docker.io)" ge "$MIN_ENGINE"; then
+    missing+=(docker.io)
+  fi
   pkg_installed docker-buildx || missing+=(docker-buildx)
   if ! pkg_installed docker-compose ||
     [[ $(dpkg-query -W -f='${Version}' docker-compose) != 2.* ]]; then
@@ -122,10 +127,24 @@ step_packages() {
 # b. docker engine
 # ---------------------------------------------------------------------------
 docker_up() { timeout 15 docker info >/dev/null 2>&1; }
+server_version() { timeout 15 docker version -f '{{.Server.Version}}' 2>/dev/null; }
+
+# The dockerd we started earlier still runs the binary an upgrade replaced
+# (e.g. bookworm's 20.10 after docker.io 26 came from trixie): restart it once.
+restart_stale_dockerd() {
+  local v
+  v=$(server_version) || return 0
+  dpkg --compare-versions "${v%%+*}" ge "$MIN_ENGINE" && return 0
+  pid_alive "$DOCKERD_PIDFILE" dockerd ||
+    die "the running Docker engine is $v (need >= $MIN_ENGINE) and setup.sh did not start it: stop it and rerun"
+  log "engine $v predates the installed docker.io; restarting the dockerd we started (containers stop)"
+  stop_pidfile "$DOCKERD_PIDFILE" dockerd 60
+}
 
 step_dockerd() {
+  restart_stale_dockerd
   if docker_up; then
-    log "docker engine already answering"
+    log "docker engine $(server_version) already answering"
     return 0
   fi
   if ! pid_alive "$DOCKERD_PIDFILE" dockerd; then
@@ -137,7 +156,7 @@ step_dockerd() {
   local i
   for ((i = 0; i < 60; i++)); do
     docker_up && {
-      log "docker engine up after ${i}s"
+      log "docker engine $(server_version) up after ${i}s"
       return 0
     }
     pid_alive "$DOCKERD_PIDFILE" dockerd || {
@@ -219,11 +238,18 @@ build_image() { # TAG CONTEXT_SUBDIR HASH [build-args...]
     "$@" -t "$tag" "$INFRA_DIR/$ctx" >/dev/null
 }
 
+# proof_stamp NAME IMAGE -> a file that exists once IMAGE was proven on this
+# engine version (a new image id or a new engine proves again).
+proof_stamp() {
+  local id
+  id=$(docker image inspect -f '{{.Id}}' "$2")
+  printf '%s/%s-proven.%s.engine-%s' "$CACHE_DIR" "$1" "${id#sha256:}" "$(server_version)"
+}
+
 prove_postgres() {
-  local id stamp dir rc=0 project
+  local stamp dir rc=0 project
   project=$(printf '%s' "${IMAGE_NS}-pgcheck" | tr -c 'a-z0-9_-' '-')
-  id=$(docker image inspect -f '{{.Id}}' "$POSTGRES_IMAGE")
-  stamp="$CACHE_DIR/postgres-proven.${id#sha256:}"
+  stamp=$(proof_stamp postgres "$POSTGRES_IMAGE")
   [[ -f $stamp ]] && return 0
   log "proving $POSTGRES_IMAGE under the generated stack's hardening"
   dir=$(mktemp -d)

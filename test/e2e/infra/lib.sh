@@ -13,7 +13,10 @@ DOCKERD_LOG="$LOG_DIR/create-pyimage-dockerd.log"
 INDEX_PIDFILE="$RUN_DIR/index-server.pid"
 INDEX_PORTFILE="$RUN_DIR/index-server.port"
 INDEX_LOG="$LOG_DIR/create-pyimage-index.log"
-WHEELHOUSE="$CACHE_DIR/wheelhouse"
+# (a setup.sh before 2026-11-30 built "$CACHE_DIR/wheelhouse" from an older
+# package list; a different directory lets an older checkout's setup.sh find
+# its own, still up to date, instead of both rebuilding in turn)
+WHEELHOUSE="$CACHE_DIR/pyindex"
 INDEX_DEFAULT_PORT="${PYIMAGE_E2E_INDEX_PORT:-38080}"
 
 IMAGE_NS="${PYIMAGE_E2E_IMAGE_NAMESPACE:-create-pyimage-standin}"

@@ -26,6 +26,12 @@ trap 'rc=$?; log "setup.sh failed (exit $rc) at line $LINENO: $BASH_COMMAND"; ex
 [[ $(id -u) -eq 0 ]] || die "must run as root (apt, dockerd, debootstrap)"
 FORCE="${PYIMAGE_E2E_FORCE:-}"
 mkdir -p "$CACHE_DIR" "$RUN_DIR"
+# One setup.sh at a time on this machine (tests of several sessions may call it).
+exec {SETUP_LOCK}>"$RUN_DIR/setup.lock"
+if ! flock -n "$SETUP_LOCK"; then
+  log "another setup.sh is running; waiting for it"
+  flock "$SETUP_LOCK"
+fi
 
 # ---------------------------------------------------------------------------
 # a. packages
@@ -307,7 +313,7 @@ step_wheelhouse_build() {
   fi
   apt_update_if_no_lists
   log "building wheelhouse from Debian packages (~1 min)"
-  local work="$CACHE_DIR/wheelhouse-work"
+  local work="$WHEELHOUSE-work"
   rm -rf "$WHEELHOUSE.new"
   "$SYS_PYTHON" "$INFRA_DIR/make-wheelhouse.py" --work "$work" --out "$WHEELHOUSE.new" >&2 || {
     # stale apt lists -> 404 on download: refresh once and retry
@@ -344,7 +350,8 @@ step_wheelhouse_verify() {
     export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
       PIP_INDEX_URL="$url"
     venv/bin/pip install -q flask gunicorn fastapi uvicorn psycopg2 alembic flask-migrate \
-      flask-sqlalchemy sqlalchemy
+      flask-sqlalchemy sqlalchemy asyncpg databases celery rq redis django whitenoise \
+      dj-database-url django-environ python-decouple
     venv/bin/gunicorn --version
     venv/bin/uvicorn --version
     venv/bin/alembic --version
@@ -381,9 +388,25 @@ EOF
     -e PIP_NO_CACHE_DIR=1 "$PYTHON_IMAGE" sh -ec '
       python -m venv /tmp/v
       /tmp/v/bin/pip install -q fastapi "uvicorn[standard]" gunicorn flask flask-migrate \
-        sqlalchemy greenlet markupsafe pyyaml wrapt redis psycopg
+        sqlalchemy greenlet markupsafe pyyaml wrapt "redis[hiredis]" psycopg asyncpg \
+        "databases[asyncpg]" "databases[postgresql]" "celery[redis]" rq django whitenoise \
+        dj-database-url django-environ python-decouple python-dateutil
       /tmp/v/bin/pip check
-      /tmp/v/bin/python -c "import uvloop, httptools, yaml, greenlet, markupsafe._speedups, wrapt._wrappers, sqlalchemy.cimmutabledict, pydantic, fastapi, flask_migrate, redis; from yaml import CSafeLoader; print(\"in-image imports ok\")"
+      /tmp/v/bin/python -c "import uvloop, httptools, yaml, greenlet, markupsafe._speedups, wrapt._wrappers, sqlalchemy.cimmutabledict, pydantic, fastapi, flask_migrate, redis, hiredis, asyncpg, databases, celery, kombu, billiard, vine, amqp, click_didyoumean, click_repl, click_plugins, prompt_toolkit, dateutil, pytz, rq, django, sqlparse, asgiref, whitenoise, dj_database_url, environ, decouple; from yaml import CSafeLoader; print(\"in-image imports ok\")"
+      /tmp/v/bin/celery --version
+      /tmp/v/bin/rq --version
+      /tmp/v/bin/django-admin --version
+      # a worker starts (in-memory broker, so no Redis needed here)
+      cd /tmp
+      printf "from celery import Celery\napp = Celery(\"x\", broker=\"memory://\")\n" >x.py
+      /tmp/v/bin/celery -A x worker --pool=solo -l info >w.log 2>&1 &
+      i=0
+      until grep -q " ready" w.log; do
+        i=$((i + 1))
+        [ "$i" -lt 60 ] || { cat w.log; exit 1; }
+        sleep 0.5
+      done
+      kill $! && echo "celery worker started"
     ' >&2 || die "package index verification inside $PYTHON_IMAGE failed"
 }
 
@@ -404,7 +427,8 @@ free_port() {
 step_index_server() {
   local port=$INDEX_DEFAULT_PORT i
   [[ -s $INDEX_PORTFILE ]] && port=$(<"$INDEX_PORTFILE")
-  if index_answers "$port"; then
+  # ours, and serving this wheelhouse (not an older setup.sh's directory)?
+  if index_answers "$port" && pid_alive "$INDEX_PIDFILE" "--directory $WHEELHOUSE "; then
     INDEX_PORT=$port
     log "package index already served on 127.0.0.1:$port"
     return 0

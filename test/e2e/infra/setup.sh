@@ -252,36 +252,75 @@ proof_stamp() {
   printf '%s/%s-proven.%s.engine-%s' "$CACHE_DIR" "$1" "${id#sha256:}" "$(server_version)"
 }
 
-prove_postgres() {
-  local stamp dir rc=0 project
-  project=$(printf '%s' "${IMAGE_NS}-pgcheck" | tr -c 'a-z0-9_-' '-')
-  stamp=$(proof_stamp postgres "$POSTGRES_IMAGE")
+# prove NAME IMAGE CHECKDIR SECRET CHECK_FN: once per image id and engine,
+# start CHECKDIR/compose.yaml (the image in PYIMAGE_E2E_<NAME>_IMAGE, a random
+# password in ./SECRET, readable by the image's non-root user) and run CHECK_FN
+# in that directory with $project set; logs on failure, always torn down.
+prove() {
+  local name=$1 image=$2 checkdir=$3 secret=$4 check=$5 stamp dir rc=0 project
+  stamp=$(proof_stamp "$name" "$image")
   [[ -f $stamp ]] && return 0
-  log "proving $POSTGRES_IMAGE under the generated stack's hardening"
+  project=$(printf '%s' "${IMAGE_NS}-${name}check" | tr -c 'a-z0-9_-' '-')
+  log "proving $image under the generated stack's hardening"
   dir=$(mktemp -d)
-  cp "$INFRA_DIR/postgres-check/compose.yaml" "$dir/compose.yaml"
-  printf 's3cret-%s' "$RANDOM$RANDOM" >"$dir/db_password"
-  chmod 0600 "$dir/db_password"
+  cp "$INFRA_DIR/$checkdir/compose.yaml" "$dir/compose.yaml"
+  printf 's3cret-%s' "$RANDOM$RANDOM" >"$dir/$secret"
+  # a file secret is bind-mounted with this owner and mode: a service with
+  # `user: "999:999"` must be able to read it
+  chmod 0644 "$dir/$secret"
   (
     cd "$dir"
-    export PYIMAGE_E2E_POSTGRES_IMAGE="$POSTGRES_IMAGE"
-    docker compose -p "$project" up -d --wait --wait-timeout 120 >&2 &&
-      docker compose -p "$project" exec -T db sh -ec \
-        'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U app -d appdb -tAc "select current_user || '"'"'@'"'"' || current_database()"' |
-      grep -qx 'app@appdb'
+    export "PYIMAGE_E2E_${name^^}_IMAGE=$image" project
+    docker compose -p "$project" up -d --wait --wait-timeout 120 >&2 && "$check"
   ) || rc=$?
   if ((rc)); then
     (cd "$dir" && docker compose -p "$project" logs --no-color >&2) || true
   fi
   (cd "$dir" && docker compose -p "$project" down -v --remove-orphans >/dev/null 2>&1) || true
   rm -rf "$dir"
-  ((rc == 0)) || die "postgres stand-in did not come up healthy (see logs above)"
+  ((rc == 0)) || die "$name stand-in failed its proof (see logs above)"
   touch "$stamp"
-  log "postgres stand-in proven (healthy, scram login over TCP works)"
+  log "$name stand-in proven"
+}
+
+check_postgres() { # healthy, scram login over TCP
+  docker compose -p "$project" exec -T db sh -ec \
+    'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U app -d appdb -tAc "select current_user || '"'"'@'"'"' || current_database()"' |
+    grep -qx 'app@appdb'
+}
+
+check_redis() {
+  local svc out
+  for svc in redis redis-tmpconf; do
+    # password from the file secret; unauthenticated clients are refused
+    out=$(docker compose -p "$project" exec -T "$svc" sh -ec \
+      'export REDISCLI_AUTH="$(cat /run/secrets/redis_password)"
+       redis-cli -h 127.0.0.1 ping
+       redis-cli -h 127.0.0.1 set k v >/dev/null
+       redis-cli -h 127.0.0.1 get k
+       env -u REDISCLI_AUTH redis-cli -h 127.0.0.1 get k 2>&1 || true')
+    [[ $out == $'PONG\nv\nNOAUTH'* ]] || { log "$svc answered: $out"; return 1; }
+    # the server is PID 1 (gets SIGTERM from docker stop)
+    out=$(docker compose -p "$project" exec -T "$svc" cat /proc/1/comm)
+    [[ $out == redis-server ]] || { log "$svc: PID 1 is $out"; return 1; }
+  done
+  # the named volume inherited 999:999 from the image's /data, so a non-root
+  # server can save there
+  out=$(docker compose -p "$project" exec -T redis sh -ec \
+    'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli -h 127.0.0.1 save >/dev/null
+     stat -c "%u:%g" /data /data/dump.rdb')
+  [[ $out == $'999:999\n999:999' ]] || { log "redis /data: $out"; return 1; }
+  # default command, started as root: drops to redis (999) and, like the
+  # official image, serves other containers without a password
+  out=$(docker compose -p "$project" exec -T redis-default sh -ec \
+    'awk "/^Uid:/ { print \$2 }" /proc/1/status; stat -c "%u:%g" /data')
+  [[ $out == $'999\n999:999' ]] || { log "redis-default: $out"; return 1; }
+  out=$(docker compose -p "$project" exec -T redis redis-cli -h redis-default ping)
+  [[ $out == PONG ]] || { log "redis-default over the network: $out"; return 1; }
 }
 
 step_images() {
-  local rootfs_hash py_hash pg_hash
+  local rootfs_hash py_hash pg_hash redis_hash
   rootfs_hash=$(printf '%s' "$ROOTFS_INCLUDE" | sha256sum | cut -c1-16)
   ensure_rootfs_image "$rootfs_hash"
 
@@ -294,8 +333,14 @@ step_images() {
   if [[ $FORCE == images || $FORCE == all || $(image_label "$POSTGRES_IMAGE" org.create-pyimage.context) != "$pg_hash" ]]; then
     build_image "$POSTGRES_IMAGE" images/postgres "$pg_hash" --build-arg "BASE=$PYTHON_IMAGE"
   fi
-  prove_postgres
-  log "images ok: $PYTHON_IMAGE, $POSTGRES_IMAGE"
+  prove postgres "$POSTGRES_IMAGE" postgres-check db_password check_postgres
+
+  redis_hash=$(printf '%s %s' "$py_hash" "$(dir_hash images/redis redis-check)" | sha256sum | cut -c1-16)
+  if [[ $FORCE == images || $FORCE == all || $(image_label "$REDIS_IMAGE" org.create-pyimage.context) != "$redis_hash" ]]; then
+    build_image "$REDIS_IMAGE" images/redis "$redis_hash" --build-arg "BASE=$PYTHON_IMAGE"
+  fi
+  prove redis "$REDIS_IMAGE" redis-check redis_password check_redis
+  log "images ok: $PYTHON_IMAGE, $POSTGRES_IMAGE, $REDIS_IMAGE"
 }
 
 # ---------------------------------------------------------------------------
@@ -465,6 +510,7 @@ step_env_file() {
     printf 'PYIMAGE_E2E_PYTHON_VERSION=%s\n' 3.11
     printf 'PYIMAGE_E2E_POSTGRES_IMAGE=%s\n' "$POSTGRES_IMAGE"
     printf 'PYIMAGE_E2E_POSTGRES_VERSION=%s\n' 15
+    printf 'PYIMAGE_E2E_REDIS_IMAGE=%s\n' "$REDIS_IMAGE"
     printf 'PYIMAGE_E2E_INDEX_URL=%s\n' "http://127.0.0.1:$INDEX_PORT/simple/"
     printf 'PYIMAGE_E2E_FIND_LINKS=%s\n' "http://127.0.0.1:$INDEX_PORT/files/"
     printf 'PYIMAGE_E2E_WHEELHOUSE=%s\n' "$WHEELHOUSE"

@@ -23,7 +23,7 @@ Output (OUT):
   simple/index.html, simple/<normalized-name>/index.html (PEP 503)
   index.html                       (marker + links)
 
-usage: make-wheelhouse.py --work DIR --out DIR
+usage: make-wheelhouse.py --archive URI --work DIR --out DIR
 The caller (setup.sh) rebuilds when this file's hash changes, so the package
 list below is the cache key.
 """
@@ -151,8 +151,8 @@ KNOWN_REQUIRES: dict[str, list[str]] = {
     "django-environ": ["Django", "six"],
 }
 
-# psycopg2 sdist, if Debian's archive serves it (it does not here: 404).
-PSYCOPG2_ORIG = "http://deb.debian.org/debian/pool/main/p/psycopg2/psycopg2_{v}.orig.tar.gz"
+# psycopg2 sdist, if Debian's archive (--archive) serves it (not here: 404).
+PSYCOPG2_ORIG = "{archive}/pool/main/p/psycopg2/psycopg2_{v}.orig.tar.gz"
 
 
 def log(msg: str) -> None:
@@ -506,9 +506,9 @@ def write_index(out: Path) -> None:
         "</body></html>\n")
 
 
-def try_psycopg2_sdist(version: str, files: Path) -> bool:
+def try_psycopg2_sdist(archive: str, version: str, files: Path) -> bool:
     import urllib.request
-    url = PSYCOPG2_ORIG.format(v=version)
+    url = PSYCOPG2_ORIG.format(archive=archive.rstrip("/"), v=version)
     try:
         with urllib.request.urlopen(url, timeout=15) as r:
             data = r.read()
@@ -523,6 +523,8 @@ def try_psycopg2_sdist(version: str, files: Path) -> bool:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--archive", required=True,
+                    help="Debian archive URI (the one in the machine's apt sources)")
     ap.add_argument("--work", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
@@ -579,7 +581,7 @@ def main() -> int:
     for g in genuine:
         shutil.copy2(g, files_dir / g.name)
         log(f"wheel {g.name} (Debian's own wheel)")
-    try_psycopg2_sdist(dists["psycopg2"].version, files_dir)
+    try_psycopg2_sdist(args.archive, dists["psycopg2"].version, files_dir)
     write_index(out)
     log(f"index written to {out} ({len(list(files_dir.iterdir()))} files)")
     return 0

@@ -15,7 +15,7 @@
 #   PYIMAGE_E2E_FORCE=images|wheelhouse|all   rebuild cached artefacts
 #   PYIMAGE_E2E_RUN_DIR     (default /run/create-pyimage: pid/port files)
 #   PYIMAGE_E2E_IMAGE_NAMESPACE (default create-pyimage-standin)
-#   PYIMAGE_E2E_DEBIAN_MIRROR   (default http://deb.debian.org/debian)
+#   PYIMAGE_E2E_DEBIAN_MIRROR   (default: the archive in this machine's apt sources)
 set -Eeuo pipefail
 
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -59,21 +59,12 @@ TRIXIE_SOURCES=/etc/apt/sources.list.d/create-pyimage-trixie.sources
 TRIXIE_PREFS=/etc/apt/preferences.d/create-pyimage-trixie
 
 ensure_trixie_source() {
-  local uri keyring stanza want
-  stanza=""
-  if [[ -r /etc/apt/sources.list.d/debian.sources ]]; then
-    # first stanza that lists the bookworm suite
-    stanza=$(awk 'BEGIN { RS = "" } /Suites:[^\n]*bookworm/ { print; exit }' \
-      /etc/apt/sources.list.d/debian.sources)
-  fi
-  uri=$(awk '/^URIs:/ { print $2; exit }' <<<"$stanza")
-  keyring=$(awk '/^Signed-By:/ { print $2; exit }' <<<"$stanza")
-  uri=${uri:-http://deb.debian.org/debian}
-  keyring=${keyring:-/usr/share/keyrings/debian-archive-keyring.gpg}
+  local want
+  apt_archive
   want=$(printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: %s\n' \
-    "$uri" "$keyring")
+    "$DEBIAN_MIRROR" "$DEBIAN_KEYRING")
   if [[ ! -f $TRIXIE_SOURCES || $(<"$TRIXIE_SOURCES") != "$want" ]]; then
-    log "adding Debian trixie source ($uri), pinned to priority 100"
+    log "adding Debian trixie source ($DEBIAN_MIRROR), pinned to priority 100"
     printf '%s\n' "$want" >"$TRIXIE_SOURCES"
     APT_UPDATED=0
   fi
@@ -195,7 +186,8 @@ ensure_rootfs() {
   if [[ -f $stamp && $(<"$stamp") == "$ROOTFS_INCLUDE" ]]; then
     return 0
   fi
-  log "debootstrap bookworm minbase into $ROOTFS_DIR (~1 min)"
+  apt_archive
+  log "debootstrap bookworm minbase into $ROOTFS_DIR from $DEBIAN_MIRROR (~1 min)"
   rm -rf "$ROOTFS_DIR"
   mkdir -p "$(dirname "$ROOTFS_DIR")"
   debootstrap --variant=minbase --include="$ROOTFS_INCLUDE" \
@@ -208,21 +200,19 @@ ensure_rootfs() {
     "$ROOTFS_DIR"/var/cache/apt/archives/*.deb "$ROOTFS_DIR"/var/log/*.log \
     "$ROOTFS_DIR"/usr/share/doc/* "$ROOTFS_DIR"/usr/share/man/* \
     "$ROOTFS_DIR"/usr/share/info/*
-  # apt sources like debian:bookworm (main, -updates, -security)
+  # apt sources like debian:bookworm (main, -updates, -security), pointing at
+  # the archives this machine uses
   rm -f "$ROOTFS_DIR/etc/apt/sources.list"
-  cat >"$ROOTFS_DIR/etc/apt/sources.list.d/debian.sources" <<EOF
-Types: deb
-URIs: $DEBIAN_MIRROR
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: ${DEBIAN_MIRROR%/debian}/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
+  {
+    printf 'Types: deb\nURIs: %s\nSuites: bookworm bookworm-updates\nComponents: main\n' "$DEBIAN_MIRROR"
+    printf 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n'
+    if [[ -n $DEBIAN_SECURITY ]]; then
+      printf '\nTypes: deb\nURIs: %s\nSuites: bookworm-security\nComponents: main\n' "$DEBIAN_SECURITY"
+      printf 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n'
+    else
+      log "WARNING: no security archive in this machine's apt sources; the stand-ins get none"
+    fi
+  } >"$ROOTFS_DIR/etc/apt/sources.list.d/debian.sources"
   printf '%s' "$ROOTFS_INCLUDE" >"$stamp"
 }
 
@@ -357,16 +347,17 @@ step_wheelhouse_build() {
     return 0
   fi
   apt_update_if_no_lists
+  apt_archive
   log "building wheelhouse from Debian packages (~1 min)"
   local work="$WHEELHOUSE-work"
   rm -rf "$WHEELHOUSE.new"
-  "$SYS_PYTHON" "$INFRA_DIR/make-wheelhouse.py" --work "$work" --out "$WHEELHOUSE.new" >&2 || {
+  "$SYS_PYTHON" "$INFRA_DIR/make-wheelhouse.py" --archive "$DEBIAN_MIRROR" --work "$work" --out "$WHEELHOUSE.new" >&2 || {
     # stale apt lists -> 404 on download: refresh once and retry
     log "make-wheelhouse failed; refreshing apt lists and retrying once"
     APT_UPDATED=0
     apt_update
     rm -rf "$WHEELHOUSE.new"
-    "$SYS_PYTHON" "$INFRA_DIR/make-wheelhouse.py" --work "$work" --out "$WHEELHOUSE.new" >&2
+    "$SYS_PYTHON" "$INFRA_DIR/make-wheelhouse.py" --archive "$DEBIAN_MIRROR" --work "$work" --out "$WHEELHOUSE.new" >&2
   }
   rm -rf "$WHEELHOUSE.old"
   [[ -d $WHEELHOUSE ]] && mv "$WHEELHOUSE" "$WHEELHOUSE.old"

@@ -4,7 +4,7 @@
  * `AuditInputError` naming the key, which the CLI turns into exit code 2.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, isMap, isSeq, parseDocument } from 'yaml';
 import { RULES } from './rules.js';
@@ -115,5 +115,5 @@ export function loadConfig(dir: string, file?: string): AuditConfig | undefined 
     if (file) throw new AuditInputError(`--config: ${file} does not exist`);
     return undefined;
   }
-  return parseConfig(readFileSync(path, 'utf8'), file ?? CONFIG_FILE);
+  return parseConfig(readFileSync(path, 'utf8'), file === undefined ? CONFIG_FILE : relative(dir, file).startsWith('..') ? file : relative(dir, file));
 }

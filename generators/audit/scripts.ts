@@ -76,6 +76,8 @@ function fromShellcheck(path: string, comments: ShellcheckComment[]): Finding[] 
 interface Expansion {
   text: string;
   line: number;
+  /** Offset of the `$` in the script. */
+  offset: number;
 }
 
 /**
@@ -223,7 +225,7 @@ export function unquotedExpansions(content: string): Expansion[] {
         continue;
       }
       if (next === '(') {
-        if (!safe) out.push({ text: '$(…)', line: lineOf(i) });
+        if (!safe) out.push({ text: '$(…)', line: lineOf(i), offset: i });
         stack.push({ kind: 'sub', depth: 1, dbl: 0, afterCase: false, assign: false, wordStart: true });
         i += 2;
         continue;
@@ -231,13 +233,13 @@ export function unquotedExpansions(content: string): Expansion[] {
       if (next === '{') {
         const end = skipBalanced(i + 1, '{', '}');
         const body = content.slice(i + 2, end);
-        if (!safe && !body.startsWith('#') && !/^[?#$!]$/.test(body)) out.push({ text: content.slice(i, end + 1), line: lineOf(i) });
+        if (!safe && !body.startsWith('#') && !/^[?#$!]$/.test(body)) out.push({ text: content.slice(i, end + 1), line: lineOf(i), offset: i });
         i = end + 1;
         continue;
       }
       const m = /^([A-Za-z_][A-Za-z0-9_]*|[0-9@*])/.exec(content.slice(i + 1));
       if (m) {
-        if (!safe) out.push({ text: `$${m[1]}`, line: lineOf(i) });
+        if (!safe) out.push({ text: `$${m[1]}`, line: lineOf(i), offset: i });
         i += 1 + m[1]!.length;
         continue;
       }

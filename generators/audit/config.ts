@@ -57,10 +57,12 @@ function keyOf(error: ErrorObject): string {
   if (error.keyword === 'required') key = `${key ? `${key}.` : ''}${String(params.missingProperty)}`;
   if (error.keyword === 'additionalProperties') key = `${key ? `${key}.` : ''}${String(params.additionalProperty)}`;
   if (error.keyword === 'propertyNames') key = `${key ? `${key}.` : ''}${String(params.propertyName)}`;
+  else if (error.propertyName !== undefined) key = `${key ? `${key}.` : ''}${error.propertyName}`;
   return key || '(top level)';
 }
 
 function explain(error: ErrorObject): string {
+  if (error.propertyName !== undefined) return 'is not a rule id like CP-06';
   switch (error.keyword) {
     case 'required':
       return 'is required (an ignore needs a rule and a reason)';

@@ -57,7 +57,16 @@ function fixCompose(file: AuditFile, findings: Finding[]): FixedFile | undefined
   const fixed: string[] = [];
   for (const f of findings) {
     if (f.ruleId === 'CP-01') {
-      if (doc.has('version')) {
+      if (isMap(doc.contents) && doc.has('version')) {
+        // Comments above `version:` belong to the file, not to the key: keep them on what follows.
+        const items = doc.contents.items as Pair[];
+        const at = items.findIndex((p) => isScalar(p.key) && p.key.value === 'version');
+        const key = items[at]!.key as { commentBefore?: string | null };
+        const next = items[at + 1]?.key as { commentBefore?: string | null } | undefined;
+        if (key.commentBefore) {
+          if (at === 0) doc.commentBefore = [doc.commentBefore, key.commentBefore].filter(Boolean).join('\n');
+          else if (next) next.commentBefore = [key.commentBefore, next.commentBefore].filter(Boolean).join('\n');
+        }
         doc.delete('version');
         fixed.push('CP-01');
       }
@@ -89,7 +98,7 @@ function fixCompose(file: AuditFile, findings: Finding[]): FixedFile | undefined
     }
   }
   if (fixed.length === 0) return undefined;
-  const content = doc.toString({ lineWidth: 0 });
+  const content = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
   return content === file.content ? undefined : { path: file.path, content, mode: file.mode, fixed };
 }
 

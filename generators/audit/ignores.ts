@@ -1,6 +1,7 @@
 /**
  * Reasoned ignores: inline `# create-pyimage: ignore=CP-06 reason="..."` comments (on the line
- * of the finding, or on a comment line above it) and the config file's `ignore:` entries.
+ * of the finding, or on a comment line above it; in the file's leading comments also for
+ * findings about the whole file) and the config file's `ignore:` entries.
  * An ignore that silences nothing, or has expired, is itself reported (PI-10).
  */
 import { isIgnored, parseDockerignore } from './dockerignore.js';
@@ -15,6 +16,8 @@ export interface InlineIgnore {
   target: number;
   rules: string[];
   reason: string;
+  /** In the file's leading comment block: also covers findings about the file as a whole (lines 0 and 1). */
+  header: boolean;
 }
 
 const MARKER = /#\s*create-pyimage:\s*ignore\s*=\s*([A-Za-z0-9_,\s-]*?)(?:\s+reason\s*=\s*(?:"([^"]*)"|'([^']*)'))?\s*$/;
@@ -43,7 +46,8 @@ export function parseInlineIgnores(file: string, content: string): InlineIgnore[
       target = line + 1;
       while (target <= lines.length && /^\s*#/.test(lines[target - 1]!)) target++;
     }
-    out.push({ file, line, target, rules, reason });
+    const header = lines.slice(0, i).every((l) => /^\s*(#.*)?$/.test(l)) && commentOnly;
+    out.push({ file, line, target, rules, reason, header });
   });
   return out;
 }
@@ -76,7 +80,7 @@ export function applyIgnores(
     return true;
   });
   for (const f of findings) {
-    const own = inline.find((ig) => ig.file === f.file && ig.target === f.line && ig.rules.includes(f.ruleId));
+    const own = inline.find((ig) => ig.file === f.file && (ig.target === f.line || (ig.header && f.line <= 1)) && ig.rules.includes(f.ruleId));
     if (own) {
       usedRules.set(own, (usedRules.get(own) ?? new Set()).add(f.ruleId));
       suppressed.push({ finding: f, reason: own.reason, source: `${own.file}:${own.line}`, kind: 'inSource' });

@@ -243,3 +243,46 @@ describe('.create-pyimage-audit.yml', () => {
     expect(() => config(text)).toThrow(message);
   });
 });
+
+describe('--fix (computeFixes)', () => {
+  it('edits compose through the YAML document: comments stay, fixes land in the right service, judgement calls stay', async () => {
+    const { computeFixes } = await import('../../generators/audit/fix.js');
+    const content = [
+      '# Our stack. Keep this comment.',
+      'version: "3.8"',
+      'services:',
+      '  app: # the web app',
+      '    build: .',
+      '    # capabilities the app needs',
+      '    cap_add: [NET_ADMIN]',
+      '    logging:',
+      '      driver: json-file # rotated below',
+      '  cache:',
+      '    image: redis:7.4-bookworm',
+      '',
+    ].join('\n');
+    const files = [{ path: 'compose.yaml', content }];
+    const report = audit(files);
+    const [fix] = computeFixes(files, report.findings, null);
+    expect(fix!.content).toContain('# Our stack. Keep this comment.');
+    expect(fix!.content).toContain('# the web app');
+    expect(fix!.content).toContain('    # capabilities the app needs');
+    expect(fix!.content).toContain('driver: json-file # rotated below');
+    expect(fix!.content).not.toMatch(/^version:/m);
+    const after = audit([{ path: 'compose.yaml', content: fix!.content }]);
+    const left = after.findings.map((f) => `${f.ruleId} ${f.message}`);
+    expect(left.filter((l) => /^(CP-01|CP-04|CP-21) /.test(l) || /^CP-22 .*init: true/.test(l) || /^CP-03 .*cap_drop/.test(l))).toEqual([]);
+    // Judgement: a dangerous cap_add is still reported, and nothing else was invented.
+    expect(left.some((l) => /^CP-03 .*NET_ADMIN/.test(l))).toBe(true);
+    expect(computeFixes([{ path: 'compose.yaml', content: fix!.content }], after.findings, null)).toEqual([]);
+  });
+
+  it('quotes the expansions the built-in scanner flags when ShellCheck is not used', async () => {
+    const { computeFixes } = await import('../../generators/audit/fix.js');
+    const script = '#!/usr/bin/env bash\nset -Eeuo pipefail\ncp $SRC ${DEST}/x\necho "ok $SRC"\n';
+    const files = [{ path: 'a.sh', content: script, mode: 0o755 }];
+    const [fix] = computeFixes(files, audit(files).findings, null);
+    expect(fix!.content).toBe('#!/usr/bin/env bash\nset -Eeuo pipefail\ncp "$SRC" "${DEST}"/x\necho "ok $SRC"\n');
+    expect(fix!.mode).toBe(0o755);
+  });
+});

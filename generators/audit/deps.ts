@@ -77,31 +77,54 @@ function pyprojectOf(file: SupportFile): Set<string> {
   return out;
 }
 
-const DEP_FILE_NAMES = /(^|[\s/"'=])((requirements[\w.-]*\.(txt|in))|pyproject\.toml|Pipfile(\.lock)?|setup\.(py|cfg)|poetry\.lock|uv\.lock)\b/g;
+const DEP_FILE = /^(requirements[\w.-]*\.(txt|in)|pyproject\.toml|Pipfile(\.lock)?|setup\.(py|cfg)|poetry\.lock|uv\.lock)$/;
+/** A dependency file named by a relative path in a RUN command (`-r requirements.txt`); `/tmp/...` is the image's own. */
+const RELATIVE_MENTION = /(?:^|[\s"'=])((?:[\w.-]+\/)*(?:requirements[\w.-]*\.(?:txt|in)|pyproject\.toml|Pipfile|setup\.py))\b/gm;
 const INSTALLS_PROJECT = /\binstall\s+(?:-\S+\s+)*["']?\.(?:\[[^\]]*\])?["']?(\s|$)|\buv\s+sync\b|\bpoetry\s+install\b/m;
+
+/** Build-context paths a Dockerfile reads: COPY/ADD sources and `--mount=type=bind,source=...` (not from other stages). */
+function contextSources(content: string): string[] {
+  const out: string[] = [];
+  for (const m of content.matchAll(/--mount=(\S+)/g)) {
+    const opts = m[1]!.split(',');
+    if (opts.includes('type=bind') && !opts.some((o) => o.startsWith('from='))) {
+      const source = opts.find((o) => /^(source|src)=/.test(o));
+      out.push(source ? source.slice(source.indexOf('=') + 1) : '.');
+    }
+  }
+  for (const m of content.matchAll(/^\s*(?:COPY|ADD)\s+((?:--\S+\s+)*)(.+)$/gim)) {
+    if (/--from=/.test(m[1]!)) continue;
+    const words = m[2]!.replace(/\\\s*$/, '').trim().split(/\s+/);
+    out.push(...words.slice(0, -1));
+  }
+  return out.map((s) => normalisePath(s.replace(/^["']|["']$/g, '')) || '.');
+}
 
 /**
  * What the Dockerfile's dependency files provide, or undefined when it installs from a file this
  * audit cannot read (not in the project, or a format it does not parse).
  */
 function providedByFiles(facts: DockerfileFacts, contextDir: string, files: ReadonlyMap<string, SupportFile>): { names: Set<string>; files: string[] } | undefined {
-  const named = new Set<string>();
-  for (const m of facts.content.matchAll(DEP_FILE_NAMES)) named.add(m[2]!);
-  if (INSTALLS_PROJECT.test(facts.content)) named.add('pyproject.toml');
+  const sources = contextSources(facts.content);
+  const named = new Set(sources.filter((s) => DEP_FILE.test(basename(s))));
+  const wholeContext = sources.some((s) => s === '.' || !basename(s).includes('.'));
+  // A relative mention in a RUN reads the copied context (`COPY . .` then `-r requirements.txt`).
+  if (wholeContext) for (const m of facts.content.matchAll(RELATIVE_MENTION)) named.add(normalisePath(m[1]!));
+  if (wholeContext && INSTALLS_PROJECT.test(facts.content)) named.add('pyproject.toml');
   const names = new Set<string>();
   const used: string[] = [];
   for (const name of named) {
-    if (/^(poetry\.lock|uv\.lock)$/.test(name)) continue; // read through pyproject.toml
-    // The file as the Dockerfile names it, relative to the build context (any directory below it).
-    const candidates = [...files.keys()].filter((p) => (contextDir === '' || p.startsWith(`${contextDir}/`)) && (p === joinPath(contextDir, name) || p.endsWith(`/${name}`)));
-    const path = candidates.sort((a, b) => a.length - b.length)[0];
-    if (!path || /^(Pipfile|setup\.)/.test(name)) return undefined;
-    const file = files.get(path)!;
+    if (/(^|\/)(poetry\.lock|uv\.lock)$/.test(name)) continue; // read through pyproject.toml
+    const path = normalisePath(joinPath(contextDir, name));
+    const file = files.get(path);
+    if (!file || /(^|\/)(Pipfile|setup\.)/.test(name)) return undefined;
     for (const d of file.kind === 'pyproject' ? pyprojectOf(file) : requirementsOf(path, files)) names.add(d);
     used.push(path);
   }
   return { names, files: used };
 }
+
+const PLAIN_PYTHON = /^(?:(?:docker\.io\/)?(?:library\/)?python|cgr\.dev\/chainguard\/python|gcr\.io\/distroless\/python3(?:-debian\d+)?)(?::|@|$)/;
 
 function check(
   facts: DockerfileFacts,
@@ -114,9 +137,12 @@ function check(
   if (!program?.distribution) return [];
   const dist = program.distribution;
   if (facts.installs.has(dist)) return [];
+  // Only a plain Python base image is known not to ship the program itself.
+  if (!PLAIN_PYTHON.test(facts.baseImage)) return [];
   const fromFiles = providedByFiles(facts, contextDir, files);
   if (fromFiles === undefined || fromFiles.names.has(dist)) return [];
-  const sources = fromFiles.files.length > 0 ? fromFiles.files.map((f) => basename(f)).join(', ') : 'no dependency file';
+  if (fromFiles.files.length === 0 && facts.installs.size === 0) return []; // installs nothing we can see
+  const sources = fromFiles.files.length > 0 ? fromFiles.files.map((f) => basename(f)).join(', ') : 'the packages it installs';
   const target = fromFiles.files.find((f) => /requirements/.test(f)) ?? fromFiles.files[0] ?? 'requirements.txt';
   const command = program.executable === argv[0] && program.server && program.executable !== program.server && /python/.test(program.executable) ? `python -m ${program.server}` : `\`${program.executable}\``;
   return [

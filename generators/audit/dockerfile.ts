@@ -76,6 +76,8 @@ export interface DockerfileFacts {
   installs: Set<string>;
   /** The Dockerfile text (which dependency files it names). */
   content: string;
+  /** The image the last stage is ultimately built FROM (ARG defaults resolved; '' when unknown). */
+  baseImage: string;
 }
 
 /** PEP 503 name normalisation: `Flask_SQLAlchemy` -> `flask-sqlalchemy`. */
@@ -508,7 +510,7 @@ export function auditDockerfile(path: string, content: string): DockerfileResult
     parsed = parse(content);
   } catch (error) {
     add('PI-08', path, 1, `dockerfile-ast could not parse this Dockerfile: ${(error as Error).message}`);
-    return { findings, facts: { path, stages: [], hasHealthcheck: () => false, commands: () => ({}), installs: new Set(), content } };
+    return { findings, facts: { path, stages: [], hasHealthcheck: () => false, commands: () => ({}), installs: new Set(), content, baseImage: '' } };
   }
   const { stages, all } = parsed;
   const healthOf = (stage: Stage) => chainInstrs(stage).some((i) => i.keyword === 'HEALTHCHECK' && !/^\s*NONE\b/i.test(i.args));
@@ -526,6 +528,7 @@ export function auditDockerfile(path: string, content: string): DockerfileResult
     },
     installs: explicitInstalls(stages, parsed.globalArgs),
     content,
+    baseImage: '',
   };
   if (stages.length === 0) {
     add('PI-08', path, 1, 'no FROM instruction: this is not a buildable Dockerfile');
@@ -533,6 +536,7 @@ export function auditDockerfile(path: string, content: string): DockerfileResult
   }
   const last = stages[stages.length - 1]!;
   const runtime = chain(last);
+  facts.baseImage = runtime[0]!.unresolvedArg ? '' : runtime[0]!.image;
   const runtimeInstrs = chainInstrs(last);
   const inRuntime = (instr: Instr) => runtimeInstrs.includes(instr);
 

@@ -131,4 +131,37 @@ describe('PI-09: the program CMD / command starts must be installed', () => {
     expect(pi09([{ path: 'Dockerfile', content: df }, { path: 'pyproject.toml', content: pyproject('"quart", "hypercorn>=0.17"') }])).toEqual([]);
     expect(pi09([{ path: 'Dockerfile', content: df }, { path: 'pyproject.toml', content: pyproject('"quart"') }])).toEqual(['Dockerfile:5']);
   });
+
+  it('the generator\'s own pattern: deps from a bind-mounted pyproject.toml (the /tmp requirements file is built in the image)', () => {
+    const df = (install: string, args = '') =>
+      [
+        'ARG PYTHON_IMAGE=python:3.12-slim-bookworm',
+        args,
+        'FROM ${PYTHON_IMAGE} AS builder',
+        args ? 'ARG SERVER_PACKAGE' : '',
+        'RUN python -m venv --without-pip /opt/venv',
+        'RUN --mount=type=bind,source=pyproject.toml,target=/tmp/pyproject.toml \\',
+        '    python -c "import tomllib" > /tmp/requirements.txt \\',
+        `    && ${install}`,
+        'FROM ${PYTHON_IMAGE} AS runtime',
+        'COPY --from=builder /opt/venv /opt/venv',
+        'CMD ["gunicorn", "flaskr:create_app()"]',
+        '',
+      ].join('\n');
+    const pyproject = { path: 'pyproject.toml', content: '[project]\nname = "flaskr"\nversion = "1"\ndependencies = ["flask>=2.2", "Flask-Migrate>=4.0"]\n' };
+    expect(pi09([{ path: 'Dockerfile', content: df('pip --python /opt/venv/bin/python install -r /tmp/requirements.txt') }, pyproject])).toEqual(['Dockerfile:11']);
+    // The server provisioned from a global ARG default re-declared in the stage, with pip --python or uv pip.
+    for (const install of ['pip --python /opt/venv/bin/python install -r /tmp/requirements.txt "${SERVER_PACKAGE}"', 'uv pip install --python /opt/venv/bin/python -r /tmp/requirements.txt "${SERVER_PACKAGE}"']) {
+      expect(pi09([{ path: 'Dockerfile', content: df(install, 'ARG SERVER_PACKAGE=gunicorn==23.0.0') }, pyproject])).toEqual([]);
+    }
+    // A global ARG that the stage does not re-declare is empty there (Docker's scoping): still missing.
+    const unscoped = df('pip --python /opt/venv/bin/python install -r /tmp/requirements.txt "${SERVER_PACKAGE}"', 'ARG SERVER_PACKAGE=gunicorn==23.0.0').replace('ARG SERVER_PACKAGE\n', '\n');
+    expect(pi09([{ path: 'Dockerfile', content: unscoped }, pyproject])).toEqual(['Dockerfile:11']);
+  });
+
+  it('a base image other than plain Python may ship the server itself: not judged', () => {
+    const df = ['FROM tiangolo/uvicorn-gunicorn:python3.11', 'COPY requirements.txt /tmp/', 'RUN pip install --no-cache-dir -r /tmp/requirements.txt', 'CMD ["gunicorn", "main:app"]', ''].join('\n');
+    expect(pi09([{ path: 'Dockerfile', content: df }, { path: 'requirements.txt', content: 'fastapi\n' }])).toEqual([]);
+    expect(pi09([{ path: 'Dockerfile', content: df.replace('tiangolo/uvicorn-gunicorn:python3.11', 'python:3.11-slim') }, { path: 'requirements.txt', content: 'fastapi\n' }])).toEqual(['Dockerfile:4']);
+  });
 });

@@ -11,6 +11,7 @@ import type { Finding } from './types.js';
 import {
   PROXY_NAME,
   SECRET_NAME,
+  asRecord,
   basename,
   dirname,
   hasVariable,
@@ -57,10 +58,6 @@ const DANGEROUS_CAPS = new Set(['ALL', 'SYS_ADMIN', 'NET_ADMIN', 'SYS_PTRACE', '
 const SENSITIVE_MOUNTS = ['/boot', '/dev', '/etc', '/lib', '/proc', '/sys', '/usr', '/root', '/var/lib/docker'];
 
 type Js = Record<string, unknown>;
-
-function asRecord(value: unknown): Js | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Js) : undefined;
-}
 
 function isLoopback(ip: string): boolean {
   const v = ip.replace(/^\[|\]$/g, '');
@@ -449,11 +446,9 @@ function auditPostgres(
   if (tag !== undefined && tag !== 'latest' && (major === undefined || Number.isNaN(major))) add('PG-01', at('image'), `\`${image}\` names no Postgres major version`);
 
   // PG-02: password from a secret file.
-  const env = new Map<string, string | null>();
-  const rawEnv = svc.environment;
-  if (Array.isArray(rawEnv)) for (const item of rawEnv.map(String)) env.set(item.split('=')[0]!, item.includes('=') ? item.slice(item.indexOf('=') + 1) : null);
-  else for (const [k, v] of Object.entries(asRecord(rawEnv) ?? {})) env.set(k, v === null || v === undefined ? null : String(v));
-  const envLine = (key: string) => (Array.isArray(rawEnv) ? at('environment', rawEnv.findIndex((x) => String(x).split('=')[0] === key)) : at('environment', key));
+  const entries = environmentOf(svc, at);
+  const env = new Map(entries.map((e) => [e.key, e.value]));
+  const envLine = (key: string) => entries.find((e) => e.key === key)?.line ?? svcLine;
   const hasFileEnv = svc.env_file !== undefined;
   const password = env.has('POSTGRES_PASSWORD');
   const file = env.get('POSTGRES_PASSWORD_FILE');

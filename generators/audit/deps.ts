@@ -10,7 +10,7 @@ import { normaliseDistribution, requirementName, type DockerfileFacts } from './
 import { effectiveArgv, programOf } from './program.js';
 import { finding } from './rules.js';
 import type { Finding } from './types.js';
-import { basename, dirname, joinPath, normalisePath } from './util.js';
+import { asRecord, basename, dirname, joinPath, normalisePath } from './util.js';
 
 interface SupportFile {
   path: string;
@@ -150,10 +150,6 @@ function check(
       fix: `Add \`${dist}\` to ${basename(target)} (pinned, e.g. \`${dist}==<version>\`), or re-run \`npx create-pyimage\`, which installs a pinned one.`,
     }),
   ];
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 export function auditDependencies(

@@ -90,6 +90,11 @@ export function formatMarkdown(report: AuditReport): string {
       out.push(`Fix: ${fixes.join('\n\n')}`, '');
     });
   }
+  if (report.suppressed.length > 0) {
+    out.push('## Ignored with a reason', '', '| Rule | Location | Reason | Ignored by |', '|---|---|---|---|');
+    for (const x of report.suppressed) out.push(`| ${x.finding.ruleId} | \`${cell(location(x.finding))}\` | ${cell(x.reason)} | \`${cell(x.source)}\` |`);
+    out.push('');
+  }
   if (report.notes.length > 0) {
     out.push('## Notes', '');
     for (const note of report.notes) out.push(`- ${note}`);

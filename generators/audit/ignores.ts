@@ -24,7 +24,7 @@ const MARKER = /#\s*create-pyimage:\s*ignore\s*=\s*([A-Za-z0-9_,\s-]*?)(?:\s+rea
 const LOOSE = /#\s*create-pyimage:\s*ignore\b/;
 
 /** Inline ignores of one file. Unknown rule ids and missing reasons are input errors (exit 2). */
-export function parseInlineIgnores(file: string, content: string): InlineIgnore[] {
+export function parseInlineIgnores(file: string, content: string, kind?: string): InlineIgnore[] {
   const lines = content.split(/\r?\n/);
   const out: InlineIgnore[] = [];
   lines.forEach((text, i) => {
@@ -41,6 +41,9 @@ export function parseInlineIgnores(file: string, content: string): InlineIgnore[
     const reason = (m[2] ?? m[3] ?? '').trim();
     if (reason === '') throw new AuditInputError(`${where}: ignore=${rules.join(',')} needs a reason: add reason="why this is acceptable here"`);
     const commentOnly = text.trimStart().startsWith('#');
+    if (!commentOnly && kind === 'dockerfile') {
+      throw new AuditInputError(`${where}: a Dockerfile has no end-of-line comments (Docker would pass the text to the instruction): put the ignore on its own line above`);
+    }
     let target = line;
     if (commentOnly) {
       target = line + 1;

@@ -174,8 +174,9 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
     const severity = config?.severity[f.ruleId];
     if (severity) f.severity = severity;
   }
-  const inline = files.flatMap((f) => parseInlineIgnores(f.path, f.content));
+  const inline = files.flatMap((f) => parseInlineIgnores(f.path, f.content, f.kind));
   const { kept, suppressed, problems } = applyIgnores([...unique.values()], inline, config, options.today ?? todayUtc());
+  if (suppressed.length > 0) notes.push(`${suppressed.length} finding${suppressed.length === 1 ? '' : 's'} ignored with a reason (inline or ${config?.path ?? '.create-pyimage-audit.yml'})`);
   for (const f of problems) f.severity = config?.severity[f.ruleId] ?? f.severity;
   const contents = new Map(all.map((f) => [f.path, f.content]));
   if (config) contents.set(config.path, config.content ?? '');

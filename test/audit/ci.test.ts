@@ -9,7 +9,7 @@ import AjvDraft04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../generators/audit/config.js';
-import { formatCodeClimate, formatGithub, formatSarif } from '../../generators/audit/format.js';
+import { formatCodeClimate, formatGithub, formatMarkdown, formatSarif, formatText } from '../../generators/audit/format.js';
 import { auditFiles, auditProject } from '../../generators/audit/index.js';
 import { AuditInputError, type AuditFile, type AuditOptions } from '../../generators/audit/types.js';
 
@@ -81,6 +81,9 @@ describe('--format sarif', () => {
     expect(sarifValidator()(log)).toBe(true);
     const cp01 = log.runs[0]!.results.find((r) => r.ruleId === 'CP-01')!;
     expect(cp01.suppressions).toEqual([{ kind: 'inSource', justification: 'old tooling reads it (compose.yaml:1)' }]);
+    // The readable reports list it too, with the reason.
+    expect(formatMarkdown(report)).toContain('| CP-01 | `compose.yaml:1` | old tooling reads it | `compose.yaml:1` |');
+    expect(formatText(report)).toMatch(/Ignored with a reason \(1\):\n {2}compose\.yaml:1 {2}CP-01: old tooling reads it/);
   });
 });
 
@@ -177,6 +180,11 @@ describe('inline ignores', () => {
     expect(() => audit([{ path: 'compose.yaml', content: `${comment}\n${COMPOSE}` }])).toThrow(AuditInputError);
     expect(() => audit([{ path: 'compose.yaml', content: `${comment}\n${COMPOSE}` }])).toThrow(message);
   });
+});
+
+it('a Dockerfile has no end-of-line comments: an ignore there is a usage error that says to move it', () => {
+  const content = 'FROM python:3.12-slim-bookworm\nADD app.tar.gz /app # create-pyimage: ignore=DF-10 reason="x"\n';
+  expect(() => audit([{ path: 'Dockerfile', content }])).toThrow(/Dockerfile:2: a Dockerfile has no end-of-line comments.*on its own line above/);
 });
 
 describe('.create-pyimage-audit.yml', () => {

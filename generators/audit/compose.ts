@@ -260,7 +260,9 @@ export function auditCompose(path: string, content: string, ctx: ComposeContext)
     }
 
     // CP-18: databases only on internal networks, never the default bridge.
-    if (svc.network_mode === 'bridge') add('CP-18', at('network_mode'), `service \`${name}\` uses Docker's default bridge (\`network_mode: bridge\`), shared with every container on the host`);
+    if (partial) {
+      // An override adds to a service the base file defines: judged there.
+    } else if (svc.network_mode === 'bridge') add('CP-18', at('network_mode'), `service \`${name}\` uses Docker's default bridge (\`network_mode: bridge\`), shared with every container on the host`);
     else if (isData && svc.network_mode === undefined) {
       const nets = Array.isArray(svc.networks) ? svc.networks.map(String) : Object.keys(asRecord(svc.networks) ?? {});
       const declared = asRecord(root.networks) ?? {};
@@ -274,7 +276,7 @@ export function auditCompose(path: string, content: string, ctx: ComposeContext)
     const single = /(^|[^$])\$(\{?[A-Za-z_][A-Za-z0-9_]*)/.exec(testText);
     if (single) add('CP-20', at('healthcheck', 'test'), `the healthcheck's \`$${single[2]}\` is expanded by compose on the host when the file is read; write \`$$${single[2]}\` for the container's shell`);
 
-    if (imageValue && PG_IMAGE.test(imageValue.value)) auditPostgres(name, svc, root, imageValue.value, add, at, svcLine, interp);
+    if (!partial && imageValue && PG_IMAGE.test(imageValue.value)) auditPostgres(name, svc, root, imageValue.value, add, at, svcLine, interp);
 
     // CP-21: log rotation.
     const logging = asRecord(svc.logging);
@@ -405,11 +407,14 @@ export function auditCompose(path: string, content: string, ctx: ComposeContext)
     let m: RegExpExecArray | null;
     while ((m = re.exec(text)) !== null) {
       const name = m[1] ?? m[2];
-      if (name && !findings.some((f) => f.ruleId === 'CP-20' && f.line === i + 1)) add('CP-20', i + 1, `\`${m[0]}\` has no default and no \`:?\`: when it is unset compose substitutes an empty string and starts anyway`);
+      if (name && !HOST_SHELL_VARIABLES.has(name) && !findings.some((f) => f.ruleId === 'CP-20' && f.line === i + 1)) add('CP-20', i + 1, `\`${m[0]}\` has no default and no \`:?\`: when it is unset compose substitutes an empty string and starts anyway`);
     }
   });
   return findings;
 }
+
+/** Set in every shell that runs compose: not configuration a project documents or requires. */
+export const HOST_SHELL_VARIABLES = new Set(['HOME', 'PWD', 'USER', 'HOSTNAME', 'PATH', 'SHELL', 'LOGNAME', 'TMPDIR']);
 
 const PG_IMAGE = /^(?:[^/]+\/)*(postgres|postgis|timescaledb(-ha)?)(:|@|$)/;
 const PG_ENTRYPOINT_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'];

@@ -1,5 +1,6 @@
 /** `.env*` files: compose's env-file format, read line by line with positions. */
 import { parseDocument } from 'yaml';
+import { HOST_SHELL_VARIABLES } from './compose.js';
 import { isIgnored, parseDockerignore } from './dockerignore.js';
 import { finding } from './rules.js';
 import type { Finding } from './types.js';
@@ -87,7 +88,7 @@ export function auditEnvTemplate(path: string, entries: EnvEntry[], composeFiles
       for (const v of composeVariables(c.content)) if (!used.has(v.name)) used.set(v.name, { file: c.path, line: v.line });
     }
     for (const [name, where] of used) {
-      if (!keys.has(name)) findings.push(finding('EV-01', where.file, where.line, `\`${name}\` is interpolated here but ${basename(path)} does not list it`));
+      if (!keys.has(name) && !HOST_SHELL_VARIABLES.has(name)) findings.push(finding('EV-01', where.file, where.line, `\`${name}\` is interpolated here but ${basename(path)} does not list it`));
     }
     // Keys passed whole to containers (env_file) are read by the app, not by compose.
     const passedWhole = composeFiles.some((c) => /^\s+env_file\s*:/m.test(c.content));

@@ -165,3 +165,19 @@ describe('PI-09: the program CMD / command starts must be installed', () => {
     expect(pi09([{ path: 'Dockerfile', content: df.replace('tiangolo/uvicorn-gunicorn:python3.11', 'python:3.11-slim') }, { path: 'requirements.txt', content: 'fastapi\n' }])).toEqual(['Dockerfile:4']);
   });
 });
+
+describe('the new compose rules leave partial services and host shell variables alone', () => {
+  it('a database in an override file that only adds a port is judged in the base file, not there', () => {
+    const base = ['services:', '  db:', '    image: postgres:17-bookworm', ''].join('\n');
+    const override = ['services:', '  db:', '    ports: ["127.0.0.1:5432:5432"]', ''].join('\n');
+    const report = auditFiles([{ path: 'compose.yaml', content: base }, { path: 'compose.override.yaml', content: override }], { shellcheck: 'off' });
+    expect(report.findings.filter((f) => f.file === 'compose.override.yaml').map((f) => f.ruleId)).toEqual([]);
+    expect(report.findings.filter((f) => f.file === 'compose.yaml').map((f) => f.ruleId)).toEqual(expect.arrayContaining(['PG-02', 'PG-07', 'PG-08', 'CP-18']));
+  });
+
+  it('${HOME} needs neither a default nor an .env.example entry', () => {
+    const compose = ['services:', '  web:', '    image: nginx:1.27-bookworm', '    volumes: ["${HOME}/.cache:/cache:ro", "${DATA_DIR}:/data"]', ''].join('\n');
+    const report = auditFiles([{ path: 'compose.yaml', content: compose }, { path: '.env.example', content: 'DATA_DIR=./data\n' }], { shellcheck: 'off' });
+    expect(report.findings.filter((f) => f.ruleId === 'CP-20' || f.ruleId === 'EV-01').map((f) => f.message)).toEqual(['`${DATA_DIR}` has no default and no `:?`: when it is unset compose substitutes an empty string and starts anyway']);
+  });
+});

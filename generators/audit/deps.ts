@@ -147,7 +147,7 @@ function check(
   const command = program.executable === argv[0] && program.server && program.executable !== program.server && /python/.test(program.executable) ? `python -m ${program.server}` : `\`${program.executable}\``;
   return [
     finding('PI-09', where.file, where.line, `${where.what} starts ${command}, from the Python package \`${dist}\`, but neither ${sources} nor a \`pip install\` in ${basename(facts.path)} installs it: the container exits with "executable file not found" and restarts in a loop`, {
-      fix: `Add \`${dist}\` to ${basename(target)} (pinned, e.g. \`${dist}==<version>\`), or re-run \`npx create-pyimage\`, which installs a pinned one.`,
+      fix: `Add \`${dist}\` to ${/pyproject\.toml$/.test(target) ? '`[project].dependencies` in pyproject.toml' : basename(target)} (pinned, e.g. \`${dist}==<version>\`), or re-run \`npx create-pyimage\`, which installs a pinned one.`,
     }),
   ];
 }

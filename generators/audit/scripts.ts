@@ -1,5 +1,5 @@
 /**
- * Shell script checks. ShellCheck (`shellcheck -f json`) does the quoting analysis when it is
+ * Shell script checks. ShellCheck (`shellcheck -f json1`, with the optional checks of SH-06) does the quoting analysis when it is
  * installed; otherwise a small quote-aware scanner finds unquoted expansions and `read` without -r.
  * Strict mode, dangerous constructs and prompt validation are always checked here.
  */

@@ -82,7 +82,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         '4 directories deep; hidden directories and node_modules/venv are skipped). Each finding has the\n' +
         'hardening-checklist rule id (DF-, CP-, PG-, SH-, EV-, DI-; PI- for this tool\'s own rules), a\n' +
         'severity, file:line, what is wrong, why it matters and how to fix it. Scripts are checked with\n' +
-        '`shellcheck -f json` when it is installed, otherwise with built-in minimal checks (the report says which).\n\n' +
+        '`shellcheck -f json1` (optional checks on) when it is installed, otherwise with built-in minimal checks (the report says which).\n\n' +
         'Formats: text (grouped by severity), markdown (summary with a grade A-F, findings table,\n' +
         'prioritised fixes: a report to commit), json ({summary, findings, notes}), sarif (SARIF 2.1.0\n' +
         'for GitHub code scanning), github (workflow annotations), codeclimate (GitLab Code Quality).\n\n' +

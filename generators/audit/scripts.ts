@@ -1,5 +1,5 @@
 /**
- * Shell script checks. ShellCheck (`shellcheck -f json`) does the quoting analysis when it is
+ * Shell script checks. ShellCheck (`shellcheck -f json1`, with the optional checks of SH-06) does the quoting analysis when it is
  * installed; otherwise a small quote-aware scanner finds unquoted expansions and `read` without -r.
  * Strict mode, dangerous constructs and prompt validation are always checked here.
  */
@@ -29,13 +29,13 @@ export function systemShellcheck(): { runner: ShellcheckRunner; version: string 
     return comments;
   };
   const runShellcheck = (content: string): ShellcheckComment[] | null => {
-    const args = ['-f', 'json', '-e', 'SC1090,SC1091'];
+    const args = ['-f', 'json1', '-e', 'SC1090,SC1091', '-o', SH06_OPTIONAL_CHECKS];
     if (!content.startsWith('#!')) args.push('-s', 'bash');
     args.push('-');
     const result = spawnSync('shellcheck', args, { input: content, encoding: 'utf8', timeout: 30_000, maxBuffer: 16 * 1024 * 1024 });
     if (result.error || (result.status !== 0 && result.status !== 1)) return null;
     try {
-      return JSON.parse(result.stdout || '[]') as ShellcheckComment[];
+      return (JSON.parse(result.stdout || '{"comments":[]}') as { comments: ShellcheckComment[] }).comments;
     } catch {
       return null;
     }
@@ -46,6 +46,10 @@ export function systemShellcheck(): { runner: ShellcheckRunner; version: string 
 
 const QUOTING_CODES = new Set([2086, 2046, 2068, 2048, 2206, 2207, 2128]);
 
+/** The optional ShellCheck checks checklist rule SH-06 asks for, and the codes they report. */
+export const SH06_OPTIONAL_CHECKS = 'check-set-e-suppressed,check-extra-masked-returns,require-variable-braces,quote-safe-variables,add-default-case,avoid-nullary-conditions';
+const OPTIONAL_CODES = new Set([2310, 2311, 2312, 2250, 2248, 2249, 2244]);
+
 function fromShellcheck(path: string, comments: ShellcheckComment[]): Finding[] {
   const out: Finding[] = [];
   for (const c of comments) {
@@ -53,6 +57,10 @@ function fromShellcheck(path: string, comments: ShellcheckComment[]): Finding[] 
     if (c.code === 2148) continue; // missing shebang: reported as SH-01
     if (c.code === 2162) {
       out.push(finding('SH-11', path, c.line, `\`read\` without -r (${code}): ${c.message}`));
+      continue;
+    }
+    if (OPTIONAL_CODES.has(c.code)) {
+      out.push(finding('SH-06', path, c.line, `${code} (optional check): ${c.message}`, { fix: `See https://www.shellcheck.net/wiki/${code}` }));
       continue;
     }
     if (QUOTING_CODES.has(c.code)) {
@@ -68,6 +76,8 @@ function fromShellcheck(path: string, comments: ShellcheckComment[]): Finding[] 
 interface Expansion {
   text: string;
   line: number;
+  /** Offset of the `$` in the script. */
+  offset: number;
 }
 
 /**
@@ -215,7 +225,7 @@ export function unquotedExpansions(content: string): Expansion[] {
         continue;
       }
       if (next === '(') {
-        if (!safe) out.push({ text: '$(…)', line: lineOf(i) });
+        if (!safe) out.push({ text: '$(…)', line: lineOf(i), offset: i });
         stack.push({ kind: 'sub', depth: 1, dbl: 0, afterCase: false, assign: false, wordStart: true });
         i += 2;
         continue;
@@ -223,13 +233,13 @@ export function unquotedExpansions(content: string): Expansion[] {
       if (next === '{') {
         const end = skipBalanced(i + 1, '{', '}');
         const body = content.slice(i + 2, end);
-        if (!safe && !body.startsWith('#') && !/^[?#$!]$/.test(body)) out.push({ text: content.slice(i, end + 1), line: lineOf(i) });
+        if (!safe && !body.startsWith('#') && !/^[?#$!]$/.test(body)) out.push({ text: content.slice(i, end + 1), line: lineOf(i), offset: i });
         i = end + 1;
         continue;
       }
       const m = /^([A-Za-z_][A-Za-z0-9_]*|[0-9@*])/.exec(content.slice(i + 1));
       if (m) {
-        if (!safe) out.push({ text: `$${m[1]}`, line: lineOf(i) });
+        if (!safe) out.push({ text: `$${m[1]}`, line: lineOf(i), offset: i });
         i += 1 + m[1]!.length;
         continue;
       }
@@ -244,6 +254,65 @@ export function unquotedExpansions(content: string): Expansion[] {
 interface ScriptOptions {
   shellcheck: ShellcheckRunner | null;
   mode?: number;
+  /** Sourced by another script (a library of functions): no traps or cwd handling of its own. */
+  sourced?: boolean;
+}
+
+/** Words after `source` / `.` in a script. */
+function sourcedNames(content: string): string[] {
+  const out: string[] = [];
+  for (const l of codeLines(content)) {
+    for (const c of splitCommands(l.text)) {
+      const words = shellWords(c.text);
+      if ((words[0] === 'source' || words[0] === '.') && words[1]) out.push(words[1]);
+    }
+  }
+  return out;
+}
+
+/** Paths of the scripts another audited script sources (matched by file name). */
+export function sourcedScripts(scripts: { path: string; content: string }[]): Set<string> {
+  const names = new Set(scripts.flatMap((s) => sourcedNames(s.content)).map((n) => n.slice(n.lastIndexOf('/') + 1)));
+  return new Set(scripts.filter((s) => names.has(s.path.slice(s.path.lastIndexOf('/') + 1))).map((s) => s.path));
+}
+
+const SECRET_TARGET = /secret|passw(or)?d|token|api_?key|\.pem\b|\.key\b/i;
+
+/** SH-03, SH-04, SH-07, SH-10: traps, IFS, working directory, secret files. */
+function auditRobustness(path: string, content: string, lines: { line: number; text: string }[], strictLine: number, options: ScriptOptions, add: (...args: Parameters<typeof finding>) => void): void {
+  const code = lines.filter((l) => l.text.trim() !== '');
+  if (!options.sourced) {
+    const errTrap = code.find((l) => /^\s*trap\s+.*\sERR\s*$/.test(l.text));
+    if (!errTrap) add('SH-03', path, strictLine, 'no `trap ... ERR`: a failure stops the script without saying which line or command failed');
+    else if (/^\s*trap\s+"[^"]*\$/.test(errTrap.text)) add('SH-03', path, errTrap.line, 'the ERR trap is double-quoted: its variables are expanded when the trap is set, not when it fires (SC2064)');
+  }
+  const mktemp = code.find((l) => /\bmktemp\b/.test(l.text));
+  if (mktemp && !code.some((l) => /^\s*trap\s+.*\sEXIT\b/.test(l.text))) add('SH-03', path, mktemp.line, '`mktemp` without `trap cleanup EXIT`: the temporary file is left behind whenever the script fails');
+  if (!code.some((l) => /^\s*(readonly\s+|declare\s+(-\w+\s+)?)?IFS=\$'\\n\\t'\s*$/.test(l.text))) {
+    add('SH-04', path, strictLine, "no `IFS=$'\\n\\t'` after strict mode: unquoted expansions are also split on spaces");
+  }
+  if (!options.sourced && !/BASH_SOURCE|\$0\b|\$\{0\}/.test(content)) {
+    const relative = code.find((l) =>
+      splitCommands(l.text).some((c) => {
+        const words = shellWords(c.text);
+        if ((words[0] === 'source' || words[0] === '.') && words[1] && !/^[/$~]/.test(words[1])) return true;
+        if ((words[0] === 'docker' && words[1] === 'compose') || words[0] === 'docker-compose') {
+          return !words.some((w) => /^(-f|--file|--project-directory)(=|$)/.test(w));
+        }
+        return words.slice(1).some((w) => /^\.\.?\//.test(w));
+      }),
+    );
+    if (relative) add('SH-07', path, relative.line, `\`${relative.text.trim().slice(0, 60)}\` depends on the directory the script is run from`);
+  }
+  const writesSecret = code.find((l) => /(^|[^0-9&<])>>?\s*("?[^\s&|;]+)/.test(l.text) && SECRET_TARGET.test(/(?:^|[^0-9&<])>>?\s*("?[^\s&|;]+)/.exec(l.text)?.[1] ?? '') || /\btee\s+(-a\s+)?\S*(secret|passw)/i.test(l.text));
+  if (writesSecret) {
+    const umask = code.find((l) => /\bumask\s+0?077\b/.test(l.text));
+    if (!umask || umask.line > writesSecret.line) add('SH-10', path, writesSecret.line, 'writes secret material without `umask 077` first: the file is created readable by other users');
+    const weak = code.find((l) => /\$\{?RANDOM\b|\bdate\s+\+%s/.test(l.text));
+    if (weak) add('SH-10', path, weak.line, '`$RANDOM` / the date is guessable: generate secrets from /dev/urandom or `openssl rand`');
+    const trace = code.find((l) => /^\s*set\s+(-[a-zA-Z]*x|-o\s+xtrace)/.test(l.text));
+    if (trace) add('SH-10', path, trace.line, '`set -x` in a script that handles secrets prints them to the terminal and CI logs');
+  }
 }
 
 /** Lines with comments removed (approximate: a `#` at a word start outside quotes). */
@@ -287,6 +356,8 @@ export function auditScript(path: string, content: string, options: ScriptOption
       add('SH-02', path, strict.line, `strict mode is only set on line ${strict.line}, after commands that already ran without it`, { severity: 'medium' });
     }
   }
+
+  auditRobustness(path, content, lines, strict?.line ?? setLines[0]?.line ?? 1, options, add);
 
   // SH-05 / SH-11 (read -r): ShellCheck when available, else the built-in scanner.
   let usedShellcheck = false;

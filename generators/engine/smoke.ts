@@ -484,7 +484,8 @@ const STACK_STEPS: StepSpec[] = [
       // Without the password Redis must refuse; with it (from the secret, never an argument) PONG.
       const ping = `redis-cli -h 127.0.0.1 ping; REDISCLI_AUTH="$(cat /run/secrets/${REDIS_SECRET})" redis-cli -h 127.0.0.1 ping`;
       const r = must(await compose(ctx.project, ['exec', '-T', 'redis', 'sh', '-c', ping], { timeout: MINUTE, signal: ctx.signal }), 'redis-cli ping');
-      const [anonymous = '', authenticated = ''] = r.stdout.trim().split('\n').map((l) => l.trim());
+      const answers = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+      const [anonymous = '', authenticated = ''] = [answers[0], answers[answers.length - 1]];
       if (!/NOAUTH/.test(anonymous)) throw new StepFailure(`Redis answered a PING without the password (${JSON.stringify(anonymous)}): requirepass is not in force`);
       if (authenticated !== 'PONG') throw new StepFailure(`an authenticated PING answered ${JSON.stringify(authenticated)}`, lastLines(r.all, 10));
       return 'PING without the password -> NOAUTH; with the secret -> PONG';

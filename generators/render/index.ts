@@ -88,6 +88,7 @@ function scriptView(view: StackView) {
     secretFiles: view.secrets.map((s) => `secrets/${s}`).join(', '),
     settings: settings.map((e) => ({ name: e.name, value: e.value, fromSecret: e.secrets.length > 0 })),
     statePaths: view.stateDirs.map((d) => d.path).join(' '),
+    serverPackagesText: view.serverPackages.join(' '),
     gpu: a.gpu !== 'none',
     gpuRender: a.gpu === 'render',
     gpuNvidia: a.gpu === 'nvidia',

@@ -61,7 +61,7 @@ describe.sequential('real projects run unchanged', () => {
     const run = await smokeJson(['smoke', dir, '--json', ...standIns(e2e, { postgres: true })]);
     record('(2) fastapi + databases/asyncpg', run);
     expectPassed(run);
-    expect(step(run.result, 'health probe').detail).toMatch(/"pings":1,"database":"PostgreSQL 15/);
+    expect(step(run.result, 'health probe').detail).toMatch(/"pings":\d+,"database":"PostgreSQL 15/);
     // The password reached the app through the entrypoint, never the compose file, .env or the image.
     const password = readFileSync(join(dir, 'secrets', 'db_password'), 'utf8');
     expect(password.length).toBeGreaterThan(20);

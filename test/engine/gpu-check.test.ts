@@ -71,7 +71,8 @@ describe('running the probe', () => {
     const parsed = parseRenderProbe(out);
     expect(parsed?.uid).toBe(process.getuid!());
     expect(parsed?.groups).toContain(process.getgid!());
-    expect(parsed?.nodes.map((n) => n.path)).toEqual(hostRenderNodes());
+    // What nodes it sees depends on the host (the e2e test may be adding its stand-in right now).
+    for (const n of parsed!.nodes) expect(n).toMatchObject({ path: expect.stringMatching(/^\/dev\/dri\/renderD\d+$/), gid: expect.any(Number), error: '' });
   });
 
   it('lists only render nodes of a /dev/dri directory', () => {

@@ -6,10 +6,16 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { Answers } from './types.js';
-import { PYTHON_VERSIONS } from './schema.js';
+import { PYTHON_VERSIONS, type ProjectFacts } from './schema.js';
+import { readProjectDotenv, scanProject, type ScanResult } from './scan/index.js';
+import { detectStateDirs } from './state-detect.js';
 
 export interface Detection {
   answers: Partial<Answers>;
+  /** What the project depends on and reads, for defaults that depend on other answers. */
+  facts: ProjectFacts;
+  /** The scanner's findings (undefined for an empty folder). */
+  scan?: ScanResult;
   /** One line per finding, for the user. */
   notes: string[];
   /** Problems that stop generation in non-interactive mode unless answered (e.g. an unsupported manager). */
@@ -108,6 +114,10 @@ function findAppObject(projectDir: string): AppCandidate | undefined {
   return candidates[0];
 }
 
+/** Distributions that mean a Redis broker or cache (with an extra where the library supports several). */
+const REDIS_LIBS = ['redis', 'rq', 'arq', 'django-rq', 'flask-rq2', 'rq-scheduler', 'django-redis', 'aioredis', 'huey'];
+const REDIS_EXTRAS = ['celery', 'dramatiq', 'kombu', 'huey'];
+
 export function detectProject(projectDir: string): Detection {
   const answers: Partial<Answers> = {};
   const notes: string[] = [];
@@ -161,7 +171,10 @@ export function detectProject(projectDir: string): Detection {
   else if (names.has('gunicorn') || names.has('django')) answers.framework = 'wsgi';
   if (answers.framework) notes.push(`framework from the dependencies: ${answers.framework}`);
 
-  const pgDriver = ['psycopg2', 'psycopg2-binary', 'psycopg', 'psycopg-binary', 'asyncpg', 'pg8000'].find((n) => names.has(n));
+  const pgDriver =
+    ['psycopg2', 'psycopg2-binary', 'psycopg', 'psycopg-binary', 'asyncpg', 'pg8000'].find((n) => names.has(n)) ??
+    // `databases[asyncpg]`, `databases[postgresql]`: the driver comes as an extra.
+    (names.has('databases') && requirementExtras(names.get('databases')!).some((e) => ['asyncpg', 'postgresql', 'aiopg'].includes(e)) ? 'databases' : undefined);
   if (pgDriver) {
     answers.postgres = true;
     const extras = requirementExtras(names.get(pgDriver)!);
@@ -185,6 +198,45 @@ export function detectProject(projectDir: string): Detection {
     notes.push('found a Flask-Migrate migrations/ folder: migrations run with `flask db upgrade`');
   }
 
+  const facts: ProjectFacts = { dependencies: specs.length > 0 || requirementsFile || answers.deps === 'pip-pyproject' ? [...names.keys()] : undefined };
+
+  const redisLib = REDIS_LIBS.find((n) => names.has(n)) ?? REDIS_EXTRAS.find((n) => names.has(n) && requirementExtras(names.get(n)!).includes('redis'));
+  if (redisLib) {
+    answers.redis = true;
+    notes.push(`${redisLib}${REDIS_EXTRAS.includes(redisLib) ? '[redis]' : ''} in the dependencies: adding a Redis service`);
+  }
+
+  // A src layout installed from requirements is not on the import path: add src/ to PYTHONPATH.
+  if (answers.deps === 'requirements' && app && relative(projectDir, app.file).split(sep)[0] === 'src') {
+    answers.pythonPath = 'src';
+    notes.push('src layout installed from requirements: PYTHONPATH=/app/src');
+  }
+
+  let scan: ScanResult | undefined;
+  if (existsSync(projectDir)) {
+    scan = scanProject(projectDir);
+    Object.assign(facts, {
+      envReads: scan.envReads,
+      prefixedEnv: scan.prefixedEnv.map((p) => p.prefix),
+      driverSchemes: scan.driverSchemes,
+    });
+    const state = detectStateDirs(scan, {
+      deps: answers.deps,
+      pythonPath: answers.pythonPath ?? '',
+      flaskSqlalchemy: names.has('flask-sqlalchemy'),
+    });
+    if (state.dirs.length > 0) answers.stateDirs = state.dirs;
+    notes.push(...state.notes);
+    if (!answers.redis && scan.queueLibraries.some((q) => q !== 'dramatiq')) {
+      answers.redis = true;
+      notes.push(`the code uses ${scan.queueLibraries.join(', ')}: adding a Redis service`);
+    }
+    for (const celery of scan.celeryApps.slice(0, 1)) {
+      notes.push(`Celery app ${celery.module}:${celery.attribute} (${celery.file}:${celery.line}): run it with --worker "celery -A ${celery.module}:${celery.attribute} worker --loglevel INFO"`);
+    }
+    for (const file of readProjectDotenv(projectDir)) warnings.push(...file.warnings);
+  }
+
   if (has('.python-version')) {
     const version = /^(\d+\.\d+)/.exec(readFileSync(join(projectDir, '.python-version'), 'utf8').trim())?.[1];
     if (version && (PYTHON_VERSIONS as readonly string[]).includes(version)) {
@@ -192,5 +244,5 @@ export function detectProject(projectDir: string): Detection {
       notes.push(`Python ${version} from .python-version`);
     }
   }
-  return { answers, notes, warnings };
+  return { answers, facts, scan, notes, warnings };
 }

@@ -25,6 +25,8 @@ export const inquirerPrompter: Prompter = async (spec, defaultValue) => {
         default: defaultValue === undefined ? undefined : String(defaultValue),
         choices: spec.choices!.map((c) => ({ value: c.value, name: c.name, description: c.hint || undefined })),
       });
+    case 'list':
+      return defaultValue; // lists come from flags and detection only
     case 'number':
     case 'string':
       return input({

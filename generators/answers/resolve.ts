@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { AnswerKey, Answers } from './types.js';
-import { AnswerError, OPTION_BY_FLAG, OPTION_BY_KEY, OPTIONS, crossValidate, type OptionSpec } from './schema.js';
+import { AnswerError, OPTION_BY_FLAG, OPTION_BY_KEY, OPTIONS, crossValidate, type OptionSpec, type ProjectFacts } from './schema.js';
 
 /** Asks one question; tests pass a scripted one. */
 export type Prompter = (spec: OptionSpec, defaultValue: Answers[AnswerKey] | undefined) => Promise<unknown>;
@@ -17,6 +17,8 @@ export interface ResolveInput {
   /** Values from --answers FILE, keyed by answer key. */
   file?: Partial<Record<AnswerKey, unknown>>;
   detected: Partial<Answers>;
+  /** What detection read that is not an answer (dependency names, the variables the code reads). */
+  facts?: ProjectFacts;
   /** A prompter when questions may be asked; undefined for non-interactive runs. */
   prompt?: Prompter;
 }
@@ -65,10 +67,11 @@ export async function resolveAnswers(input: ResolveInput): Promise<Answers> {
     const given = input.flags[spec.key] ?? input.file?.[spec.key];
     const relevant = spec.when ? spec.when(answers) : true;
     let value: Answers[AnswerKey];
+    const facts = input.facts ?? {};
     if (given !== undefined) {
-      value = spec.parse(given);
+      value = spec.combine ? spec.combine(spec.fallback(answers, input.detected, facts), spec.parse(given)) : spec.parse(given);
     } else {
-      const fallback = spec.fallback(answers, input.detected);
+      const fallback = spec.fallback(answers, input.detected, facts);
       if (input.prompt && relevant && !spec.flagOnly) {
         value = spec.parse(await input.prompt(spec, fallback));
       } else if (fallback !== undefined) {
@@ -80,6 +83,15 @@ export async function resolveAnswers(input: ResolveInput): Promise<Answers> {
     set(spec.key, value as never);
   }
   const complete = answers as Answers;
-  crossValidate(complete);
+  crossValidate(complete, input.facts);
   return complete;
+}
+
+/**
+ * Answers stored in .create-pyimage.json, completed non-interactively: keys this version does not
+ * know are dropped, answers an older version did not have take their defaults, and all are validated.
+ */
+export async function completeStoredAnswers(raw: Record<string, unknown>): Promise<Answers> {
+  const known = Object.fromEntries(Object.entries(raw).filter(([k]) => OPTION_BY_KEY.has(k as AnswerKey)));
+  return resolveAnswers({ flags: {}, file: known as Partial<Record<AnswerKey, unknown>>, detected: {} });
 }

@@ -5,15 +5,16 @@
  */
 import type { AnswerKey, Answers } from './types.js';
 import { splitCommand } from './shell-words.js';
+import { AnswerError } from './errors.js';
+import { envEntries, parseEnvList, parseStateDirs, placeholdersIn } from './settings.js';
+import { stackEnv, wireDetected, type WiringFacts } from './wiring.js';
 
-export class AnswerError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-    this.name = 'AnswerError';
-  }
+export { AnswerError };
+
+/** What detection read from the project that is not itself an answer (e.g. the dependency names). */
+export interface ProjectFacts extends WiringFacts {
+  /** Normalised distribution names the project depends on; undefined when no dependency file was found. */
+  dependencies?: string[];
 }
 
 export interface Choice {
@@ -26,7 +27,8 @@ export interface OptionSpec {
   key: AnswerKey;
   /** Long flag without dashes; booleans also get `--no-<flag>`. */
   flag: string;
-  kind: 'string' | 'number' | 'boolean' | 'choice';
+  /** `list`: a repeatable flag (`--env A=1 --env B=2`), a list or mapping in an answers file. */
+  kind: 'string' | 'number' | 'boolean' | 'choice' | 'list';
   /** Question shown in the prompt. */
   question: string;
   /** One-line hint: the prompt's description and the `--help` line. */
@@ -39,9 +41,11 @@ export interface OptionSpec {
   /** Flag-only: never asked interactively (its default suits nearly everyone). */
   flagOnly?: boolean;
   /** The default given the other answers and what detection found. */
-  fallback: (a: Partial<Answers>, detected: Partial<Answers>) => Answers[AnswerKey] | undefined;
+  fallback: (a: Partial<Answers>, detected: Partial<Answers>, facts: ProjectFacts) => Answers[AnswerKey] | undefined;
   /** Turns a raw value (flag string, JSON/YAML value, prompt result) into the typed value or throws AnswerError. */
   parse: (raw: unknown) => Answers[AnswerKey];
+  /** Lists that add to what detection found rather than replace it (--env, --state-dir). */
+  combine?: (fallback: Answers[AnswerKey] | undefined, given: Answers[AnswerKey]) => Answers[AnswerKey];
 }
 
 const NAME_RE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
@@ -137,6 +141,20 @@ function parseGpuServices(raw: unknown): string {
   return GPU_SERVICES.filter((s) => names.includes(s)).join(',');
 }
 
+const SERVERS: Choice[] = [
+  { value: 'gunicorn', name: 'gunicorn', hint: 'WSGI; ASGI apps with uvicorn workers' },
+  { value: 'uvicorn', name: 'uvicorn', hint: 'ASGI' },
+];
+
+/** The versions the image installs when the project's dependencies lack the server (SERVER_PACKAGES overrides). */
+export const SERVER_PINS: Record<Answers['server'], string> = { gunicorn: 'gunicorn==27.0.1', uvicorn: 'uvicorn==0.54.0' };
+
+/** The distributions a server needs: ASGI on gunicorn runs uvicorn's worker class. */
+export function serverPackages(framework: Answers['framework'] | undefined, server: Answers['server'] | undefined): Answers['server'][] {
+  if (server === 'gunicorn') return framework === 'fastapi' || framework === 'asgi' ? ['gunicorn', 'uvicorn'] : ['gunicorn'];
+  return server === 'uvicorn' ? ['uvicorn'] : [];
+}
+
 export const OPTIONS: OptionSpec[] = [
   {
     key: 'name',
@@ -194,6 +212,46 @@ export const OPTIONS: OptionSpec[] = [
       const text = asString('app', raw);
       if (!APP_MODULE_RE.test(text)) {
         throw new AnswerError('app', `${describe(raw)} is not a module:attribute; write e.g. "main:app", "pkg.web:app" or "flaskr:create_app()"`);
+      }
+      return text;
+    },
+  },
+  {
+    key: 'server',
+    flag: 'server',
+    kind: 'choice',
+    question: 'Server',
+    hint: 'gunicorn (WSGI; ASGI apps run with uvicorn workers) or uvicorn (ASGI)',
+    defaultText: 'gunicorn for flask/wsgi, uvicorn for fastapi/asgi',
+    choices: SERVERS,
+    flagOnly: true,
+    fallback: (a) => (a.framework === 'fastapi' || a.framework === 'asgi' ? 'uvicorn' : 'gunicorn'),
+    parse: (raw) => parseChoice('server', raw, SERVERS) as Answers['server'],
+  },
+  {
+    key: 'installServer',
+    flag: 'install-server',
+    kind: 'boolean',
+    question: 'Install the server into the image?',
+    hint: `when the dependencies lack it, the image installs a pinned one (${Object.values(SERVER_PINS).join(', ')})`,
+    defaultText: 'yes when the dependency file lacks the server',
+    flagOnly: true,
+    fallback: (a, _d, facts) => (facts.dependencies ? serverPackages(a.framework, a.server).some((p) => !facts.dependencies!.includes(p)) : false),
+    parse: (raw) => parseBoolean('install-server', raw),
+  },
+  {
+    key: 'pythonPath',
+    flag: 'python-path',
+    kind: 'string',
+    question: 'Extra import directory',
+    hint: 'a project folder added to PYTHONPATH, e.g. "src" for a src layout installed from requirements',
+    defaultText: 'detected (src layout without pip install), else none',
+    flagOnly: true,
+    fallback: (_a, d) => d.pythonPath ?? '',
+    parse: (raw) => {
+      const text = asString('python-path', raw).replace(/\/+$/, '');
+      if (text !== '' && (!REL_PATH_RE.test(text) || text.split('/').some((part) => part === '..' || part === '.' || part === ''))) {
+        throw new AnswerError('python-path', `${describe(raw)} is not allowed; give a folder inside the project, relative to it (e.g. "src")`);
       }
       return text;
     },
@@ -335,6 +393,40 @@ export const OPTIONS: OptionSpec[] = [
     parse: (raw) => parseCommand('worker', raw, true),
   },
   {
+    key: 'redis',
+    flag: 'redis',
+    kind: 'boolean',
+    question: 'Add a Redis service (broker for Celery/RQ, cache)?',
+    hint: 'password from a secret file, internal network only, data in a volume',
+    defaultText: 'detected (redis, rq, celery[redis], arq, ... in the dependencies), else no',
+    fallback: (_a, d) => d.redis ?? false,
+    parse: (raw) => parseBoolean('redis', raw),
+  },
+  {
+    key: 'env',
+    flag: 'env',
+    kind: 'list',
+    question: 'Settings for the app',
+    hint: 'NAME=VALUE for app, worker and migrate (repeatable); placeholders {db.url} {db.host} {db.port} {db.user} {db.password} {db.name} {redis.url} {secret.NAME}',
+    defaultText: 'the variables the code reads whose meaning is plain (DATABASE_URL, SECRET_KEY, REDIS_URL, ...)',
+    flagOnly: true,
+    fallback: (a, _d, facts) => wireDetected(a, facts),
+    parse: (raw) => parseEnvList(raw),
+    combine: (fallback, given) => parseEnvList([...((fallback as string[] | undefined) ?? []), ...(given as string[])]),
+  },
+  {
+    key: 'stateDirs',
+    flag: 'state-dir',
+    kind: 'list',
+    question: 'Writable directories',
+    hint: 'a path the app writes at run time (repeatable): a named volume over it, the rest stays read-only',
+    defaultText: 'detected (Flask instance folder, sqlite files, upload folders)',
+    flagOnly: true,
+    fallback: (_a, d) => d.stateDirs ?? [],
+    parse: (raw) => parseStateDirs(raw),
+    combine: (fallback, given) => parseStateDirs([...((fallback as string[] | undefined) ?? []), ...(given as string[])]),
+  },
+  {
     key: 'libpq',
     flag: 'libpq',
     kind: 'boolean',
@@ -433,7 +525,28 @@ export const OPTION_BY_KEY = new Map(OPTIONS.map((o) => [o.key, o]));
 export const OPTION_BY_FLAG = new Map(OPTIONS.map((o) => [o.flag, o]));
 
 /** Rules between answers, checked after each field is valid on its own. */
-export function crossValidate(a: Answers): void {
+export function crossValidate(a: Answers, facts: ProjectFacts = {}): void {
+  if ((a.framework === 'flask' || a.framework === 'wsgi') && a.server === 'uvicorn') {
+    throw new AnswerError('server', `uvicorn serves ASGI apps; a ${a.framework === 'flask' ? 'Flask' : 'WSGI'} app runs on gunicorn (drop --server or use --server gunicorn)`);
+  }
+  for (const placeholder of placeholdersIn(a.env)) {
+    if (placeholder.startsWith('db.') && !a.postgres) {
+      throw new AnswerError('env', `{${placeholder}} needs the Postgres service; add --postgres or set the value yourself`);
+    }
+    if (placeholder.startsWith('redis.') && !a.redis) {
+      throw new AnswerError('env', `{${placeholder}} needs the Redis service; add --redis or set the value yourself`);
+    }
+  }
+  const given = new Set([...envEntries(a.env).map((e) => e.name), ...stackEnv(a)]);
+  const missing = (facts.envReads ?? []).filter((r) => r.required && !given.has(r.name));
+  if (missing.length > 0) {
+    const where = missing.map((r) => `${r.name} (${r.file}:${r.line})`).join(', ');
+    throw new AnswerError(
+      'env',
+      `the app requires ${where} and nothing sets ${missing.length === 1 ? 'it' : 'them'}: pass ${missing.map((r) => `--env ${r.name}=VALUE`).join(' ')} ` +
+        '(VALUE may use {db.url}, {db.host}, {db.user}, {db.password}, {db.name}, {redis.url} or {secret.NAME})',
+    );
+  }
   if (!a.postgres && a.migrations !== 'none') {
     throw new AnswerError('migrations', `"${a.migrations}" needs a database; add --postgres or use --migrations none`);
   }

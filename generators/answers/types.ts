@@ -7,6 +7,7 @@ export type DependencySource = 'requirements' | 'pip-pyproject' | 'uv';
 export type Migrations = 'none' | 'alembic' | 'flask-db' | 'custom';
 export type Gpu = 'none' | 'render' | 'nvidia';
 export type PythonVersion = '3.10' | '3.11' | '3.12' | '3.13';
+export type Server = 'gunicorn' | 'uvicorn';
 
 export interface Answers {
   /** Compose project and image name: lowercase letters, digits and dashes. */
@@ -15,6 +16,12 @@ export interface Answers {
   framework: Framework;
   /** `module:attribute`, or a factory call `module:create_app()`. */
   appModule: string;
+  /** The server in CMD: gunicorn (WSGI, or ASGI with uvicorn workers) or uvicorn (ASGI). */
+  server: Server;
+  /** The project's dependencies lack the server: the image installs a pinned one. */
+  installServer: boolean;
+  /** Directories the app imports from besides /app (e.g. "src" for a src layout not installed by pip). */
+  pythonPath: string;
   port: number;
   healthPath: string;
   deps: DependencySource;
@@ -27,6 +34,12 @@ export interface Answers {
   migrateCommand: string;
   /** Background worker command; empty = no worker. */
   worker: string;
+  /** A Redis service (broker/cache), password from a file secret, internal network only. */
+  redis: boolean;
+  /** Settings for app, worker and migrate: `NAME=VALUE`, VALUE may hold placeholders ({db.url}, {secret.NAME}, ...). */
+  env: string[];
+  /** Absolute paths in the container the app writes at run time; each is a named volume. */
+  stateDirs: string[];
   /** Compile against libpq in the builder (psycopg2 from source, psycopg 3) and ship libpq5 at run time. */
   libpq: boolean;
   /** Give the builder a C compiler for packages that have no wheel. */

@@ -273,8 +273,12 @@ export const PROXY_NAME = /^(https?|all|ftp)_proxy$/i;
 
 /** Is this variable name a secret that holds a file path rather than the value (`*_FILE`)? */
 export function isFileReference(name: string, value: string): boolean {
+  if (SECRET_TOKEN.test(value)) return true;
   return /_(FILE|PATH|DIR)$/i.test(name) && (value === '' || value.startsWith('/') || value.startsWith('./'));
 }
+
+/** create-pyimage's entrypoint token: the value is read from /run/secrets/<name> when the container starts. */
+export const SECRET_TOKEN = /\{secret(?:-url)?:[A-Za-z0-9_.-]+\}/;
 
 /** Values that are obviously placeholders, not real secrets. */
 export function isPlaceholder(value: string): boolean {

@@ -8,7 +8,8 @@ import { confirm } from '@inquirer/prompts';
 import { Command, Option } from 'commander';
 import { detectProject, type Detection } from '../answers/detect.js';
 import { readAnswersFile, resolveAnswers } from '../answers/resolve.js';
-import { AnswerError, OPTIONS } from '../answers/schema.js';
+import { AnswerError, OPTIONS, SERVER_PINS, serverPackages } from '../answers/schema.js';
+import { describeSettings } from '../answers/wiring.js';
 import type { AnswerKey, Answers } from '../answers/types.js';
 import { inquirerPrompter } from '../answers/prompt.js';
 import { renderWithPlop } from '../render/plop.js';
@@ -48,6 +49,8 @@ export function addAnswerFlags(command: Command, options: { hidden?: boolean } =
     if (spec.kind === 'boolean') {
       add(new Option(`--${spec.flag}`, description));
       command.addOption(new Option(`--no-${spec.flag}`).hideHelp());
+    } else if (spec.kind === 'list') {
+      add(new Option(`--${spec.flag} <value>`, `${description} (repeatable)`).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]));
     } else {
       const placeholder = spec.kind === 'number' ? '<n>' : spec.kind === 'choice' ? '<choice>' : '<value>';
       add(new Option(`--${spec.flag} ${placeholder}`, description));
@@ -71,6 +74,20 @@ function printDetection(detection: Detection): void {
   for (const warning of detection.warnings) console.error(`  note: ${warning}`);
 }
 
+/** The server, the settings and the writable state, as generation decided them: one line each. */
+function printSettings(answers: Answers, detection: Detection): void {
+  if (answers.installServer) {
+    const pins = serverPackages(answers.framework, answers.server).map((p) => SERVER_PINS[p]);
+    console.error(`  server: the dependencies lack ${answers.server}: the image installs ${pins.join(' ')} (SERVER_PACKAGES in .env changes it)`);
+  }
+  const settings = describeSettings(answers, detection.facts);
+  if (settings.length > 0) {
+    console.error('  settings (app, worker and migrate; secrets are filled from secrets/ at start):');
+    for (const line of settings) console.error(`    ${line}`);
+  }
+  for (const dir of answers.stateDirs) console.error(`  writable: ${dir} (a named volume; scripts/backup-state.sh saves it)`);
+}
+
 export interface GenerateResult {
   answers: Answers;
   dir: string;
@@ -92,6 +109,7 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
       flags: flagAnswers(options),
       file: options.answers ? readAnswersFile(options.answers) : undefined,
       detected: detection.answers,
+      facts: detection.facts,
       prompt: interactive ? inquirerPrompter : undefined,
     });
   } catch (error) {
@@ -99,6 +117,7 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
     throw error;
   }
 
+  printSettings(answers, detection);
   const rendered = await renderWithPlop(answers);
   // Our own output meets our own audit before anything is written.
   const audit = auditGenerated(rendered);

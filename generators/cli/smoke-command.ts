@@ -13,6 +13,7 @@ export interface SmokeFlags {
   timeout?: string;
   baseImage?: string;
   postgresImage?: string;
+  redisImage?: string;
   pipIndexUrl?: string;
   pipFindLinks?: string;
   buildNetwork?: string;
@@ -23,6 +24,7 @@ export function addSmokeOptions(command: Command, prefix = ''): Command {
   return command
     .addOption(new Option(`--base-image <image>`, `${prefix}Python base image, e.g. a mirror's python:3.12-slim-bookworm (PYTHON_IMAGE)`))
     .addOption(new Option('--postgres-image <image>', `${prefix}Postgres image, e.g. from a mirror (POSTGRES_IMAGE)`))
+    .addOption(new Option('--redis-image <image>', `${prefix}Redis image, e.g. from a mirror (REDIS_IMAGE)`))
     .addOption(new Option('--pip-index-url <url>', `${prefix}package index for the build stage only (PIP_INDEX_URL)`))
     .addOption(new Option('--pip-find-links <url>', `${prefix}extra wheel location for the build stage only (PIP_FIND_LINKS)`))
     .addOption(new Option('--build-network <network>', `${prefix}"host" reaches an index on this machine's loopback (BUILD_NETWORK)`))
@@ -30,15 +32,28 @@ export function addSmokeOptions(command: Command, prefix = ''): Command {
     .addOption(new Option('--json', `${prefix}print one JSON result object on stdout (progress stays on stderr)`));
 }
 
+/** registry/name:tag@digest, as `docker pull` takes it (lowercase name, no spaces or shell characters). */
+const IMAGE_REF_RE = /^[a-z0-9][a-z0-9._:/-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
+
 function smokeOptions(flags: SmokeFlags, signal: AbortSignal): SmokeOptions {
   const timeout = Number(flags.timeout ?? '180');
   if (!Number.isInteger(timeout) || timeout < 1) {
     throw new UserError(`--timeout: "${flags.timeout}" is not a whole number of seconds`, EXIT_USAGE);
   }
   const renderer = flags.json ? 'silent' : process.stderr.isTTY && !process.env.CI ? 'default' : 'simple';
+  for (const [flag, value] of [
+    ['base-image', flags.baseImage],
+    ['postgres-image', flags.postgresImage],
+    ['redis-image', flags.redisImage],
+  ] as const) {
+    if (value !== undefined && !IMAGE_REF_RE.test(value)) {
+      throw new UserError(`--${flag}: ${JSON.stringify(value)} is not an image reference; write e.g. mirror.local/library/redis:7.4-bookworm (no spaces or quotes)`, EXIT_USAGE);
+    }
+  }
   return {
     baseImage: flags.baseImage,
     postgresImage: flags.postgresImage,
+    redisImage: flags.redisImage,
     pipIndexUrl: flags.pipIndexUrl,
     pipFindLinks: flags.pipFindLinks,
     buildNetwork: flags.buildNetwork,
@@ -97,7 +112,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
   addSmokeOptions(command);
   command.addHelpText(
     'after',
-    '\nEvery override can also come from the environment (PYTHON_IMAGE, POSTGRES_IMAGE, PIP_INDEX_URL,\n' +
+    '\nEvery override can also come from the environment (PYTHON_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE, PIP_INDEX_URL,\n' +
       'PIP_FIND_LINKS, BUILD_NETWORK), as with scripts/smoke-test.sh. Index URLs reach the build stage\n' +
       'only, never the final image. Exit codes: 0 every step passed, 1 a step failed, 2 bad input.\n\n' +
       'Examples:\n' +

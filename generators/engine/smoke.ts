@@ -14,6 +14,9 @@ import { Listr, ListrLogger, ProcessOutput, type ListrRendererValue } from 'list
 import type { Answers } from '../answers/types.js';
 import { gpuServiceList } from '../answers/schema.js';
 import { APP_UID, dependencyFiles } from '../render/view.js';
+import { REDIS_SECRET, stackSecrets } from '../render/app-env.js';
+import { completeStoredAnswers } from '../answers/resolve.js';
+import { AnswerError } from '../answers/errors.js';
 import { EXIT_USAGE, UserError } from '../cli/errors.js';
 import { packageVersion } from '../paths.js';
 import { readManifest } from '../write/manifest.js';
@@ -37,6 +40,8 @@ export interface SmokeOptions {
   baseImage?: string;
   /** POSTGRES_IMAGE: a mirrored or stand-in database image. */
   postgresImage?: string;
+  /** REDIS_IMAGE: a mirrored or stand-in Redis image. */
+  redisImage?: string;
   /** PIP_INDEX_URL build argument (builder stage only). */
   pipIndexUrl?: string;
   /** PIP_FIND_LINKS build argument (builder stage only). */
@@ -80,30 +85,43 @@ const COMPOSE_FILE = 'docker-compose.yml';
 const GPU_COMPOSE_FILE = 'docker-compose.gpu.yml';
 
 /** The answers a stack was generated from; a directory without a generated stack is bad input (exit 2). */
-export function readStackAnswers(dir: string): Answers {
+export async function readStackAnswers(dir: string): Promise<Answers> {
   if (!existsSync(join(dir, COMPOSE_FILE))) {
     throw new UserError(`${dir} has no ${COMPOSE_FILE}: run create-pyimage first`, EXIT_USAGE);
   }
-  return readManifest(dir, packageVersion()).answers as unknown as Answers;
+  try {
+    // Stored by this or an older version: answers it did not know yet take their defaults.
+    return await completeStoredAnswers(readManifest(dir, packageVersion()).answers);
+  } catch (error) {
+    if (error instanceof AnswerError) throw new UserError(`.create-pyimage.json: ${error.message}`, EXIT_USAGE);
+    throw error;
+  }
 }
 
-/** The database password file, created the way scripts/up.sh does: random, 0444 in a 0700 dir. */
-export function ensureDbSecret(dir: string): boolean {
+/**
+ * The secret files the stack reads, created the way scripts/up.sh does: random, 0444 in a 0700 dir.
+ * A file that exists is kept. Returns the names it created.
+ */
+export function ensureSecrets(dir: string, names: string[]): string[] {
   const secrets = join(dir, 'secrets');
-  const file = join(secrets, 'db_password');
-  if (existsSync(file) && readFileSync(file).length > 0) return false;
-  const previous = process.umask(0o077);
-  try {
-    mkdirSync(secrets, { recursive: true, mode: 0o700 });
-    const password = randomBytes(32).toString('base64').replace(/[/+=\n]/g, '');
-    writeFileSync(`${file}.tmp`, password, { mode: 0o444 });
-    chmodSync(`${file}.tmp`, 0o444);
-    renameSync(`${file}.tmp`, file);
-  } finally {
-    process.umask(previous);
+  const created: string[] = [];
+  for (const name of names) {
+    const file = join(secrets, name);
+    if (existsSync(file) && readFileSync(file).length > 0) continue;
+    const previous = process.umask(0o077);
+    try {
+      mkdirSync(secrets, { recursive: true, mode: 0o700 });
+      const value = randomBytes(32).toString('base64').replace(/[/+=\n]/g, '');
+      writeFileSync(`${file}.tmp`, value, { mode: 0o444 });
+      chmodSync(`${file}.tmp`, 0o444);
+      renameSync(`${file}.tmp`, file);
+    } finally {
+      process.umask(previous);
+    }
+    chmodSync(secrets, 0o700);
+    created.push(name);
   }
-  chmodSync(secrets, 0o700);
-  return true;
+  return created;
 }
 
 /** The numeric GID of the host's render group, from /etc/group. */
@@ -329,8 +347,7 @@ const STACK_STEPS: StepSpec[] = [
                 : 'it. Add pyproject.toml, or re-run create-pyimage with --deps requirements.'),
         );
       }
-      const notes: string[] = [];
-      if (ctx.answers.postgres && ensureDbSecret(ctx.dir)) notes.push('created secrets/db_password');
+      const notes = ensureSecrets(ctx.dir, stackSecrets(ctx.answers)).map((name) => `created secrets/${name}`);
       const config = must(
         await compose(ctx.project, ['config', '--format', 'json'], { timeout: MINUTE, signal: ctx.signal }),
         'docker compose config',
@@ -481,6 +498,46 @@ const STACK_STEPS: StepSpec[] = [
     },
   },
   {
+    name: 'redis answers with its password',
+    when: (ctx) => ctx.answers.redis,
+    run: async (ctx) => {
+      // Without the password Redis must refuse; with it (from the secret, never an argument) PONG.
+      const ping = `redis-cli -h 127.0.0.1 ping; REDISCLI_AUTH="$(cat /run/secrets/${REDIS_SECRET})" redis-cli -h 127.0.0.1 ping`;
+      const r = must(await compose(ctx.project, ['exec', '-T', 'redis', 'sh', '-c', ping], { timeout: MINUTE, signal: ctx.signal }), 'redis-cli ping');
+      const [anonymous = '', authenticated = ''] = r.stdout.trim().split('\n').map((l) => l.trim());
+      if (!/NOAUTH/.test(anonymous)) throw new StepFailure(`Redis answered a PING without the password (${JSON.stringify(anonymous)}): requirepass is not in force`);
+      if (authenticated !== 'PONG') throw new StepFailure(`an authenticated PING answered ${JSON.stringify(authenticated)}`, lastLines(r.all, 10));
+      return 'PING without the password -> NOAUTH; with the secret -> PONG';
+    },
+  },
+  {
+    name: 'worker connected to redis',
+    when: (ctx) => ctx.answers.redis && ctx.answers.worker.trim() !== '',
+    run: async (ctx) => {
+      const worker = await findService(ctx, 'worker');
+      const ips = await containerIps(worker.name);
+      const list = `REDISCLI_AUTH="$(cat /run/secrets/${REDIS_SECRET})" redis-cli -h 127.0.0.1 client list`;
+      // A worker connects once it has imported its app: give it a little time after "healthy".
+      for (let attempt = 0; attempt < 30 && !ctx.signal.aborted; attempt++) {
+        const r = must(await compose(ctx.project, ['exec', '-T', 'redis', 'sh', '-c', list], { timeout: MINUTE, signal: ctx.signal }), 'redis-cli client list');
+        const clients = r.stdout.split('\n').filter((l) => ips.some((ip) => l.includes(` addr=${ip}:`)));
+        if (clients.length > 0) return `${clients.length} connection${clients.length === 1 ? '' : 's'} from the worker (${ips.join(', ')})`;
+        await new Promise((res) => setTimeout(res, 1_000));
+      }
+      throw new StepFailure(`no Redis client from the worker (${ips.join(', ') || 'no address'}) after 30 s: is its broker URL {redis.url}?`, await unhealthyReport(ctx, [{ ...worker, health: 'unhealthy' }]));
+    },
+  },
+  {
+    name: 'state directories writable',
+    when: (ctx) => ctx.answers.stateDirs.length > 0,
+    run: async (ctx) => {
+      const check = 'import os, sys; bad = [d for d in sys.argv[1:] if not os.access(d, os.W_OK)]; print(*bad); sys.exit(1 if bad else 0)';
+      const r = await compose(ctx.project, ['exec', '-T', 'app', 'python', '-c', check, ...ctx.answers.stateDirs], { timeout: MINUTE, signal: ctx.signal });
+      if (!r.ok) throw new StepFailure(`not writable by the app user: ${r.stdout.trim() || lastLines(r.all, 5)}`);
+      return `${ctx.answers.stateDirs.join(', ')} writable by the app (named volumes); the rest is read-only`;
+    },
+  },
+  {
     name: 'gpu render node opens as the app user',
     when: (ctx) => ctx.gpu?.use === true && ctx.answers.gpu === 'render',
     run: async (ctx) => {
@@ -492,6 +549,12 @@ const STACK_STEPS: StepSpec[] = [
     },
   },
 ];
+
+/** The container's addresses on its networks. */
+async function containerIps(name: string): Promise<string[]> {
+  const r = await docker(['inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', name], { timeout: MINUTE });
+  return r.stdout.split(/\s+/).filter(Boolean);
+}
 
 /** down -v, then proof that nothing is left; removes stragglers by label if compose could not. */
 async function teardown(project: ComposeProject): Promise<string> {
@@ -583,7 +646,7 @@ function projectName(name: string): string {
 
 export async function smokeProject(dirArg: string, options: SmokeOptions = {}): Promise<SmokeResult> {
   const dir = dirArg;
-  const answers = readStackAnswers(dir);
+  const answers = await readStackAnswers(dir);
   const report = options.report ?? ((text: string) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`));
   const env: Record<string, string> = {
     // A random loopback port, so a stack the user already runs on APP_PORT is not touched.
@@ -593,6 +656,7 @@ export async function smokeProject(dirArg: string, options: SmokeOptions = {}): 
   const overrides: [keyof SmokeOptions, string][] = [
     ['baseImage', 'PYTHON_IMAGE'],
     ['postgresImage', 'POSTGRES_IMAGE'],
+    ['redisImage', 'REDIS_IMAGE'],
     ['pipIndexUrl', 'PIP_INDEX_URL'],
     ['pipFindLinks', 'PIP_FIND_LINKS'],
     ['buildNetwork', 'BUILD_NETWORK'],

@@ -6,6 +6,10 @@ import { Document, isMap, isScalar, YAMLMap } from 'yaml';
 import type { Answers } from '../answers/types.js';
 import { gpuServiceList } from '../answers/schema.js';
 import { APP_HEALTH, GRACEFUL_SECONDS, STOP_GRACE_SECONDS, postgresDataPath, type StackView } from './view.js';
+import { appSecrets, dbName, DB_HOST, DB_PORT, DB_SECRET, REDIS_SECRET, resolveAppEnv } from './app-env.js';
+
+/** The Redis image when REDIS_IMAGE does not name a mirror: pinned to a minor, like Postgres to a major. */
+export const REDIS_IMAGE = 'redis:7.4-bookworm';
 
 /** Variables the compose files interpolate, with the safe default .env.example documents. */
 export interface ComposeVariable {
@@ -27,11 +31,13 @@ export function composeVariables(view: StackView): ComposeVariable[] {
     { name: 'BUILD_NETWORK', value: 'default', comment: 'Network for the build: "host" reaches an index on this machine\'s loopback.' },
   ];
   if (a.postgres) {
-    vars.push(
-      { name: 'POSTGRES_IMAGE', value: view.postgresImage, comment: `Postgres image, pinned to major ${a.postgresVersion}: the data directory layout depends on it.` },
-      { name: 'POSTGRES_DB', value: a.name.replace(/-/g, '_'), comment: 'Database name.' },
-      { name: 'POSTGRES_USER', value: a.name.replace(/-/g, '_'), comment: 'Database role. The password is not here: it lives in secrets/db_password (scripts/up.sh creates it).' },
-    );
+    vars.push({ name: 'POSTGRES_IMAGE', value: view.postgresImage, comment: `Postgres image, pinned to major ${a.postgresVersion}: the data directory layout depends on it.` });
+  }
+  if (a.redis) {
+    vars.push({ name: 'REDIS_IMAGE', value: REDIS_IMAGE, comment: 'Redis image; point it at a mirror or pin a digest. The password lives in secrets/redis_password.' });
+  }
+  if (view.serverPackages.length > 0) {
+    vars.push({ name: 'SERVER_PACKAGES', value: view.serverPackages.join(' '), comment: `The server the image installs because the project's dependencies lack it; pin another version here.` });
   }
   if (a.gpu === 'render') {
     vars.push({ name: 'RENDER_GID', value: '', comment: 'Numeric GID of the host\'s render group (getent group render); scripts/up.sh fills it in. Only docker-compose.gpu.yml uses it.' });
@@ -50,8 +56,9 @@ function duration(seconds: number): string {
   return `${seconds}s`;
 }
 
-/** Settings every service built from our image shares: hardening, limits, logs, restarts. */
+/** Settings every service built from our image shares: hardening, limits, logs, restarts, state. */
 function appLike(view: StackView, a: Answers) {
+  const state = view.stateDirs.length > 0 ? { volumes: view.stateDirs.map((d) => `${d.volume}:${d.path}`) } : {};
   return {
     build: {
       context: '.',
@@ -60,6 +67,7 @@ function appLike(view: StackView, a: Answers) {
         PYTHON_IMAGE: `\${PYTHON_IMAGE:-${view.baseImage}}`,
         PIP_INDEX_URL: '${PIP_INDEX_URL:-}',
         PIP_FIND_LINKS: '${PIP_FIND_LINKS:-}',
+        ...(view.serverPackages.length > 0 ? { SERVER_PACKAGES: `\${SERVER_PACKAGES:-${view.serverPackages.join(' ')}}` } : {}),
       },
       network: '${BUILD_NETWORK:-default}',
     },
@@ -67,19 +75,26 @@ function appLike(view: StackView, a: Answers) {
     init: true,
     read_only: true,
     tmpfs: ['/tmp:size=64m,mode=1777'],
+    ...state,
     cap_drop: ['ALL'],
     security_opt: SECURITY_OPT,
   };
 }
 
-function dbEnvironment(): Record<string, string> {
-  return {
-    POSTGRES_HOST: 'db',
-    POSTGRES_PORT: '5432',
-    POSTGRES_DB: '${POSTGRES_DB:?set POSTGRES_DB in .env}',
-    POSTGRES_USER: '${POSTGRES_USER:?set POSTGRES_USER in .env}',
-    POSTGRES_PASSWORD_FILE: '/run/secrets/db_password',
-  };
+/** What app, worker and migrate read: the database's facts (the password as a file) and the --env settings. */
+function appEnvironment(a: Answers): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (a.postgres) {
+    Object.assign(env, {
+      POSTGRES_HOST: DB_HOST,
+      POSTGRES_PORT: String(DB_PORT),
+      POSTGRES_DB: dbName(a),
+      POSTGRES_USER: dbName(a),
+      POSTGRES_PASSWORD_FILE: `/run/secrets/${DB_SECRET}`,
+    });
+  }
+  for (const setting of resolveAppEnv(a)) env[setting.name] = setting.value;
+  return env;
 }
 
 export function composeObject(view: StackView): Record<string, unknown> {
@@ -87,10 +102,12 @@ export function composeObject(view: StackView): Record<string, unknown> {
   const services: Record<string, unknown> = {};
   const runsAfter: Record<string, unknown> = {};
   if (a.postgres) runsAfter.db = { condition: 'service_healthy' };
+  if (a.redis) runsAfter.redis = { condition: 'service_healthy' };
   if (view.migrateCommand) runsAfter.migrate = { condition: 'service_completed_successfully' };
   const dependsOn = Object.keys(runsAfter).length > 0 ? { depends_on: runsAfter } : {};
-  const dbEnv = a.postgres ? dbEnvironment() : {};
-  const dbSecrets = a.postgres ? { secrets: ['db_password'] } : {};
+  const dbEnv = appEnvironment(a);
+  const secretNames = appSecrets(a);
+  const dbSecrets = secretNames.length > 0 ? { secrets: secretNames } : {};
   const flaskApp = a.framework === 'flask' || a.framework === 'wsgi' ? { FLASK_APP: a.appModule } : {};
 
   services.app = {
@@ -111,14 +128,14 @@ export function composeObject(view: StackView): Record<string, unknown> {
     deploy: limits(a.cpus, a.memory, 256),
     ulimits: { nofile: { soft: 4096, hard: 4096 } },
     logging: LOGGING,
-    networks: ['frontend', ...(a.postgres || view.workerCommand ? ['backend'] : [])],
+    networks: ['frontend', ...(a.postgres || a.redis || view.workerCommand ? ['backend'] : [])],
   };
 
   if (view.workerCommand) {
     services.worker = {
       ...appLike(view, a),
       command: view.workerCommand,
-      environment: { ...dbEnv },
+      ...(Object.keys(dbEnv).length > 0 ? { environment: { ...dbEnv } } : {}),
       ...dbSecrets,
       ...dependsOn,
       // The image's HEALTHCHECK probes HTTP, which a worker does not serve: check instead that the
@@ -145,7 +162,7 @@ export function composeObject(view: StackView): Record<string, unknown> {
       command: view.migrateCommand,
       environment: { ...dbEnv, ...(a.migrations === 'flask-db' ? flaskApp : {}) },
       ...dbSecrets,
-      depends_on: { db: { condition: 'service_healthy' } },
+      depends_on: { db: { condition: 'service_healthy' }, ...(a.redis ? { redis: { condition: 'service_healthy' } } : {}) },
       // A one-shot job, not a server: the image's HTTP probe does not apply. The app and worker
       // start only after it exited 0; it is never restarted.
       healthcheck: { disable: true },
@@ -160,9 +177,9 @@ export function composeObject(view: StackView): Record<string, unknown> {
     services.db = {
       image: `\${POSTGRES_IMAGE:-${view.postgresImage}}`,
       environment: {
-        POSTGRES_DB: '${POSTGRES_DB:?set POSTGRES_DB in .env}',
-        POSTGRES_USER: '${POSTGRES_USER:?set POSTGRES_USER in .env}',
-        POSTGRES_PASSWORD_FILE: '/run/secrets/db_password',
+        POSTGRES_DB: dbName(a),
+        POSTGRES_USER: dbName(a),
+        POSTGRES_PASSWORD_FILE: `/run/secrets/${DB_SECRET}`,
       },
       secrets: ['db_password'],
       volumes: [`db-data:${postgresDataPath(a.postgresVersion)}`],
@@ -189,16 +206,57 @@ export function composeObject(view: StackView): Record<string, unknown> {
     };
   }
 
+  if (a.redis) services.redis = redisService();
+
+  const backend = a.postgres || a.redis || view.workerCommand;
   const compose: Record<string, unknown> = { name: a.name, services };
   compose.networks = {
     frontend: {},
-    ...(a.postgres || view.workerCommand ? { backend: { internal: true } } : {}),
+    ...(backend ? { backend: { internal: true } } : {}),
   };
-  if (a.postgres) {
-    compose.volumes = { 'db-data': {} };
-    compose.secrets = { db_password: { file: './secrets/db_password' } };
-  }
+  const volumes: Record<string, object> = {
+    ...(a.postgres ? { 'db-data': {} } : {}),
+    ...(a.redis ? { 'redis-data': {} } : {}),
+    ...Object.fromEntries(view.stateDirs.map((d) => [d.volume, {}])),
+  };
+  if (Object.keys(volumes).length > 0) compose.volumes = volumes;
+  if (view.secrets.length > 0) compose.secrets = Object.fromEntries(view.secrets.map((s) => [s, { file: `./secrets/${s}` }]));
   return compose;
+}
+
+/**
+ * Redis as the official image runs it (uid 999 owns /data), with the password from a file secret:
+ * the config is written to the tmpfs at start, so the password is in no argv, env or layer.
+ */
+function redisService(): Record<string, unknown> {
+  return {
+    image: `\${REDIS_IMAGE:-${REDIS_IMAGE}}`,
+    user: '999:999',
+    command: [
+      'sh',
+      '-c',
+      `printf 'requirepass "%s"\\nappendonly yes\\ndir /data\\n' "$$(cat /run/secrets/${REDIS_SECRET})" > /tmp/redis.conf && exec redis-server /tmp/redis.conf`,
+    ],
+    secrets: [REDIS_SECRET],
+    volumes: ['redis-data:/data'],
+    healthcheck: {
+      // Authenticated: a PING without the password would answer NOAUTH.
+      test: ['CMD-SHELL', `REDISCLI_AUTH="$$(cat /run/secrets/${REDIS_SECRET})" redis-cli -h 127.0.0.1 ping | grep -q PONG`],
+      interval: '5s',
+      timeout: '5s',
+      retries: 10,
+      start_period: '10s',
+    },
+    read_only: true,
+    tmpfs: ['/tmp:size=16m,mode=1777'],
+    cap_drop: ['ALL'],
+    security_opt: SECURITY_OPT,
+    restart: 'on-failure:5',
+    stop_grace_period: '30s',
+    deploy: limits('0.5', '256m', 128),
+    logging: LOGGING,
+    networks: ['backend'],
+  };
 }
 
 /**
@@ -233,6 +291,17 @@ export function composeYaml(view: StackView): string {
     commentKey(doc, ['networks', 'backend'], 'internal: no route out; the database and worker live here.');
   }
   if (view.workerCommand) commentKey(doc, ['services', 'worker', 'networks'], 'Internal network only: add an egress network if the worker calls outside services.');
+  if (a.redis) {
+    commentKey(doc, ['services', 'redis', 'command'], 'The password comes from secrets/redis_password into a config on the tmpfs; never an argument or variable.');
+    commentKey(doc, ['networks', 'backend'], 'internal: no route out; the database, Redis and worker live here.');
+  }
+  if (view.stateDirs.length > 0) {
+    commentKey(doc, ['services', 'app', 'volumes'], 'What the app writes at run time lives in named volumes (scripts/backup-state.sh saves them); the rest stays read-only.');
+  }
+  const secretSettings = resolveAppEnv(a).filter((e) => e.secrets.length > 0).map((e) => e.name);
+  if (secretSettings.length > 0) {
+    commentKey(doc, ['services', 'app', 'environment'], `{secret:...} tokens (${secretSettings.join(', ')}) are filled from /run/secrets by the image's entrypoint at start.`);
+  }
   return doc.toString({ lineWidth: 0, indentSeq: true });
 }
 

@@ -10,6 +10,9 @@ export const BASE_ANSWERS: Answers = {
   pythonVersion: '3.12',
   framework: 'fastapi',
   appModule: 'main:app',
+  server: 'uvicorn',
+  installServer: false,
+  pythonPath: '',
   port: 8000,
   healthPath: '/health',
   deps: 'requirements',
@@ -19,6 +22,9 @@ export const BASE_ANSWERS: Answers = {
   migrations: 'none',
   migrateCommand: '',
   worker: '',
+  redis: false,
+  env: [],
+  stateDirs: [],
   libpq: false,
   nativeBuild: false,
   gpu: 'none',
@@ -29,9 +35,26 @@ export const BASE_ANSWERS: Answers = {
 };
 
 export function answersFor(overrides: Partial<Answers>): Answers {
-  const answers = { ...BASE_ANSWERS, ...overrides };
+  const asgi = (overrides.framework ?? BASE_ANSWERS.framework) === 'fastapi' || overrides.framework === 'asgi';
+  const answers = { ...BASE_ANSWERS, server: asgi ? 'uvicorn' : 'gunicorn', ...overrides } as Answers;
   crossValidate(answers);
   return answers;
+}
+
+function variedExtras(i: number, postgres: boolean, worker: boolean): Partial<Answers> {
+  const redis = worker ? i % 2 === 0 : i % 5 === 0;
+  const env = [
+    ...(postgres ? ['DATABASE_URL={db.url}', 'DBHOST={db.host}', 'DBPASS={db.password}'] : []),
+    ...(redis ? ['CELERY_BROKER_URL={redis.url}'] : []),
+    ...(i % 3 === 0 ? ['SECRET_KEY={secret.secret_key}', 'FEATURE_FLAGS=a,b $HOME "quoted"'] : []),
+  ];
+  return {
+    redis,
+    env,
+    installServer: i % 2 === 1,
+    stateDirs: i % 4 === 0 ? ['/app/instance', '/opt/venv/var/service-instance'] : i % 4 === 1 ? ['/data/uploads'] : [],
+    pythonPath: i % 7 === 0 ? 'src' : '',
+  };
 }
 
 export function allAnswerCombinations(): Answers[] {
@@ -65,6 +88,8 @@ export function allAnswerCombinations(): Answers[] {
                   // Vary the rest across the matrix so every Python and Postgres major is rendered too.
                   pythonVersion: (['3.10', '3.11', '3.12', '3.13'] as const)[out.length % 4]!,
                   postgresVersion: [13, 14, 15, 16, 17, 18][out.length % 6]!,
+                  // The settings contract, Redis, writable state and a provisioned server, varied the same way.
+                  ...variedExtras(out.length, postgres, worker !== ''),
                 }),
               );
             }

@@ -3,7 +3,9 @@
  * computed once so the Dockerfile, compose file, scripts and README cannot disagree.
  */
 import type { Answers } from '../answers/types.js';
-import { migrationArgv } from '../answers/schema.js';
+import { migrationArgv, SERVER_PINS, serverPackages } from '../answers/schema.js';
+import { stateVolumeName } from '../answers/settings.js';
+import { ENTRYPOINT_FILE, needsEntrypoint, stackSecrets } from './app-env.js';
 import { splitCommand } from '../answers/shell-words.js';
 import { packageVersion } from '../paths.js';
 
@@ -36,6 +38,16 @@ export interface StackView {
   command: string[];
   /** The image's health probe argv: Python's urllib, since slim images have no curl. */
   healthcheck: string[];
+  /** Pinned server packages the image installs because the dependencies lack them (empty: none). */
+  serverPackages: string[];
+  /** Writable directories and the named volume over each. */
+  stateDirs: { path: string; volume: string }[];
+  /** PYTHONPATH for a src layout that pip does not install, else ''. */
+  pythonPath: string;
+  /** The image's ENTRYPOINT fills secret settings at start (docker/entrypoint.py). */
+  entrypoint: string[] | undefined;
+  /** Every secret file under secrets/ the stack reads. */
+  secrets: string[];
   workerCommand: string[] | undefined;
   migrateCommand: string[] | undefined;
   migrateLabel: string;
@@ -67,11 +79,14 @@ export function postgresDataPath(version: number): string {
 
 function serverCommand(a: Answers): { server: 'gunicorn' | 'uvicorn'; command: string[] } {
   const bind = `0.0.0.0`;
-  if (a.framework === 'flask' || a.framework === 'wsgi') {
+  if (a.server === 'gunicorn') {
+    const asgi = a.framework === 'fastapi' || a.framework === 'asgi';
     return {
       server: 'gunicorn',
       command: [
         'gunicorn',
+        // ASGI apps run in uvicorn's worker class under gunicorn's process management.
+        ...(asgi ? ['--worker-class', 'uvicorn.workers.UvicornWorker'] : []),
         '--bind', `${bind}:${a.port}`,
         // Heartbeat files on tmpfs: no fchmod stalls, and works with a read-only root (DF-21).
         '--worker-tmp-dir', '/dev/shm',
@@ -112,6 +127,11 @@ export function buildView(a: Answers): StackView {
     server,
     command,
     healthcheck: ['python', '-c', `import urllib.request; urllib.request.urlopen(${JSON.stringify(healthUrl).replace(/"/g, "'")}, timeout=4)`],
+    serverPackages: a.installServer ? serverPackages(a.framework, a.server).map((p) => SERVER_PINS[p]) : [],
+    stateDirs: a.stateDirs.map((path) => ({ path, volume: stateVolumeName(path) })),
+    pythonPath: a.pythonPath ? `${APP_DIR}/${a.pythonPath}` : '',
+    entrypoint: needsEntrypoint(a) ? ['python', `${APP_DIR}/${ENTRYPOINT_FILE}`] : undefined,
+    secrets: stackSecrets(a),
     workerCommand: a.worker ? splitCommand(a.worker) : undefined,
     migrateCommand,
     migrateLabel: migrateCommand ? migrateCommand.join(' ') : '',

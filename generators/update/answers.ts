@@ -56,6 +56,14 @@ function tryParse(key: AnswerKey, raw: unknown): unknown {
 }
 
 export async function resolveUpdateAnswers(input: UpdateAnswersInput): Promise<Answers> {
+  // Lists such as --env add to what was stored, as they add to detection on a first run.
+  const changes: Raw = { ...input.changes };
+  for (const spec of OPTIONS) {
+    const given = changes[spec.key];
+    const stored = tryParse(spec.key, input.stored[spec.key]);
+    if (spec.combine && given !== undefined && stored !== undefined) changes[spec.key] = spec.combine(stored as Answers[AnswerKey], spec.parse(given));
+  }
+  input = { ...input, changes };
   const explicit: Raw = { ...input.file, ...input.changes };
   const detected = Object.fromEntries(
     Object.keys(input.stored).map((k) => [k, tryParse(k as AnswerKey, input.stored[k as AnswerKey])]).filter(([, v]) => v !== undefined),
@@ -79,7 +87,7 @@ export async function resolveUpdateAnswers(input: UpdateAnswersInput): Promise<A
       kept[spec.key] = input.stored[spec.key];
       value = tryParse(spec.key, input.stored[spec.key]);
     } else {
-      value = tryParse(spec.key, spec.fallback(partial, detected));
+      value = tryParse(spec.key, spec.fallback(partial, detected, {}));
     }
     (partial as Record<string, unknown>)[spec.key] = value;
   }
@@ -92,7 +100,7 @@ export function answerChanges(before: Raw, after: Answers): string[] {
   for (const spec of OPTIONS) {
     const old = tryParse(spec.key, before[spec.key]);
     const now = after[spec.key];
-    if (old !== now) out.push(`${spec.flag}: ${JSON.stringify(old ?? null)} -> ${JSON.stringify(now)}`);
+    if (JSON.stringify(old) !== JSON.stringify(now)) out.push(`${spec.flag}: ${JSON.stringify(old ?? null)} -> ${JSON.stringify(now)}`);
   }
   return out;
 }

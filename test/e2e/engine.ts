@@ -12,6 +12,8 @@ export interface E2EEnv {
   pythonVersion: string;
   postgresImage: string;
   postgresVersion: string;
+  /** Stand-in for redis:7-bookworm (uid/gid 999, /data, the official entrypoint). */
+  redisImage: string;
   indexUrl: string;
 }
 
@@ -44,6 +46,7 @@ export function readE2EEnv(): E2EEnv {
     pythonVersion: get('PYIMAGE_E2E_PYTHON_VERSION'),
     postgresImage: get('PYIMAGE_E2E_POSTGRES_IMAGE'),
     postgresVersion: get('PYIMAGE_E2E_POSTGRES_VERSION'),
+    redisImage: get('PYIMAGE_E2E_REDIS_IMAGE'),
     indexUrl: get('PYIMAGE_E2E_INDEX_URL'),
   };
 }
@@ -62,9 +65,11 @@ async function indexAnswers(url: string): Promise<boolean> {
   }
 }
 
+const imageKeys = ['PYIMAGE_E2E_PYTHON_IMAGE', 'PYIMAGE_E2E_POSTGRES_IMAGE', 'PYIMAGE_E2E_REDIS_IMAGE'];
+
 async function imagesPresent(env: Record<string, string>): Promise<boolean> {
-  const images = [env.PYIMAGE_E2E_PYTHON_IMAGE, env.PYIMAGE_E2E_POSTGRES_IMAGE].filter(Boolean) as string[];
-  if (images.length < 2) return false;
+  const images = imageKeys.map((key) => env[key]).filter(Boolean) as string[];
+  if (images.length < imageKeys.length) return false;
   const r = await execa('docker', ['image', 'inspect', ...images], { reject: false, timeout: 20_000 });
   return r.exitCode === 0;
 }

@@ -73,7 +73,8 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
     rule('DF-11', /apt-get update && apt-get install -y --no-install-recommends [^&]+ && rm -rf \/var\/lib\/apt\/lists\/\*/.test(run), `apt hygiene: ${run}`);
   }
   for (const run of all.flatMap((s) => s.lines).filter((l) => /\bpip install\b/.test(l))) {
-    rule('DF-12', /--mount=type=cache,target=\/root\/\.cache\/pip/.test(run) && /(-r \S+|--no-deps \/src)/.test(run), `pip cache mount and pinned source: ${run}`);
+    const pinnedServer = /pip (--python \S+ )?install (--python \S+ )?\$\{SERVER_PACKAGES\}$/.test(run) && /^ARG SERVER_PACKAGES="(\S+==\S+ ?)+"$/m.test(dockerfile);
+    rule('DF-12', /--mount=type=cache,target=\/root\/\.cache\/(pip|uv)/.test(run) && (/(-r \S+|--no-deps \/src)/.test(run) || pinnedServer), `pip cache mount and pinned source: ${run}`);
   }
   rule('DF-12', !/--trusted-host|PIP_TRUSTED_HOST|--break-system-packages/.test(dockerfile), 'no TLS or system-package bypasses');
   rule('DF-14', !/^(ARG|ENV)\s+\S*(password|passwd|secret|token|api_?key|private|access_key)/im.test(dockerfile), 'no secrets in ARG/ENV');
@@ -100,7 +101,7 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
     rule('CP-04', (s.security_opt ?? []).includes('no-new-privileges:true'), `${name} no-new-privileges`);
     rule('CP-05', !(s.security_opt ?? []).some((o: string) => /unconfined|label[:=]disable/.test(o)), `${name} keeps seccomp/apparmor`);
     rule('CP-06', s.read_only === true && (s.tmpfs ?? []).some((t: string) => t.startsWith('/tmp')), `${name} read-only with /tmp tmpfs`);
-    rule('CP-07', s.user === undefined, `${name} inherits the image's non-root user`);
+    rule('CP-07', name === 'redis' ? s.user === '999:999' : s.user === undefined, `${name} runs as the image's non-root user`);
     const lim = s.deploy?.resources?.limits ?? {};
     rule('CP-08', typeof lim.memory === 'string', `${name} memory limit`);
     rule('CP-09', typeof lim.cpus === 'string', `${name} cpu limit`);
@@ -110,17 +111,40 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
     rule('CP-17', s.devices === undefined && s.group_add === undefined, `${name}: devices only in the GPU override`);
     rule('CP-18', Array.isArray(s.networks) && s.networks.length > 0, `${name} on named networks`);
     rule('CP-21', s.logging?.driver === 'json-file' && s.logging.options?.['max-size'] && s.logging.options?.['max-file'], `${name} log rotation`);
-    rule('CP-23', name === 'db' || (s.build?.target === 'runtime' && /^[a-z0-9-]+:\$\{APP_VERSION:-\d+\.\d+\.\d+\}$/.test(s.image)), `${name} built image tagged with a version`);
+    const imageService = name === 'db' || name === 'redis';
+    rule('CP-23', imageService ? /^\$\{[A-Z_]+_IMAGE:-[a-z]+:\d+(\.\d+)?-bookworm\}$/.test(s.image) : (s.build?.target === 'runtime' && /^[a-z0-9-]+:\$\{APP_VERSION:-\d+\.\d+\.\d+\}$/.test(s.image)), `${name} built image tagged with a version`);
     if (name !== 'app') rule('CP-14', s.ports === undefined, `${name} publishes nothing`);
   }
   for (const [name, s] of longRunning) {
     const hc = s.healthcheck ?? {};
     rule('CP-11', /^on-failure:[1-5]$/.test(s.restart), `${name} bounded restarts`);
     rule('CP-12', Array.isArray(hc.test) && ['CMD', 'CMD-SHELL'].includes(hc.test[0]) && hc.interval && hc.timeout && hc.retries && hc.start_period && hc.disable !== true, `${name} healthcheck`);
-    if (name !== 'db') rule('CP-22', s.init === true && parseInt(s.stop_grace_period, 10) >= 20, `${name} init and grace period`);
+    if (name !== 'db' && name !== 'redis') rule('CP-22', s.init === true && parseInt(s.stop_grace_period, 10) >= 20, `${name} init and grace period`);
   }
   rule('CP-14', JSON.stringify(services.app!.ports) === JSON.stringify([`\${APP_BIND_IP:-127.0.0.1}:\${APP_PORT:-${a.port}}:${a.port}`]), 'app port on loopback by default');
-  if (a.postgres || a.worker) rule('CP-18', compose.networks?.backend?.internal === true, 'internal backend network');
+  if (a.postgres || a.worker || a.redis) rule('CP-18', compose.networks?.backend?.internal === true, 'internal backend network');
+  if (a.redis) {
+    const redis = services.redis!;
+    rule('CP-18', JSON.stringify(redis.networks) === '["backend"]' && redis.ports === undefined, 'redis on the internal network only, never published');
+    rule('CP-19', compose.secrets?.redis_password?.file === './secrets/redis_password' && JSON.stringify(redis.secrets) === '["redis_password"]', 'redis password as a file secret');
+    rule('CP-19', !JSON.stringify(redis.environment ?? {}).includes('PASS') && /requirepass/.test(redis.command.join(' ')), 'requirepass from the secret, not the environment');
+    rule('CP-12', /REDISCLI_AUTH=.*redis-cli .*ping/.test(redis.healthcheck.test[1]), 'redis healthcheck authenticates');
+    rule('CP-13', services.app!.depends_on?.redis?.condition === 'service_healthy', 'app waits for a healthy redis');
+    rule('PG-04', redis.volumes.includes('redis-data:/data') && compose.volumes['redis-data'] !== undefined, 'redis data in a named volume');
+  } else {
+    rule('CP-18', services.redis === undefined && compose.secrets?.redis_password === undefined, 'no redis without --redis');
+  }
+  // Settings: secrets reach the app only as entrypoint tokens; the entrypoint exists exactly when needed.
+  const tokens = JSON.stringify(services.app!.environment ?? {}).match(/\{secret(-url)?:[a-z0-9_]+\}/g) ?? [];
+  rule('CP-19', (tokens.length > 0) === files.some((f) => f.path === 'docker/entrypoint.py') && (tokens.length > 0) === /^ENTRYPOINT \["python", "\/app\/docker\/entrypoint\.py"\]$/m.test(lastText), 'entrypoint exactly when a setting reads a secret');
+  for (const t of tokens) {
+    const name = /:([a-z0-9_]+)\}/.exec(t)![1]!;
+    rule('CP-19', compose.secrets?.[name]?.file === `./secrets/${name}` && services.app!.secrets.includes(name), `${t} is a mounted file secret`);
+  }
+  for (const dir of a.stateDirs) {
+    const volume = services.app!.volumes?.find((v: string) => v.endsWith(`:${dir}`));
+    rule('CP-06', volume !== undefined && compose.volumes[volume.split(':')[0]] !== undefined && new RegExp(`mkdir -p[^\\n]* ${dir}( |$)`, 'm').test(lastText) && lastText.includes(`chown -R 10001:10001`), `${dir} is a named volume the app user owns`);
+  }
   if (a.worker) {
     rule('CP-12', services.worker!.healthcheck.test.join(' ') !== services.app!.healthcheck.test.join(' '), 'worker has its own probe');
     rule('CP-18', JSON.stringify(services.worker!.networks) === '["backend"]', 'worker on the internal network only');
@@ -131,7 +155,9 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
     const db = services.db!;
     rule('CP-13', services.app!.depends_on?.db?.condition === 'service_healthy', 'app waits for a healthy db');
     rule('CP-19', compose.secrets?.db_password?.file === './secrets/db_password', 'file secret');
-    rule('CP-20', String(db.environment.POSTGRES_DB).includes(':?') && String(db.environment.POSTGRES_USER).includes(':?'), 'required variables fail fast');
+    // Name and role are plain values (no interpolation that a project's own .env could break); every
+    // interpolation in the file has a default or fails fast.
+    rule('CP-20', db.environment.POSTGRES_DB === a.name.replace(/-/g, '_') && db.environment.POSTGRES_USER === a.name.replace(/-/g, '_'), 'database name and role are fixed values');
     rule('PG-01', new RegExp(`:-postgres:${a.postgresVersion}-bookworm\\}$`).test(db.image), 'pinned major');
     rule('PG-02', db.environment.POSTGRES_PASSWORD_FILE === '/run/secrets/db_password' && db.environment.POSTGRES_PASSWORD === undefined && services.app!.secrets.includes('db_password'), 'password from a file');
     rule('PG-03', db.environment.POSTGRES_HOST_AUTH_METHOD === undefined, 'no trust auth');
@@ -146,7 +172,7 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
       rule('CP-13', services.migrate!.depends_on?.db?.condition === 'service_healthy', 'migrations wait for the db');
     }
   } else {
-    rule('PG-06', services.db === undefined && compose.secrets === undefined, 'no db without --postgres');
+    rule('PG-06', services.db === undefined && compose.secrets?.db_password === undefined, 'no db without --postgres');
   }
 
   // GPU override
@@ -176,6 +202,11 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
   for (const f of files.filter((x) => /^docker-compose.*\.yml$/.test(x.path))) {
     for (const m of f.content.replace(/\$\$/g, '').matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)) used.add(m[1]!);
   }
+  for (const f of files.filter((x) => /^docker-compose.*\.yml$/.test(x.path))) {
+    for (const m of f.content.replace(/\$\$/g, '').matchAll(/\$\{([A-Z_][A-Z0-9_]*)([^}]*)\}/g)) {
+      rule('CP-20', m[2]!.startsWith(':-') || m[2]!.startsWith(':?'), `\${${m[1]}} has a default or fails fast in ${f.path}`);
+    }
+  }
   rule('EV-01', JSON.stringify([...used].sort()) === JSON.stringify([...envKeys].sort()), `keys ${[...used].sort()} vs ${[...envKeys].sort()}`);
   rule('EV-02', !/^[A-Z_]*(PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE)[A-Z_]*=./m.test(env), 'no secrets');
   rule('EV-03', env.split('\n').every((l) => /^(\s*#.*|[A-Z_][A-Z0-9_]*=("[^"]*"|'[^']*'|[^\s#'"]*)?)?$/.test(l)), 'parser-safe');
@@ -192,7 +223,7 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
 
   // Scripts
   const scripts = files.filter((f) => f.path.startsWith('scripts/'));
-  const expected = ['lib', 'up', 'down', 'logs', 'smoke-test', ...(a.postgres ? ['backup-db', 'restore-db'] : [])].map((n) => `scripts/${n}.sh`);
+  const expected = ['lib', 'up', 'down', 'logs', 'smoke-test', ...(a.postgres ? ['backup-db', 'restore-db'] : []), ...(a.stateDirs.length > 0 ? ['backup-state'] : [])].map((n) => `scripts/${n}.sh`);
   rule('SH-00', JSON.stringify(scripts.map((s) => s.path).sort()) === JSON.stringify(expected.sort()), 'the scripts for these answers');
   for (const s of scripts) {
     rule('SH-01', s.content.startsWith('#!/usr/bin/env bash\n') && s.mode === 0o755, `${s.path} shebang and mode`);
@@ -209,9 +240,13 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
   }
   const up = fileOf(files, 'scripts/up.sh');
   rule('SH-11', /up -d --wait --wait-timeout/.test(up), 'up waits for health');
+  const lib = fileOf(files, 'scripts/lib.sh');
+  const secretNames = Object.keys(compose.secrets ?? {}).sort();
+  if (secretNames.length > 0) {
+    rule('SH-10', /umask 077[\s\S]*\/dev\/urandom[\s\S]*chmod 0444/.test(lib) && /-s "\$\{file\}"/.test(lib), 'secrets made privately, once');
+    rule('SH-10', lib.includes(`readonly SECRET_NAMES=(${secretNames.join(' ')})`), `the scripts create every secret compose reads: ${secretNames}`);
+  }
   if (a.postgres) {
-    const lib = fileOf(files, 'scripts/lib.sh');
-    rule('SH-10', /umask 077[\s\S]*\/dev\/urandom[\s\S]*chmod 0444/.test(lib) && /-s "\$\{DB_PASSWORD_FILE\}"/.test(lib), 'secret made privately, once');
     rule('SH-11', /read -r -p/.test(fileOf(files, 'scripts/restore-db.sh')), 'confirmation reads with -r');
   }
   if (a.gpu === 'render') rule('CP-17', /getent group render/.test(fileOf(files, 'scripts/lib.sh')), 'up detects the render GID');

@@ -71,7 +71,7 @@ describe('update: the issue scenario (redis, memory limit, apt package; --set po
     expect(compose.secrets).toEqual({ db_password: { file: './secrets/db_password' } });
     expect(read(dir, 'docker-compose.yml')).toContain('# Session cache (mine)');
     expect(read(dir, 'Dockerfile')).toContain('--no-install-recommends curl');
-    expect(read(dir, '.env.example')).toContain('POSTGRES_DB=demo');
+    expect(read(dir, '.env.example')).toContain('POSTGRES_IMAGE=postgres:17-bookworm');
     expect(statSync(join(dir, 'scripts/backup-db.sh')).mode & 0o111).not.toBe(0);
     // Bookkeeping follows the new rendering.
     const manifest = JSON.parse(read(dir, '.create-pyimage.json'));
@@ -270,7 +270,7 @@ describe('update: projects without pristine copies', () => {
     const r = await update(dir, { set: ['postgres=true'] });
     expect(r.exitCode).toBe(1);
     expect(outcomes(r.files)).toMatchObject({ '.env.example': 'merged', Dockerfile: 'merged', 'scripts/backup-db.sh': 'added' });
-    expect(read(dir, '.env.example')).toContain('POSTGRES_DB=demo');
+    expect(read(dir, '.env.example')).toContain('POSTGRES_IMAGE=postgres:17-bookworm');
     expect(read(dir, 'Dockerfile')).toContain('--no-install-recommends curl');
     // Without a base, 1g (yours) against 512m (ours) cannot be decided: markers, the rest merged;
     // likewise a line the two versions word differently (up.sh's usage text).

@@ -13,15 +13,24 @@ DOCKERD_LOG="$LOG_DIR/create-pyimage-dockerd.log"
 INDEX_PIDFILE="$RUN_DIR/index-server.pid"
 INDEX_PORTFILE="$RUN_DIR/index-server.port"
 INDEX_LOG="$LOG_DIR/create-pyimage-index.log"
-WHEELHOUSE="$CACHE_DIR/wheelhouse"
+# (a setup.sh before 2026-11-30 built "$CACHE_DIR/wheelhouse" from an older
+# package list; a different directory lets an older checkout's setup.sh find
+# its own, still up to date, instead of both rebuilding in turn)
+WHEELHOUSE="$CACHE_DIR/pyindex"
 INDEX_DEFAULT_PORT="${PYIMAGE_E2E_INDEX_PORT:-38080}"
 
 IMAGE_NS="${PYIMAGE_E2E_IMAGE_NAMESPACE:-create-pyimage-standin}"
 PYTHON_IMAGE="$IMAGE_NS/python:3.11-slim-bookworm"
 POSTGRES_IMAGE="$IMAGE_NS/postgres:15-bookworm"
+REDIS_IMAGE="$IMAGE_NS/redis:7-bookworm"
 ROOTFS_IMAGE="$IMAGE_NS/bookworm-rootfs:py311"
 ROOTFS_DIR="$CACHE_DIR/rootfs/bookworm-py311"
-DEBIAN_MIRROR="${PYIMAGE_E2E_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# The Debian archive comes from this machine's apt sources (apt_archive below);
+# PYIMAGE_E2E_DEBIAN_MIRROR overrides the main archive URI.
+DEBIAN_MIRROR="" DEBIAN_SECURITY="" DEBIAN_KEYRING=""
+
+# healthcheck start_interval needs engine >= 25 (trixie has 26.1)
+MIN_ENGINE=25
 
 # Debian's interpreter, not whatever pyenv/asdf shim is first on PATH.
 SYS_PYTHON=/usr/bin/python3
@@ -89,4 +98,65 @@ try:
 except Exception:
     sys.exit(1)
 PY
+}
+
+# apt_archive: set DEBIAN_MIRROR (main archive URI), DEBIAN_SECURITY (security
+# archive URI, may stay empty) and DEBIAN_KEYRING from this machine's apt
+# sources: deb822 /etc/apt/sources.list.d/*.sources, or one-line
+# /etc/apt/sources.list and sources.list.d/*.list. Prefers the entry for the
+# machine's own suite (bookworm) over others (e.g. the trixie one we add).
+# Dies with a clear message when no Debian archive is configured.
+apt_archive() {
+  [[ -n $DEBIAN_MIRROR ]] && return 0
+  local found
+  found=$("$SYS_PYTHON" - <<'PY'
+import glob, os, re
+etc = os.environ.get("APT_ETC", "/etc/apt")  # for testing this parser
+default_key = "/usr/share/keyrings/debian-archive-keyring.gpg"
+entries = []  # (uri, suites, keyring)
+for path in sorted(glob.glob(f"{etc}/sources.list.d/*.sources")):
+    for stanza in re.split(r"\n\s*\n", open(path, encoding="utf-8").read()):
+        fields, key = {}, None
+        for line in stanza.splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            if line[0].isspace() and key:
+                fields[key] += " " + line.strip()
+                continue
+            key, _, value = line.partition(":")
+            key = key.strip().lower()
+            fields[key] = value.strip()
+        if "deb" not in fields.get("types", "").split() or fields.get("enabled", "yes") == "no":
+            continue
+        key = fields.get("signed-by", "")
+        key = key if key.startswith("/") else default_key
+        for uri in fields.get("uris", "").split():
+            entries.append((uri, fields.get("suites", "").split(), key))
+for path in [f"{etc}/sources.list", *sorted(glob.glob(f"{etc}/sources.list.d/*.list"))]:
+    try:
+        lines = open(path, encoding="utf-8").read().splitlines()
+    except OSError:
+        continue
+    for line in lines:
+        m = re.match(r"\s*deb\s+(?:\[([^\]]*)\]\s+)?(\S+)\s+(\S+)", line)
+        if m:
+            key = re.search(r"signed-by=(\S+)", m.group(1) or "")
+            entries.append((m.group(2), [m.group(3)], key.group(1) if key else default_key))
+def pick(want):
+    for suite in ("bookworm", None):
+        for uri, suites, key in entries:
+            if any(want(s) and (suite is None or s.split("-")[0] == suite) for s in suites):
+                return uri.rstrip("/"), key
+    return "", ""
+main, key = pick(lambda s: s.split("-")[-1] not in ("security", "updates", "backports"))
+security, _ = pick(lambda s: s.endswith("-security"))
+print(main or "-", security or "-", key or "-")
+PY
+)
+  read -r DEBIAN_MIRROR DEBIAN_SECURITY DEBIAN_KEYRING <<<"$found"
+  [[ $DEBIAN_MIRROR == - ]] && DEBIAN_MIRROR=""
+  [[ $DEBIAN_SECURITY == - ]] && DEBIAN_SECURITY=""
+  [[ -n ${PYIMAGE_E2E_DEBIAN_MIRROR:-} ]] && DEBIAN_MIRROR=${PYIMAGE_E2E_DEBIAN_MIRROR%/}
+  [[ -n $DEBIAN_MIRROR ]] || die "no Debian archive in this machine's apt sources (/etc/apt/sources.list.d/*.sources, /etc/apt/sources.list): add one (Types: deb, URIs: <archive>, Suites: bookworm) or set PYIMAGE_E2E_DEBIAN_MIRROR"
+  return 0
 }

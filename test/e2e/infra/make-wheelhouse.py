@@ -23,7 +23,7 @@ Output (OUT):
   simple/index.html, simple/<normalized-name>/index.html (PEP 503)
   index.html                       (marker + links)
 
-usage: make-wheelhouse.py --work DIR --out DIR
+usage: make-wheelhouse.py --archive URI --work DIR --out DIR
 The caller (setup.sh) rebuilds when this file's hash changes, so the package
 list below is the cache key.
 """
@@ -49,6 +49,8 @@ PY_TAG = "cp311"
 PLAT_TAG = "linux_x86_64"
 
 # One wheel per entry: (debs merged into it; the first carries the metadata).
+# "NAME/SUITE" takes the package from another suite (apt-get download syntax;
+# the suite must be in the machine's apt sources: setup.sh adds trixie).
 WHEELS: list[list[str]] = [
     # Flask stack
     ["python3-flask"], ["python3-werkzeug"], ["python3-jinja2"],
@@ -73,6 +75,17 @@ WHEELS: list[list[str]] = [
     # HTTP client (healthchecks, smoke tests)
     ["python3-requests"], ["python3-urllib3"], ["python3-certifi"],
     ["python3-charset-normalizer"],
+    ["python3-asyncpg"], ["python3-databases"], ["python3-hiredis"],
+    # task queues: Celery (+ its click plugins) and RQ
+    ["python3-celery"], ["python3-kombu"], ["python3-billiard"],
+    ["python3-vine"], ["python3-amqp"], ["python3-click-didyoumean"],
+    ["python3-click-repl"], ["python3-click-plugins"],
+    ["python3-prompt-toolkit"], ["python3-wcwidth"], ["python3-six"],
+    ["python3-dateutil"], ["python3-tz"], ["python3-rq"],
+    # Django: 4.2 LTS from trixie (architecture-independent; bookworm has 3.2)
+    ["python3-django/trixie"], ["python3-sqlparse"], ["python3-whitenoise"],
+    ["python3-dj-database-url"], ["python3-django-environ"],
+    ["python3-decouple"],
     # build tooling
     ["python3-packaging"],
 ]
@@ -123,10 +136,23 @@ KNOWN_REQUIRES: dict[str, list[str]] = {
     "email-validator": ["dnspython>=1.15.0", "idna>=2.0.0"],
     "websockets": [],
     "watchgod": ["anyio<4,>=3.0.0"],
+    "databases": ["sqlalchemy<1.5,>=1.4.42"],
+    "celery": ["pytz>=2021.3", "billiard<4.0,>=3.6.4.0", "kombu<6.0,>=5.2.3", "vine<6.0,>=5.0.0",
+               "click<9.0,>=8.0.3", "click-didyoumean>=0.0.3", "click-repl>=0.2.0",
+               "click-plugins>=1.1.1"],
+    "kombu": ["amqp<6.0.0,>=5.0.9", "vine"],
+    "amqp": ["vine<6.0.0,>=5.0.0"],
+    "click-didyoumean": ["click>=7"],
+    "click-plugins": ["click>=4.0"],
+    "click-repl": ["click>=7.0", "prompt-toolkit", "six"],
+    "prompt-toolkit": ["wcwidth"],
+    "python-dateutil": ["six>=1.5"],
+    "rq": ["click>=5.0.0", "redis>=3.5.0"],
+    "django-environ": ["Django", "six"],
 }
 
-# psycopg2 sdist, if Debian's archive serves it (it does not here: 404).
-PSYCOPG2_ORIG = "http://deb.debian.org/debian/pool/main/p/psycopg2/psycopg2_{v}.orig.tar.gz"
+# psycopg2 sdist, if Debian's archive (--archive) serves it (not here: 404).
+PSYCOPG2_ORIG = "{archive}/pool/main/p/psycopg2/psycopg2_{v}.orig.tar.gz"
 
 
 def log(msg: str) -> None:
@@ -139,6 +165,11 @@ def norm(name: str) -> str:
 
 def wheel_escape(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name)
+
+
+def pkg(spec: str) -> str:
+    """'python3-django/trixie' -> 'python3-django'"""
+    return spec.split("/", 1)[0]
 
 
 def run(*cmd: str, cwd: Path | None = None) -> None:
@@ -159,7 +190,7 @@ def download(debs: list[str], dest: Path) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for f in dest.glob("*.deb"):
         out[f.name.split("_", 1)[0]] = f
-    missing = sorted(set(debs) - set(out))
+    missing = sorted({pkg(d) for d in debs} - set(out))
     if missing:
         raise SystemExit(f"apt-get download did not fetch: {missing}")
     return out
@@ -254,7 +285,7 @@ def read_metadata(dist: Dist, deb_paths: dict[str, Path]) -> None:
     # (watchgod, built without its version file): Debian's upstream version
     # is the truth for development versions
     if re.search(r"\.dev\d*$", dist.version):
-        upstream = deb_upstream_version(deb_paths[dist.debs[0]])
+        upstream = deb_upstream_version(deb_paths[pkg(dist.debs[0])])
         if re.fullmatch(r"\d+(\.\d+)*", upstream) and upstream != dist.version:
             log(f"{dist.name}: version {dist.version} -> {upstream} (Debian's upstream version)")
             dist.version = upstream
@@ -404,7 +435,7 @@ def write_wheel(dist: Dist, files, out_dir: Path, name: str | None = None) -> Pa
         meta.append(f"Requires-Python: {dist.requires_python}")
     meta += [f"Provides-Extra: {e}" for e in dist.extras]
     meta += [f"Requires-Dist: {r}" for r in dist.requires]
-    meta.append(f"Description: Repacked from Debian bookworm's {' + '.join(dist.debs)} "
+    meta.append(f"Description: Repacked from Debian's {' + '.join(dist.debs)} "
                 "by create-pyimage's e2e infrastructure.")
     extra_files = {
         f"{dist_info}/METADATA": ("\n".join(meta) + "\n").encode(),
@@ -475,9 +506,9 @@ def write_index(out: Path) -> None:
         "</body></html>\n")
 
 
-def try_psycopg2_sdist(version: str, files: Path) -> bool:
+def try_psycopg2_sdist(archive: str, version: str, files: Path) -> bool:
     import urllib.request
-    url = PSYCOPG2_ORIG.format(v=version)
+    url = PSYCOPG2_ORIG.format(archive=archive.rstrip("/"), v=version)
     try:
         with urllib.request.urlopen(url, timeout=15) as r:
             data = r.read()
@@ -492,6 +523,8 @@ def try_psycopg2_sdist(version: str, files: Path) -> bool:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--archive", required=True,
+                    help="Debian archive URI (the one in the machine's apt sources)")
     ap.add_argument("--work", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
@@ -512,7 +545,7 @@ def main() -> int:
     dists: dict[str, Dist] = {}
     for debs in WHEELS:
         d = Dist(debs)
-        d.roots = [roots[x] for x in debs]
+        d.roots = [roots[pkg(x)] for x in debs]
         read_metadata(d, deb_paths)
         add_known_requires(d, Requirement)
         dists[norm(d.name)] = d
@@ -548,7 +581,7 @@ def main() -> int:
     for g in genuine:
         shutil.copy2(g, files_dir / g.name)
         log(f"wheel {g.name} (Debian's own wheel)")
-    try_psycopg2_sdist(dists["psycopg2"].version, files_dir)
+    try_psycopg2_sdist(args.archive, dists["psycopg2"].version, files_dir)
     write_index(out)
     log(f"index written to {out} ({len(list(files_dir.iterdir()))} files)")
     return 0

@@ -15,7 +15,7 @@
 #   PYIMAGE_E2E_FORCE=images|wheelhouse|all   rebuild cached artefacts
 #   PYIMAGE_E2E_RUN_DIR     (default /run/create-pyimage: pid/port files)
 #   PYIMAGE_E2E_IMAGE_NAMESPACE (default create-pyimage-standin)
-#   PYIMAGE_E2E_DEBIAN_MIRROR   (default http://deb.debian.org/debian)
+#   PYIMAGE_E2E_DEBIAN_MIRROR   (default: the archive in this machine's apt sources)
 set -Eeuo pipefail
 
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -26,6 +26,12 @@ trap 'rc=$?; log "setup.sh failed (exit $rc) at line $LINENO: $BASH_COMMAND"; ex
 [[ $(id -u) -eq 0 ]] || die "must run as root (apt, dockerd, debootstrap)"
 FORCE="${PYIMAGE_E2E_FORCE:-}"
 mkdir -p "$CACHE_DIR" "$RUN_DIR"
+# One setup.sh at a time on this machine (tests of several sessions may call it).
+exec {SETUP_LOCK}>"$RUN_DIR/setup.lock"
+if ! flock -n "$SETUP_LOCK"; then
+  log "another setup.sh is running; waiting for it"
+  flock "$SETUP_LOCK"
+fi
 
 # ---------------------------------------------------------------------------
 # a. packages
@@ -53,21 +59,12 @@ TRIXIE_SOURCES=/etc/apt/sources.list.d/create-pyimage-trixie.sources
 TRIXIE_PREFS=/etc/apt/preferences.d/create-pyimage-trixie
 
 ensure_trixie_source() {
-  local uri keyring stanza want
-  stanza=""
-  if [[ -r /etc/apt/sources.list.d/debian.sources ]]; then
-    # first stanza that lists the bookworm suite
-    stanza=$(awk 'BEGIN { RS = "" } /Suites:[^\n]*bookworm/ { print; exit }' \
-      /etc/apt/sources.list.d/debian.sources)
-  fi
-  uri=$(awk '/^URIs:/ { print $2; exit }' <<<"$stanza")
-  keyring=$(awk '/^Signed-By:/ { print $2; exit }' <<<"$stanza")
-  uri=${uri:-http://deb.debian.org/debian}
-  keyring=${keyring:-/usr/share/keyrings/debian-archive-keyring.gpg}
+  local want
+  apt_archive
   want=$(printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: %s\n' \
-    "$uri" "$keyring")
+    "$DEBIAN_MIRROR" "$DEBIAN_KEYRING")
   if [[ ! -f $TRIXIE_SOURCES || $(<"$TRIXIE_SOURCES") != "$want" ]]; then
-    log "adding Debian trixie source ($uri), pinned to priority 100"
+    log "adding Debian trixie source ($DEBIAN_MIRROR), pinned to priority 100"
     printf '%s\n' "$want" >"$TRIXIE_SOURCES"
     APT_UPDATED=0
   fi
@@ -84,7 +81,7 @@ ensure_trixie_source() {
 
 step_packages() {
   local missing=() p
-  for p in docker.io shellcheck debootstrap python3 python3-venv ca-certificates patchelf; do
+  for p in shellcheck debootstrap python3 python3-venv ca-certificates patchelf; do
     pkg_installed "$p" || missing+=("$p")
   done
   if ((${#missing[@]})); then
@@ -93,9 +90,14 @@ step_packages() {
     apt_install "${missing[@]}"
   fi
 
-  # Compose v2 and buildx exist only in trixie (bookworm's docker-compose is
-  # the Python v1.29 that rejects Compose-spec keys).
+  # The engine, Compose v2 and buildx come from trixie: bookworm's engine is
+  # 20.10 (no healthcheck start_interval, which needs >= 25) and its
+  # docker-compose is the Python v1.29 that rejects Compose-spec keys.
   missing=()
+  if ! pkg_installed docker.io ||
+    ! dpkg --compare-versions "$(dpkg-query -W -f='${Version}' docker.io)" ge "$MIN_ENGINE"; then
+    missing+=(docker.io)
+  fi
   pkg_installed docker-buildx || missing+=(docker-buildx)
   if ! pkg_installed docker-compose ||
     [[ $(dpkg-query -W -f='${Version}' docker-compose) != 2.* ]]; then
@@ -122,10 +124,24 @@ step_packages() {
 # b. docker engine
 # ---------------------------------------------------------------------------
 docker_up() { timeout 15 docker info >/dev/null 2>&1; }
+server_version() { timeout 15 docker version -f '{{.Server.Version}}' 2>/dev/null; }
+
+# The dockerd we started earlier still runs the binary an upgrade replaced
+# (e.g. bookworm's 20.10 after docker.io 26 came from trixie): restart it once.
+restart_stale_dockerd() {
+  local v
+  v=$(server_version) || return 0
+  dpkg --compare-versions "${v%%+*}" ge "$MIN_ENGINE" && return 0
+  pid_alive "$DOCKERD_PIDFILE" dockerd ||
+    die "the running Docker engine is $v (need >= $MIN_ENGINE) and setup.sh did not start it: stop it and rerun"
+  log "engine $v predates the installed docker.io; restarting the dockerd we started (containers stop)"
+  stop_pidfile "$DOCKERD_PIDFILE" dockerd 60
+}
 
 step_dockerd() {
+  restart_stale_dockerd
   if docker_up; then
-    log "docker engine already answering"
+    log "docker engine $(server_version) already answering"
     return 0
   fi
   if ! pid_alive "$DOCKERD_PIDFILE" dockerd; then
@@ -137,7 +153,7 @@ step_dockerd() {
   local i
   for ((i = 0; i < 60; i++)); do
     docker_up && {
-      log "docker engine up after ${i}s"
+      log "docker engine $(server_version) up after ${i}s"
       return 0
     }
     pid_alive "$DOCKERD_PIDFILE" dockerd || {
@@ -170,7 +186,8 @@ ensure_rootfs() {
   if [[ -f $stamp && $(<"$stamp") == "$ROOTFS_INCLUDE" ]]; then
     return 0
   fi
-  log "debootstrap bookworm minbase into $ROOTFS_DIR (~1 min)"
+  apt_archive
+  log "debootstrap bookworm minbase into $ROOTFS_DIR from $DEBIAN_MIRROR (~1 min)"
   rm -rf "$ROOTFS_DIR"
   mkdir -p "$(dirname "$ROOTFS_DIR")"
   debootstrap --variant=minbase --include="$ROOTFS_INCLUDE" \
@@ -183,21 +200,19 @@ ensure_rootfs() {
     "$ROOTFS_DIR"/var/cache/apt/archives/*.deb "$ROOTFS_DIR"/var/log/*.log \
     "$ROOTFS_DIR"/usr/share/doc/* "$ROOTFS_DIR"/usr/share/man/* \
     "$ROOTFS_DIR"/usr/share/info/*
-  # apt sources like debian:bookworm (main, -updates, -security)
+  # apt sources like debian:bookworm (main, -updates, -security), pointing at
+  # the archives this machine uses
   rm -f "$ROOTFS_DIR/etc/apt/sources.list"
-  cat >"$ROOTFS_DIR/etc/apt/sources.list.d/debian.sources" <<EOF
-Types: deb
-URIs: $DEBIAN_MIRROR
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: ${DEBIAN_MIRROR%/debian}/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
+  {
+    printf 'Types: deb\nURIs: %s\nSuites: bookworm bookworm-updates\nComponents: main\n' "$DEBIAN_MIRROR"
+    printf 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n'
+    if [[ -n $DEBIAN_SECURITY ]]; then
+      printf '\nTypes: deb\nURIs: %s\nSuites: bookworm-security\nComponents: main\n' "$DEBIAN_SECURITY"
+      printf 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n'
+    else
+      log "WARNING: no security archive in this machine's apt sources; the stand-ins get none"
+    fi
+  } >"$ROOTFS_DIR/etc/apt/sources.list.d/debian.sources"
   printf '%s' "$ROOTFS_INCLUDE" >"$stamp"
 }
 
@@ -219,37 +234,83 @@ build_image() { # TAG CONTEXT_SUBDIR HASH [build-args...]
     "$@" -t "$tag" "$INFRA_DIR/$ctx" >/dev/null
 }
 
-prove_postgres() {
-  local id stamp dir rc=0 project
-  project=$(printf '%s' "${IMAGE_NS}-pgcheck" | tr -c 'a-z0-9_-' '-')
-  id=$(docker image inspect -f '{{.Id}}' "$POSTGRES_IMAGE")
-  stamp="$CACHE_DIR/postgres-proven.${id#sha256:}"
+# proof_stamp NAME IMAGE -> a file that exists once IMAGE was proven on this
+# engine version (a new image id or a new engine proves again).
+proof_stamp() {
+  local id
+  id=$(docker image inspect -f '{{.Id}}' "$2")
+  printf '%s/%s-proven.%s.engine-%s' "$CACHE_DIR" "$1" "${id#sha256:}" "$(server_version)"
+}
+
+# prove NAME IMAGE CHECKDIR SECRET CHECK_FN: once per image id and engine,
+# start CHECKDIR/compose.yaml (the image in PYIMAGE_E2E_<NAME>_IMAGE, a random
+# password in ./SECRET, readable by the image's non-root user) and run CHECK_FN
+# in that directory with $project set; logs on failure, always torn down.
+prove() {
+  local name=$1 image=$2 checkdir=$3 secret=$4 check=$5 stamp dir rc=0 project
+  stamp=$(proof_stamp "$name" "$image")
   [[ -f $stamp ]] && return 0
-  log "proving $POSTGRES_IMAGE under the generated stack's hardening"
+  project=$(printf '%s' "${IMAGE_NS}-${name}check" | tr -c 'a-z0-9_-' '-')
+  log "proving $image under the generated stack's hardening"
   dir=$(mktemp -d)
-  cp "$INFRA_DIR/postgres-check/compose.yaml" "$dir/compose.yaml"
-  printf 's3cret-%s' "$RANDOM$RANDOM" >"$dir/db_password"
-  chmod 0600 "$dir/db_password"
+  cp "$INFRA_DIR/$checkdir/compose.yaml" "$dir/compose.yaml"
+  printf 's3cret-%s' "$RANDOM$RANDOM" >"$dir/$secret"
+  # a file secret is bind-mounted with this owner and mode: a service with
+  # `user: "999:999"` must be able to read it
+  chmod 0644 "$dir/$secret"
   (
     cd "$dir"
-    export PYIMAGE_E2E_POSTGRES_IMAGE="$POSTGRES_IMAGE"
-    docker compose -p "$project" up -d --wait --wait-timeout 120 >&2 &&
-      docker compose -p "$project" exec -T db sh -ec \
-        'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U app -d appdb -tAc "select current_user || '"'"'@'"'"' || current_database()"' |
-      grep -qx 'app@appdb'
+    export "PYIMAGE_E2E_${name^^}_IMAGE=$image" project
+    docker compose -p "$project" up -d --wait --wait-timeout 120 >&2 && "$check"
   ) || rc=$?
   if ((rc)); then
     (cd "$dir" && docker compose -p "$project" logs --no-color >&2) || true
   fi
   (cd "$dir" && docker compose -p "$project" down -v --remove-orphans >/dev/null 2>&1) || true
   rm -rf "$dir"
-  ((rc == 0)) || die "postgres stand-in did not come up healthy (see logs above)"
+  ((rc == 0)) || die "$name stand-in failed its proof (see logs above)"
   touch "$stamp"
-  log "postgres stand-in proven (healthy, scram login over TCP works)"
+  log "$name stand-in proven"
+}
+
+check_postgres() { # healthy, scram login over TCP
+  docker compose -p "$project" exec -T db sh -ec \
+    'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U app -d appdb -tAc "select current_user || '"'"'@'"'"' || current_database()"' |
+    grep -qx 'app@appdb'
+}
+
+check_redis() {
+  local svc out
+  for svc in redis redis-tmpconf; do
+    # password from the file secret; unauthenticated clients are refused
+    out=$(docker compose -p "$project" exec -T "$svc" sh -ec \
+      'export REDISCLI_AUTH="$(cat /run/secrets/redis_password)"
+       redis-cli -h 127.0.0.1 ping
+       redis-cli -h 127.0.0.1 set k v >/dev/null
+       redis-cli -h 127.0.0.1 get k
+       env -u REDISCLI_AUTH redis-cli -h 127.0.0.1 get k 2>&1 || true')
+    [[ $out == $'PONG\nv\nNOAUTH'* ]] || { log "$svc answered: $out"; return 1; }
+    # the server is PID 1 (gets SIGTERM from docker stop)
+    out=$(docker compose -p "$project" exec -T "$svc" cat /proc/1/comm)
+    [[ $out == redis-server ]] || { log "$svc: PID 1 is $out"; return 1; }
+  done
+  # the named volume inherited 999:999 from the image's /data, so a non-root
+  # server can save there
+  out=$(docker compose -p "$project" exec -T redis sh -ec \
+    'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli -h 127.0.0.1 save >/dev/null
+     stat -c "%u:%g" /data /data/dump.rdb')
+  [[ $out == $'999:999\n999:999' ]] || { log "redis /data: $out"; return 1; }
+  # default command, started as root: drops to redis (999) and, like the
+  # official image, serves other containers without a password
+  out=$(docker compose -p "$project" exec -T redis-default sh -ec \
+    'awk "/^Uid:/ { print \$2 }" /proc/1/status; stat -c "%u:%g" /data')
+  [[ $out == $'999\n999:999' ]] || { log "redis-default: $out"; return 1; }
+  out=$(docker compose -p "$project" exec -T redis redis-cli -h redis-default ping)
+  [[ $out == PONG ]] || { log "redis-default over the network: $out"; return 1; }
 }
 
 step_images() {
-  local rootfs_hash py_hash pg_hash
+  local rootfs_hash py_hash pg_hash redis_hash
   rootfs_hash=$(printf '%s' "$ROOTFS_INCLUDE" | sha256sum | cut -c1-16)
   ensure_rootfs_image "$rootfs_hash"
 
@@ -262,8 +323,14 @@ step_images() {
   if [[ $FORCE == images || $FORCE == all || $(image_label "$POSTGRES_IMAGE" org.create-pyimage.context) != "$pg_hash" ]]; then
     build_image "$POSTGRES_IMAGE" images/postgres "$pg_hash" --build-arg "BASE=$PYTHON_IMAGE"
   fi
-  prove_postgres
-  log "images ok: $PYTHON_IMAGE, $POSTGRES_IMAGE"
+  prove postgres "$POSTGRES_IMAGE" postgres-check db_password check_postgres
+
+  redis_hash=$(printf '%s %s' "$py_hash" "$(dir_hash images/redis redis-check)" | sha256sum | cut -c1-16)
+  if [[ $FORCE == images || $FORCE == all || $(image_label "$REDIS_IMAGE" org.create-pyimage.context) != "$redis_hash" ]]; then
+    build_image "$REDIS_IMAGE" images/redis "$redis_hash" --build-arg "BASE=$PYTHON_IMAGE"
+  fi
+  prove redis "$REDIS_IMAGE" redis-check redis_password check_redis
+  log "images ok: $PYTHON_IMAGE, $POSTGRES_IMAGE, $REDIS_IMAGE"
 }
 
 # ---------------------------------------------------------------------------
@@ -280,16 +347,17 @@ step_wheelhouse_build() {
     return 0
   fi
   apt_update_if_no_lists
+  apt_archive
   log "building wheelhouse from Debian packages (~1 min)"
-  local work="$CACHE_DIR/wheelhouse-work"
+  local work="$WHEELHOUSE-work"
   rm -rf "$WHEELHOUSE.new"
-  "$SYS_PYTHON" "$INFRA_DIR/make-wheelhouse.py" --work "$work" --out "$WHEELHOUSE.new" >&2 || {
+  "$SYS_PYTHON" "$INFRA_DIR/make-wheelhouse.py" --archive "$DEBIAN_MIRROR" --work "$work" --out "$WHEELHOUSE.new" >&2 || {
     # stale apt lists -> 404 on download: refresh once and retry
     log "make-wheelhouse failed; refreshing apt lists and retrying once"
     APT_UPDATED=0
     apt_update
     rm -rf "$WHEELHOUSE.new"
-    "$SYS_PYTHON" "$INFRA_DIR/make-wheelhouse.py" --work "$work" --out "$WHEELHOUSE.new" >&2
+    "$SYS_PYTHON" "$INFRA_DIR/make-wheelhouse.py" --archive "$DEBIAN_MIRROR" --work "$work" --out "$WHEELHOUSE.new" >&2
   }
   rm -rf "$WHEELHOUSE.old"
   [[ -d $WHEELHOUSE ]] && mv "$WHEELHOUSE" "$WHEELHOUSE.old"
@@ -318,7 +386,8 @@ step_wheelhouse_verify() {
     export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
       PIP_INDEX_URL="$url"
     venv/bin/pip install -q flask gunicorn fastapi uvicorn psycopg2 alembic flask-migrate \
-      flask-sqlalchemy sqlalchemy
+      flask-sqlalchemy sqlalchemy asyncpg databases celery rq redis django whitenoise \
+      dj-database-url django-environ python-decouple
     venv/bin/gunicorn --version
     venv/bin/uvicorn --version
     venv/bin/alembic --version
@@ -355,9 +424,25 @@ EOF
     -e PIP_NO_CACHE_DIR=1 "$PYTHON_IMAGE" sh -ec '
       python -m venv /tmp/v
       /tmp/v/bin/pip install -q fastapi "uvicorn[standard]" gunicorn flask flask-migrate \
-        sqlalchemy greenlet markupsafe pyyaml wrapt redis psycopg
+        sqlalchemy greenlet markupsafe pyyaml wrapt "redis[hiredis]" psycopg asyncpg \
+        "databases[asyncpg]" "databases[postgresql]" "celery[redis]" rq django whitenoise \
+        dj-database-url django-environ python-decouple python-dateutil
       /tmp/v/bin/pip check
-      /tmp/v/bin/python -c "import uvloop, httptools, yaml, greenlet, markupsafe._speedups, wrapt._wrappers, sqlalchemy.cimmutabledict, pydantic, fastapi, flask_migrate, redis; from yaml import CSafeLoader; print(\"in-image imports ok\")"
+      /tmp/v/bin/python -c "import uvloop, httptools, yaml, greenlet, markupsafe._speedups, wrapt._wrappers, sqlalchemy.cimmutabledict, pydantic, fastapi, flask_migrate, redis, hiredis, asyncpg, databases, celery, kombu, billiard, vine, amqp, click_didyoumean, click_repl, click_plugins, prompt_toolkit, dateutil, pytz, rq, django, sqlparse, asgiref, whitenoise, dj_database_url, environ, decouple; from yaml import CSafeLoader; print(\"in-image imports ok\")"
+      /tmp/v/bin/celery --version
+      /tmp/v/bin/rq --version
+      /tmp/v/bin/django-admin --version
+      # a worker starts (in-memory broker, so no Redis needed here)
+      cd /tmp
+      printf "from celery import Celery\napp = Celery(\"x\", broker=\"memory://\")\n" >x.py
+      /tmp/v/bin/celery -A x worker --pool=solo -l info >w.log 2>&1 &
+      i=0
+      until grep -q " ready" w.log; do
+        i=$((i + 1))
+        [ "$i" -lt 60 ] || { cat w.log; exit 1; }
+        sleep 0.5
+      done
+      kill $! && echo "celery worker started"
     ' >&2 || die "package index verification inside $PYTHON_IMAGE failed"
 }
 
@@ -378,7 +463,8 @@ free_port() {
 step_index_server() {
   local port=$INDEX_DEFAULT_PORT i
   [[ -s $INDEX_PORTFILE ]] && port=$(<"$INDEX_PORTFILE")
-  if index_answers "$port"; then
+  # ours, and serving this wheelhouse (not an older setup.sh's directory)?
+  if index_answers "$port" && pid_alive "$INDEX_PIDFILE" "--directory $WHEELHOUSE "; then
     INDEX_PORT=$port
     log "package index already served on 127.0.0.1:$port"
     return 0
@@ -415,6 +501,7 @@ step_env_file() {
     printf 'PYIMAGE_E2E_PYTHON_VERSION=%s\n' 3.11
     printf 'PYIMAGE_E2E_POSTGRES_IMAGE=%s\n' "$POSTGRES_IMAGE"
     printf 'PYIMAGE_E2E_POSTGRES_VERSION=%s\n' 15
+    printf 'PYIMAGE_E2E_REDIS_IMAGE=%s\n' "$REDIS_IMAGE"
     printf 'PYIMAGE_E2E_INDEX_URL=%s\n' "http://127.0.0.1:$INDEX_PORT/simple/"
     printf 'PYIMAGE_E2E_FIND_LINKS=%s\n' "http://127.0.0.1:$INDEX_PORT/files/"
     printf 'PYIMAGE_E2E_WHEELHOUSE=%s\n' "$WHEELHOUSE"

@@ -126,6 +126,21 @@ export const FRAMEWORKS: Choice[] = [
   { value: 'wsgi', name: 'Other WSGI app on gunicorn', hint: 'give its module:attribute' },
 ];
 
+/** Services built from our image that can be given the GPU; order here is the canonical order. */
+export const GPU_SERVICES = ['app', 'worker'] as const;
+
+/** "app,worker" (or a YAML list) -> the canonical comma-separated list, or AnswerError naming gpu-services. */
+function parseGpuServices(raw: unknown): string {
+  const items = Array.isArray(raw) ? raw.map((item) => asString('gpu-services', item)) : asString('gpu-services', raw).split(',');
+  const names = items.map((item) => item.trim().toLowerCase()).filter(Boolean);
+  const unknown = names.filter((n) => !(GPU_SERVICES as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    throw new AnswerError('gpu-services', `${describe(unknown.join(','))} is not allowed; give ${GPU_SERVICES.join(' and/or ')}, comma-separated (e.g. "app,worker")`);
+  }
+  if (names.length === 0) throw new AnswerError('gpu-services', 'name at least one service (app, worker), or use --gpu none');
+  return GPU_SERVICES.filter((s) => names.includes(s)).join(',');
+}
+
 const SERVERS: Choice[] = [
   { value: 'gunicorn', name: 'gunicorn', hint: 'WSGI; ASGI apps with uvicorn workers' },
   { value: 'uvicorn', name: 'uvicorn', hint: 'ASGI' },
@@ -448,6 +463,17 @@ export const OPTIONS: OptionSpec[] = [
     parse: (raw) => parseChoice('gpu', raw, OPTIONS.find((o) => o.key === 'gpu')!.choices!) as Answers['gpu'],
   },
   {
+    key: 'gpuServices',
+    flag: 'gpu-services',
+    kind: 'string',
+    question: 'Which services get the GPU?',
+    hint: 'comma-separated: app, worker (the worker needs --worker)',
+    defaultText: 'app',
+    when: (a) => a.gpu !== undefined && a.gpu !== 'none' && Boolean(a.worker),
+    fallback: () => 'app',
+    parse: (raw) => parseGpuServices(raw),
+  },
+  {
     key: 'cpus',
     flag: 'cpus',
     kind: 'string',
@@ -533,6 +559,12 @@ export function crossValidate(a: Answers, facts: ProjectFacts = {}): void {
   if (a.migrations !== 'custom' && a.migrateCommand !== '') {
     throw new AnswerError('migrate-command', 'is only used with --migrations custom; drop it or add --migrations custom');
   }
+  if (a.gpu === 'none' && a.gpuServices !== 'app') {
+    throw new AnswerError('gpu-services', 'is only used with --gpu render or --gpu nvidia; drop it or add --gpu');
+  }
+  if (a.gpuServices.split(',').includes('worker') && a.worker === '') {
+    throw new AnswerError('gpu-services', 'names "worker" but this stack has no worker; add --worker "<command>" or use --gpu-services app');
+  }
 }
 
 /** The argv of a migration command, or undefined when there is none. */
@@ -547,4 +579,9 @@ export function migrationArgv(a: Answers): string[] | undefined {
     case 'custom':
       return splitCommand(a.migrateCommand);
   }
+}
+
+/** The services that get the GPU override; "app" for stacks generated before the answer existed. */
+export function gpuServiceList(a: Pick<Answers, 'gpuServices'>): string[] {
+  return (a.gpuServices || 'app').split(',');
 }

@@ -45,6 +45,8 @@ export interface Answers {
   /** Give the builder a C compiler for packages that have no wheel. */
   nativeBuild: boolean;
   gpu: Gpu;
+  /** Services given the GPU override, comma-separated in canonical order: "app", "worker" or "app,worker". */
+  gpuServices: string;
   /** Docker CPU limit for the app, e.g. "1.0". */
   cpus: string;
   /** Docker memory limit for the app, e.g. "512m". */

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Listr, ListrLogger, ProcessOutput, type ListrRendererValue } from 'listr2';
 import type { Answers } from '../answers/types.js';
-import { dependencyFiles } from '../render/view.js';
+import { gpuServiceList } from '../answers/schema.js';
+import { APP_UID, dependencyFiles } from '../render/view.js';
 import { REDIS_SECRET, stackSecrets } from '../render/app-env.js';
 import { completeStoredAnswers } from '../answers/resolve.js';
 import { AnswerError } from '../answers/errors.js';
@@ -32,6 +33,7 @@ import {
   type EngineCheck,
   type RunResult,
 } from './docker.js';
+import { checkRenderAccess, type ServiceExec } from './gpu-check.js';
 
 export interface SmokeOptions {
   /** PYTHON_IMAGE: a mirrored or stand-in base image. */
@@ -148,7 +150,9 @@ export function gpuDecision(answers: Answers, dir: string, hasPath: (p: string) 
       return {
         use: false,
         env: {},
-        notice: `skipped: no /dev/dri on this host, so the base stack runs without GPU access (${GPU_COMPOSE_FILE} not used)`,
+        notice:
+          `skipped: no /dev/dri on this host, so the base stack runs without GPU access (${GPU_COMPOSE_FILE} not used). ` +
+          `Not proven: that ${gpuServiceList(answers).join(' and ')} can open /dev/dri/renderD* as UID ${APP_UID} through the render group`,
       };
     }
     const gid = process.env.RENDER_GID || renderGid();
@@ -162,12 +166,20 @@ export function gpuDecision(answers: Answers, dir: string, hasPath: (p: string) 
     return { use: true, env: { RENDER_GID: gid }, notice: `using ${GPU_COMPOSE_FILE}: /dev/dri with render group ${gid}` };
   }
   const nvidia = ['/dev/nvidiactl', '/dev/nvidia0'].some(hasPath);
+  const who = gpuServiceList(answers).join(' and ');
   return nvidia
-    ? { use: true, env: {}, notice: `using ${GPU_COMPOSE_FILE}: NVIDIA device reservation` }
+    ? {
+        use: true,
+        env: {},
+        notice: `using ${GPU_COMPOSE_FILE}: NVIDIA device reservation for ${who}. Not checked: that UID ${APP_UID} can use the GPU inside the container (smoke opens render nodes only)`,
+      }
     : {
         use: false,
         env: {},
-        notice: `skipped: no NVIDIA device on this host, so the base stack runs without GPU access (${GPU_COMPOSE_FILE} not used)`,
+        notice:
+          `skipped: no NVIDIA device on this host (/dev/nvidiactl, /dev/nvidia0), so the base stack runs without GPU access (${GPU_COMPOSE_FILE} not used). ` +
+          `Not proven: that the NVIDIA Container Toolkit grants its reservation (driver nvidia, count all, capabilities [gpu]) to ${who}, ` +
+          `and that UID ${APP_UID} can use the GPU there`,
       };
 }
 
@@ -375,7 +387,15 @@ const STACK_STEPS: StepSpec[] = [
   {
     name: 'gpu override',
     when: (ctx) => ctx.gpu !== undefined,
-    run: async (ctx) => ({ detail: ctx.gpu!.notice, notice: !ctx.gpu!.use }),
+    run: async (ctx) => {
+      const gpu = ctx.gpu!;
+      if (gpu.use || ctx.answers.gpu !== 'nvidia') return { detail: gpu.notice, notice: !gpu.use };
+      // Unusable here, but Compose can still read it: the one thing proven about the NVIDIA path.
+      const merged = { ...ctx.project, files: [...ctx.project.files, GPU_COMPOSE_FILE] };
+      const config = await compose(merged, ['config', '--quiet'], { timeout: MINUTE, signal: ctx.signal });
+      if (!config.ok) throw new StepFailure(`docker compose refuses ${GPU_COMPOSE_FILE} on top of ${COMPOSE_FILE}`, lastLines(config.all, 10));
+      return { detail: `${gpu.notice}. Proven only: docker compose config accepts it on top of ${COMPOSE_FILE}`, notice: true };
+    },
   },
   {
     name: 'start stack (up --wait)',
@@ -516,6 +536,17 @@ const STACK_STEPS: StepSpec[] = [
       const r = await compose(ctx.project, ['exec', '-T', 'app', 'python', '-c', check, ...ctx.answers.stateDirs], { timeout: MINUTE, signal: ctx.signal });
       if (!r.ok) throw new StepFailure(`not writable by the app user: ${r.stdout.trim() || lastLines(r.all, 5)}`);
       return `${ctx.answers.stateDirs.join(', ')} writable by the app (named volumes); the rest is read-only`;
+    },
+  },
+  {
+    name: 'gpu render node opens as the app user',
+    when: (ctx) => ctx.gpu?.use === true && ctx.answers.gpu === 'render',
+    run: async (ctx) => {
+      const services = gpuServiceList(ctx.answers).filter((s) => s === 'app' || ctx.answers.worker.trim() !== '');
+      const exec: ServiceExec = (service, argv) => compose(ctx.project, ['exec', '-T', service, ...argv], { timeout: MINUTE, signal: ctx.signal });
+      const access = await checkRenderAccess(services, ctx.project.env.RENDER_GID ?? '', exec);
+      if (!access.ok) throw new StepFailure(access.detail);
+      return access.detail;
     },
   },
 ];

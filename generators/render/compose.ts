@@ -4,6 +4,7 @@
  */
 import { Document, isMap, isScalar, YAMLMap } from 'yaml';
 import type { Answers } from '../answers/types.js';
+import { gpuServiceList } from '../answers/schema.js';
 import { APP_HEALTH, GRACEFUL_SECONDS, STOP_GRACE_SECONDS, postgresDataPath, type StackView } from './view.js';
 import { appSecrets, dbName, DB_HOST, DB_PORT, DB_SECRET, REDIS_SECRET, resolveAppEnv } from './app-env.js';
 
@@ -307,7 +308,7 @@ export function composeYaml(view: StackView): string {
 /** docker-compose.gpu.yml: device access as an override, so the base stack starts on any host. */
 export function gpuComposeYaml(view: StackView): string | undefined {
   if (view.gpu === 'none') return undefined;
-  const app =
+  const access =
     view.gpu === 'render'
       ? {
           devices: ['/dev/dri:/dev/dri'],
@@ -317,9 +318,11 @@ export function gpuComposeYaml(view: StackView): string | undefined {
       : {
           deploy: { resources: { reservations: { devices: [{ driver: 'nvidia', count: 'all', capabilities: ['gpu'] }] } } },
         };
-  const doc = new Document({ services: { app } }, { compat: 'yaml-1.1', aliasDuplicateObjects: false });
+  const names = gpuServiceList(view.answers);
+  const services = Object.fromEntries(names.map((name) => [name, access]));
+  const doc = new Document({ services }, { compat: 'yaml-1.1', aliasDuplicateObjects: false });
   doc.commentBefore =
-    ` GPU access for the app (${view.gpu === 'render' ? 'Intel/AMD render node' : 'NVIDIA Container Toolkit'}), kept apart so the base stack\n` +
+    ` GPU access for ${names.join(' and ')} (${view.gpu === 'render' ? 'Intel/AMD render node' : 'NVIDIA Container Toolkit'}), kept apart so the base stack\n` +
     ' still starts on hosts without one. scripts/up.sh adds this file when the device exists:\n' +
     '   docker compose -f docker-compose.yml -f docker-compose.gpu.yml up -d --wait';
   return doc.toString({ lineWidth: 0, indentSeq: true });

@@ -3,6 +3,7 @@
  * so every combination of answers renders and checks in milliseconds.
  */
 import type { Answers } from '../answers/types.js';
+import { gpuServiceList } from '../answers/schema.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { templatesDir } from '../paths.js';
@@ -92,6 +93,7 @@ function scriptView(view: StackView) {
     gpu: a.gpu !== 'none',
     gpuRender: a.gpu === 'render',
     gpuNvidia: a.gpu === 'nvidia',
+    gpuServicesText: gpuServiceList(a).map((name) => `the ${name}`).join(' and '),
     serviceList: services.join(', '),
     gunicorn: view.server === 'gunicorn',
     builderPackagesText: view.builderPackages.join(', '),

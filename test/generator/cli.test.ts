@@ -47,6 +47,8 @@ describe('bad input: exit 2, a message naming the field and the fix, nothing wri
     ['an unknown framework', ['--framework', 'django'], /framework: "django" is not allowed; choose one of: fastapi, flask, asgi, wsgi/],
     ['a path outside the project', ['--requirements-file', '../../etc/requirements.txt'], /requirements-file: .*inside the project/],
     ['a missing required answer', ['--framework', 'wsgi'], /app: is required here.*pass --app/],
+    ['a GPU for a service that does not exist', ['--gpu', 'render', '--gpu-services', 'app,db'], /gpu-services: "db" is not allowed; give app and\/or worker/],
+    ['a GPU for a worker the stack does not have', ['--gpu', 'render', '--gpu-services', 'app,worker'], /gpu-services: names "worker" but this stack has no worker; add --worker/],
     ['an unknown option', ['--frobnicate'], /unknown option '--frobnicate'/],
     ['an unknown placeholder', ['--env', 'DATABASE_URL={db.uri}'], /env: DATABASE_URL: unknown placeholder \{db\.uri\}; use \{db\.host\}/],
     ['--env with a newline', ['--env', 'A=1\nB=2'], /env: .*one line without control characters/],

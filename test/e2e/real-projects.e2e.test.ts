@@ -97,7 +97,7 @@ describe.sequential('real projects run unchanged', () => {
     record('(3) flask-migrate + DB* variables + own .env', run);
     expectPassed(run);
     expect(step(run.result, 'migration exited 0').detail).toMatch(/exited 0/);
-    expect(step(run.result, 'health probe').detail).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/ -> 200 \{"entries":1\}/);
+    expect(step(run.result, 'health probe').detail).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/ -> 200 \{"entries":\d+\}/);
     // The project's .env is the user's: untouched.
     expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(before);
     await expectNothingLeft(run.result.project);

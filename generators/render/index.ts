@@ -10,6 +10,7 @@ import type { WriteStrategy } from '../write/tree.js';
 import { composeVariables, composeYaml, gpuComposeYaml } from './compose.js';
 import { envValue } from './escape.js';
 import { renderTemplate } from './handlebars.js';
+import { STACK_FILE, stackYaml, swarmScriptView } from './stack.js';
 import { APP_DIR, APP_HEALTH, buildView, UV_IMAGE, VENV, type StackView } from './view.js';
 
 export interface RenderedFile {
@@ -106,9 +107,14 @@ export function renderProject(answers: Answers): RenderedFile[] {
   ];
   const gpu = gpuComposeYaml(view);
   if (gpu) files.push(file('docker-compose.gpu.yml', gpu));
+  files.push(file(STACK_FILE, stackYaml(view)));
   const scriptNames = ['lib', 'up', 'down', 'logs', 'smoke-test', ...(answers.postgres ? ['backup-db', 'restore-db'] : [])];
   for (const name of scriptNames) {
     files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${name}.sh.hbs`, scripts), 0o755));
+  }
+  const swarm = { ...scripts, ...swarmScriptView(view) };
+  for (const name of ['deploy-swarm', ...(answers.registry ? ['push'] : [])]) {
+    files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${name}.sh.hbs`, swarm), 0o755));
   }
   files.push(file('README.Docker.md', renderTemplate('README.Docker.md.hbs', { ...scripts, files: files.map((f) => f.path) })));
   files.push({ path: MANIFEST_FILE, content: manifest(answers, view.version), mode: 0o644, strategy: 'owned' });

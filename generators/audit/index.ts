@@ -10,6 +10,7 @@ import { auditDockerfile, type DockerfileFacts } from './dockerfile.js';
 import { auditDockerignore } from './dockerignore.js';
 import { auditEnv, isEnvTemplate, type EnvEntry } from './env.js';
 import { auditScript, systemShellcheck } from './scripts.js';
+import { auditStack, isStackFile } from './swarm.js';
 import {
   SEVERITIES,
   severityRank,
@@ -32,6 +33,7 @@ export function classify(path: string, content?: string): FileKind | undefined {
   const name = basename(path);
   if (/^Dockerfile(\.[\w.-]+)?$/.test(name) || /\.[Dd]ockerfile$/.test(name)) return 'dockerfile';
   if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(name)) return 'compose';
+  if (isStackFile(path)) return 'stack';
   if (name === '.dockerignore') return 'dockerignore';
   if (/^\.env(\..+)?$/.test(name)) return 'env';
   if (/\.(sh|bash)$/.test(name)) return 'script';
@@ -86,6 +88,8 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
     );
     findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride }));
   }
+
+  for (const f of files.filter((x) => x.kind === 'stack')) findings.push(...auditStack(f.path, f.content));
 
   // .dockerignore: one per directory that holds a Dockerfile (its build context).
   const realEnvFiles = files.filter((x) => x.kind === 'env' && !isEnvTemplate(x.path)).map((x) => x.path);

@@ -77,4 +77,4 @@ export interface AuditReport {
   files: { path: string; kind: FileKind }[];
 }
 
-export type FileKind = 'dockerfile' | 'compose' | 'env' | 'dockerignore' | 'script';
+export type FileKind = 'dockerfile' | 'compose' | 'stack' | 'env' | 'dockerignore' | 'script';

@@ -211,7 +211,8 @@ function swarmSteps(run: SwarmRun): StepSpec[] {
       run: async (ctx) => {
         const tasks = await serviceTasks(service(ctx, 'migrate'));
         const done = tasks.find((t) => t.state === 'complete' && t.exitCode === 0);
-        const logs = lastLines(await serviceLogs(service(ctx, 'migrate')), 40);
+        // The completed task's own logs: the service's interleave earlier, failed attempts.
+        const logs = lastLines(await serviceLogs(done ? done.id : service(ctx, 'migrate')), 40);
         if (!done) {
           const states = tasks.map((t) => `${t.state}${t.exitCode !== undefined ? ` (exit ${t.exitCode})` : ''}`).join(', ');
           throw new StepFailure(`the migrate job did not complete: ${states || 'no tasks'}`, logs);

@@ -154,6 +154,7 @@ export async function publishedPort(service: string, target: number): Promise<st
   return r.stdout.trim().split(/\s+/).map((p) => p.split(':')).find(([t]) => t === String(target))?.[1];
 }
 
+/** Logs of a service, or of one task when given its id. */
 export async function serviceLogs(service: string, tail = 40): Promise<string> {
   const r = await docker(['service', 'logs', '--raw', '--no-trunc', '--tail', String(tail), service], { timeout: MINUTE });
   return r.all;

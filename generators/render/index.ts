@@ -116,7 +116,7 @@ export function renderProject(answers: Answers): RenderedFile[] {
   for (const name of ['deploy-swarm', ...(answers.registry ? ['push'] : [])]) {
     files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${name}.sh.hbs`, swarm), 0o755));
   }
-  files.push(file('README.Docker.md', renderTemplate('README.Docker.md.hbs', { ...scripts, files: files.map((f) => f.path) })));
+  files.push(file('README.Docker.md', renderTemplate('README.Docker.md.hbs', { ...swarm, files: files.map((f) => f.path) })));
   files.push({ path: MANIFEST_FILE, content: manifest(answers, view.version), mode: 0o644, strategy: 'owned' });
   return files;
 }

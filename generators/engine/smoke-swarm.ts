@@ -13,7 +13,9 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { STACK_FILE } from '../render/stack.js';
 import { docker } from './docker.js';
 import {
+  DB_QUERY,
   ensureDbSecret,
+  nonRootUid,
   lastLines,
   MINUTE,
   must,
@@ -198,11 +200,7 @@ function swarmSteps(run: SwarmRun): StepSpec[] {
     {
       name: 'app runs as non-root',
       run: async (ctx) => {
-        const r = must(await docker(['exec', await container(ctx, 'app'), 'cat', '/proc/1/status'], { timeout: MINUTE, signal: ctx.signal }), 'docker exec app');
-        const uid = /^Uid:\s+(\d+)/m.exec(r.stdout)?.[1];
-        if (uid === undefined) throw new StepFailure(`cannot read the app's UID: ${lastLines(r.all, 5)}`);
-        if (uid === '0') throw new StepFailure('the app runs as root (UID 0): set USER to a numeric non-root UID');
-        return `UID ${uid}`;
+        return nonRootUid(must(await docker(['exec', await container(ctx, 'app'), 'cat', '/proc/1/status'], { timeout: MINUTE, signal: ctx.signal }), 'docker exec app'));
       },
     },
     {
@@ -235,9 +233,7 @@ function swarmSteps(run: SwarmRun): StepSpec[] {
       name: 'database answers',
       when: (ctx) => ctx.answers.postgres,
       run: async (ctx) => {
-        const query =
-          'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "select 1"';
-        const r = must(await docker(['exec', await container(ctx, 'db'), 'sh', '-c', query], { timeout: MINUTE, signal: ctx.signal }), 'select 1 on db');
+        const r = must(await docker(['exec', await container(ctx, 'db'), 'sh', '-c', DB_QUERY], { timeout: MINUTE, signal: ctx.signal }), 'select 1 on db');
         if (r.stdout.trim() !== '1') throw new StepFailure(`select 1 answered ${JSON.stringify(r.stdout.trim())}`);
         return 'select 1 -> 1 (password from the Swarm secret, over TCP)';
       },

@@ -276,6 +276,18 @@ async function findService(ctx: Context, service: string): Promise<ContainerStat
   return state;
 }
 
+/** `/proc/1/status` of the app: PID 1's real UID (docker-init with init: true, else the server), which must not be 0. */
+export function nonRootUid(status: RunResult): string {
+  const uid = /^Uid:\s+(\d+)/m.exec(status.stdout)?.[1];
+  if (uid === undefined) throw new StepFailure(`cannot read the app's UID: ${lastLines(status.all, 5)}`);
+  if (uid === '0') throw new StepFailure('the app runs as root (UID 0): set USER to a numeric non-root UID');
+  return `UID ${uid}`;
+}
+
+/** Over TCP with the secret's password: the same path the app takes. */
+export const DB_QUERY =
+  'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "select 1"';
+
 export async function probe(url: string, signal: AbortSignal): Promise<{ status: number; body: string }> {
   let lastError = '';
   for (let attempt = 0; attempt < 10; attempt++) {
@@ -413,10 +425,7 @@ export const STACK_STEPS: StepSpec[] = [
         await compose(ctx.project, ['exec', '-T', 'app', 'cat', '/proc/1/status'], { timeout: MINUTE, signal: ctx.signal }),
         'docker compose exec app',
       );
-      const uid = /^Uid:\s+(\d+)/m.exec(r.stdout)?.[1];
-      if (uid === undefined) throw new StepFailure(`cannot read the app's UID: ${lastLines(r.all, 5)}`);
-      if (uid === '0') throw new StepFailure('the app runs as root (UID 0): set USER to a numeric non-root UID');
-      return `UID ${uid}`;
+      return nonRootUid(r);
     },
   },
   {
@@ -449,11 +458,8 @@ export const STACK_STEPS: StepSpec[] = [
     name: 'database answers',
     when: (ctx) => ctx.answers.postgres,
     run: async (ctx) => {
-      // Over TCP with the secret's password: the same path the app takes.
-      const query =
-        'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "select 1"';
       const r = must(
-        await compose(ctx.project, ['exec', '-T', 'db', 'sh', '-c', query], { timeout: MINUTE, signal: ctx.signal }),
+        await compose(ctx.project, ['exec', '-T', 'db', 'sh', '-c', DB_QUERY], { timeout: MINUTE, signal: ctx.signal }),
         'select 1 on db',
       );
       if (r.stdout.trim() !== '1') throw new StepFailure(`select 1 answered ${JSON.stringify(r.stdout.trim())}`);

@@ -12,6 +12,7 @@ import { renderProject, type RenderedFile } from '../../generators/render/index.
 import { allAnswerCombinations, answersFor } from '../../generators/render/matrix.js';
 import { STACK_FILE, stackFromCompose } from '../../generators/render/stack.js';
 import { buildView } from '../../generators/render/view.js';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { runCli, tempDir, validateStack } from '../helpers.js';
@@ -146,6 +147,21 @@ describe('the Swarm stack file', () => {
     expect(plain).toContain('readonly SECRET_FILES=()');
     expect(plain).toContain('readonly NODE_LABELS=()');
   });
+
+  it('with a registry, every script (push.sh too) passes shellcheck -S style with the SH-06 optional checks', () => {
+    const work = tempDir('pyimage-swarm-shellcheck-');
+    try {
+      const scripts = renderProject(answersFor({ postgres: true, libpq: true, migrations: 'alembic', registry: REGISTRY })).filter((f) => f.path.startsWith('scripts/'));
+      expect(scripts.map((s) => s.path)).toContain('scripts/push.sh');
+      mkdirSync(join(work.dir, 'scripts'));
+      for (const s of scripts) writeFileSync(join(work.dir, s.path), s.content, { mode: s.mode });
+      const optional = 'check-set-e-suppressed,check-extra-masked-returns,require-variable-braces,quote-safe-variables,add-default-case,avoid-nullary-conditions';
+      const run = () => execFileSync('shellcheck', ['-x', '-S', 'style', '-o', optional, '-f', 'gcc', ...scripts.map((s) => s.path)], { cwd: work.dir, encoding: 'utf8' });
+      expect(run).not.toThrow();
+    } finally {
+      work.cleanup();
+    }
+  }, 60_000);
 
   it('--registry takes an image prefix and refuses anything else by name (exit 2, nothing written)', async () => {
     const parse = OPTION_BY_KEY.get('registry')!.parse;

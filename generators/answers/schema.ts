@@ -56,6 +56,8 @@ const HEALTH_PATH_RE = /^\/[A-Za-z0-9._~/-]*$/;
 const REL_PATH_RE = /^[A-Za-z0-9_][A-Za-z0-9._/-]*$/;
 const CPUS_RE = /^\d+(?:\.\d+)?$/;
 const MEMORY_RE = /^(\d+)([kmg])$/i;
+/** A registry host (optional port) and path, as image references allow: lowercase, no tag. */
+const REGISTRY_RE = /^(?:[a-z0-9]+(?:[.-][a-z0-9]+)*)(?::\d{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
 export const PYTHON_VERSIONS = ['3.10', '3.11', '3.12', '3.13'] as const;
 export const POSTGRES_VERSIONS = [13, 14, 15, 16, 17, 18] as const;
@@ -518,6 +520,24 @@ export const OPTIONS: OptionSpec[] = [
     flagOnly: true,
     fallback: () => false,
     parse: (raw) => parseBoolean('dockerfile-syntax', raw),
+  },
+  {
+    key: 'registry',
+    flag: 'registry',
+    kind: 'string',
+    question: 'Registry for the Swarm stack\'s images',
+    hint: 'image prefix every Swarm node pulls from, e.g. registry.example.com:5000/team; adds scripts/push.sh',
+    defaultText: 'none (local images: a single-node swarm)',
+    flagOnly: true,
+    fallback: () => '',
+    parse: (raw) => {
+      if (raw === false || raw === null) return '';
+      const text = asString('registry', raw).replace(/\/+$/, '');
+      if (text !== '' && (!REGISTRY_RE.test(text) || text.length > 200)) {
+        throw new AnswerError('registry', `${describe(raw)} is not an image prefix; give a registry host, optional port and path in lowercase, without a tag (e.g. "registry.example.com:5000/team")`);
+      }
+      return text;
+    },
   },
 ];
 

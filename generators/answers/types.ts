@@ -53,6 +53,8 @@ export interface Answers {
   memory: string;
   /** Add `# syntax=docker/dockerfile:1` (pulls a frontend image, so off by default: DF-02 amendment). */
   dockerfileSyntax: boolean;
+  /** Registry prefix for the Swarm stack's image names (e.g. "registry.example.com:5000/team"); empty = local images. */
+  registry: string;
 }
 
 export type AnswerKey = keyof Answers;

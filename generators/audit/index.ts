@@ -13,6 +13,7 @@ import { auditDockerignore, isIgnored, parseDockerignore } from './dockerignore.
 import { auditEnv, auditEnvTemplate, auditGitignore, isEnvTemplate, type EnvEntry } from './env.js';
 import { applyIgnores, parseInlineIgnores } from './ignores.js';
 import { auditScript, sourcedScripts, systemShellcheck } from './scripts.js';
+import { auditStack, isStackFile } from './swarm.js';
 import {
   SEVERITIES,
   severityRank,
@@ -35,6 +36,7 @@ export function classify(path: string, content?: string): FileKind | undefined {
   const name = basename(path);
   if (/^Dockerfile(\.[\w.-]+)?$/.test(name) || /\.[Dd]ockerfile$/.test(name)) return 'dockerfile';
   if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(name)) return 'compose';
+  if (isStackFile(path)) return 'stack';
   if (name === '.dockerignore') return 'dockerignore';
   if (/^\.env(\..+)?$/.test(name)) return 'env';
   if (/\.(sh|bash)$/.test(name)) return 'script';
@@ -130,6 +132,8 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
     );
     findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride }));
   }
+
+  for (const f of files.filter((x) => x.kind === 'stack')) findings.push(...auditStack(f.path, f.content));
 
   // .dockerignore: one per directory that holds a Dockerfile (its build context).
   const realEnvFiles = files.filter((x) => x.kind === 'env' && !isEnvTemplate(x.path)).map((x) => x.path);

@@ -1,4 +1,5 @@
 import type { Finding, Severity } from './types.js';
+import { SWARM_RULES } from './swarm-rules.js';
 
 /**
  * Every rule the audit can report, once. Ids DF/CP/PG/SH/EV/DI are those of
@@ -505,6 +506,7 @@ export const RULES = {
     why: 'An ignore that matches no finding, or has expired, silences nothing today but will hide the next real finding at that place; expired ignores are due for a decision.',
     fix: 'Delete the ignore, or renew it with a current reason and a new `expires:` date.',
   },
+  ...SWARM_RULES,
 } as const satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof RULES;

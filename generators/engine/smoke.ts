@@ -197,13 +197,13 @@ export class StepFailure extends Error {
   }
 }
 
-interface StepOutcome {
+export interface StepOutcome {
   detail: string;
   /** Shown as skipped in the progress display; still ok. */
   notice?: boolean;
 }
 
-interface Context {
+export interface Context {
   dir: string;
   answers: Answers;
   project: ComposeProject;
@@ -217,13 +217,13 @@ interface Context {
   engine?: Promise<EngineCheck[]>;
 }
 
-interface StepSpec {
+export interface StepSpec {
   name: string;
   when?: (ctx: Context) => boolean;
   run: (ctx: Context, progress: (line: string) => void) => Promise<StepOutcome | string>;
 }
 
-const MINUTE = 60_000;
+export const MINUTE = 60_000;
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\r/g;
@@ -260,7 +260,7 @@ export function failedBuildLog(output: string, max = 60): string {
   return [...stepLines.slice(-max), ...summary.slice(0, 30)].join('\n');
 }
 
-function must(r: RunResult, what: string): RunResult {
+export function must(r: RunResult, what: string): RunResult {
   if (r.stopped) throw new StepFailure(`${what}: interrupted`, lastLines(r.all, 20));
   if (!r.ok) throw new StepFailure(`${what} failed (exit ${r.exitCode ?? '?'})`, lastLines(r.all, 40));
   return r;
@@ -306,7 +306,19 @@ async function findService(ctx: Context, service: string): Promise<ContainerStat
   return state;
 }
 
-async function probe(url: string, signal: AbortSignal): Promise<{ status: number; body: string }> {
+/** `/proc/1/status` of the app: PID 1's real UID (docker-init with init: true, else the server), which must not be 0. */
+export function nonRootUid(status: RunResult): string {
+  const uid = /^Uid:\s+(\d+)/m.exec(status.stdout)?.[1];
+  if (uid === undefined) throw new StepFailure(`cannot read the app's UID: ${lastLines(status.all, 5)}`);
+  if (uid === '0') throw new StepFailure('the app runs as root (UID 0): set USER to a numeric non-root UID');
+  return `UID ${uid}`;
+}
+
+/** Over TCP with the secret's password: the same path the app takes. */
+export const DB_QUERY =
+  'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "select 1"';
+
+export async function probe(url: string, signal: AbortSignal): Promise<{ status: number; body: string }> {
   let lastError = '';
   for (let attempt = 0; attempt < 10; attempt++) {
     if (signal.aborted) throw new StepFailure('interrupted');
@@ -332,7 +344,7 @@ const ENGINE_STEPS: StepSpec[] = ['docker daemon reachable', 'compose v2', 'buil
   },
 }));
 
-const STACK_STEPS: StepSpec[] = [
+export const STACK_STEPS: StepSpec[] = [
   {
     name: 'build images',
     run: async (ctx, progress) => {
@@ -450,10 +462,7 @@ const STACK_STEPS: StepSpec[] = [
         await compose(ctx.project, ['exec', '-T', 'app', 'cat', '/proc/1/status'], { timeout: MINUTE, signal: ctx.signal }),
         'docker compose exec app',
       );
-      const uid = /^Uid:\s+(\d+)/m.exec(r.stdout)?.[1];
-      if (uid === undefined) throw new StepFailure(`cannot read the app's UID: ${lastLines(r.all, 5)}`);
-      if (uid === '0') throw new StepFailure('the app runs as root (UID 0): set USER to a numeric non-root UID');
-      return `UID ${uid}`;
+      return nonRootUid(r);
     },
   },
   {
@@ -486,11 +495,8 @@ const STACK_STEPS: StepSpec[] = [
     name: 'database answers',
     when: (ctx) => ctx.answers.postgres,
     run: async (ctx) => {
-      // Over TCP with the secret's password: the same path the app takes.
-      const query =
-        'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "select 1"';
       const r = must(
-        await compose(ctx.project, ['exec', '-T', 'db', 'sh', '-c', query], { timeout: MINUTE, signal: ctx.signal }),
+        await compose(ctx.project, ['exec', '-T', 'db', 'sh', '-c', DB_QUERY], { timeout: MINUTE, signal: ctx.signal }),
         'select 1 on db',
       );
       if (r.stdout.trim() !== '1') throw new StepFailure(`select 1 answered ${JSON.stringify(r.stdout.trim())}`);
@@ -558,7 +564,7 @@ async function containerIps(name: string): Promise<string[]> {
 }
 
 /** down -v, then proof that nothing is left; removes stragglers by label if compose could not. */
-async function teardown(project: ComposeProject): Promise<string> {
+async function teardown({ project }: Context): Promise<string> {
   const down = await compose(project, ['down', '--volumes', '--remove-orphans', '--timeout', '10'], {
     timeout: 3 * MINUTE,
     detached: true,
@@ -645,7 +651,15 @@ function projectName(name: string): string {
   return `${name}-smoke-${randomBytes(3).toString('hex')}`;
 }
 
-export async function smokeProject(dirArg: string, options: SmokeOptions = {}): Promise<SmokeResult> {
+/** What a smoke run does after the engine checks: its steps (stop at the first failure) and a teardown that always runs. */
+export interface SmokePlan {
+  steps: StepSpec[];
+  teardown: (ctx: Context) => Promise<string>;
+}
+
+const COMPOSE_PLAN: SmokePlan = { steps: STACK_STEPS, teardown };
+
+export async function smokeProject(dirArg: string, options: SmokeOptions = {}, plan: SmokePlan = COMPOSE_PLAN): Promise<SmokeResult> {
   const dir = dirArg;
   const answers = await readStackAnswers(dir);
   const report = options.report ?? ((text: string) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`));
@@ -689,9 +703,10 @@ export async function smokeProject(dirArg: string, options: SmokeOptions = {}): 
   const engineOk = await runPhase(runner, ctx, ENGINE_STEPS, false);
   if (engineOk) {
     try {
-      await runPhase(runner, ctx, STACK_STEPS, true);
+      await runPhase(runner, ctx, plan.steps, true);
     } finally {
-      await runPhase(runner, { ...ctx, signal: new AbortController().signal }, [{ name: 'teardown', run: () => teardown(project) }], false);
+      const quiet = { ...ctx, signal: new AbortController().signal };
+      await runPhase(runner, quiet, [{ name: 'teardown', run: () => plan.teardown(quiet) }], false);
     }
   }
 

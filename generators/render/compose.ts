@@ -267,7 +267,7 @@ export const WORKER_PROBE =
   "import sys; kids = open('/proc/1/task/1/children').read().split(); " +
   "sys.exit(0 if any(open(f'/proc/{p}/stat').read().split(')')[-1].split()[0] != 'Z' for p in kids) else 1)";
 
-function commentKey(doc: Document, path: string[], text: string): void {
+export function commentKey(doc: Document, path: string[], text: string): void {
   const parent = doc.getIn(path.slice(0, -1), true);
   if (!isMap(parent)) return;
   const pair = (parent as YAMLMap).items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1]);

@@ -11,6 +11,7 @@ import type { WriteStrategy } from '../write/tree.js';
 import { composeVariables, composeYaml, gpuComposeYaml } from './compose.js';
 import { envValue } from './escape.js';
 import { renderTemplate } from './handlebars.js';
+import { STACK_FILE, stackYaml, swarmScriptView } from './stack.js';
 import { APP_DIR, APP_HEALTH, buildView, UV_IMAGE, VENV, type StackView } from './view.js';
 import { ENTRYPOINT_FILE, entrypointSource, resolveAppEnv } from './app-env.js';
 
@@ -129,10 +130,15 @@ export function renderProject(answers: Answers): RenderedFile[] {
     ...(answers.postgres ? ['backup-db', 'restore-db'] : []),
     ...(view.stateDirs.length > 0 ? ['backup-state'] : []),
   ];
+  files.push(file(STACK_FILE, stackYaml(view)));
   for (const name of scriptNames) {
     files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${name}.sh.hbs`, scripts), 0o755));
   }
-  files.push(file('README.Docker.md', renderTemplate('README.Docker.md.hbs', { ...scripts, files: files.map((f) => f.path) })));
+  const swarm = { ...scripts, ...swarmScriptView(view) };
+  for (const name of ['deploy-swarm', ...(answers.registry ? ['push'] : [])]) {
+    files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${name}.sh.hbs`, swarm), 0o755));
+  }
+  files.push(file('README.Docker.md', renderTemplate('README.Docker.md.hbs', { ...swarm, files: files.map((f) => f.path) })));
   files.push({ path: MANIFEST_FILE, content: manifest(answers, view.version), mode: 0o644, strategy: 'owned' });
   return files;
 }

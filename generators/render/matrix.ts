@@ -32,6 +32,7 @@ export const BASE_ANSWERS: Answers = {
   cpus: '1.0',
   memory: '512m',
   dockerfileSyntax: false,
+  registry: '',
 };
 
 export function answersFor(overrides: Partial<Answers>): Answers {

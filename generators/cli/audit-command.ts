@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { atOrAbove, auditProject } from '../audit/index.js';
 import { FORMATS, formatReport, type Format } from '../audit/format.js';
 import { SEVERITIES, type Severity } from '../audit/types.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
 
 export const FAIL_ON = [...SEVERITIES, 'none'] as const;
 export type FailOn = (typeof FAIL_ON)[number];

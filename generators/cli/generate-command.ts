@@ -15,7 +15,7 @@ import { renderWithPlop } from '../render/plop.js';
 import { dependencyFiles } from '../render/view.js';
 import { pristineFiles } from '../write/pristine.js';
 import { commitPlan, conflicts, describePlan, diffOf, displayPath, planWrite } from '../write/tree.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
 import { auditGenerated } from '../audit/generated.js';
 import { addSmokeOptions, runSmoke, type SmokeFlags } from './smoke-command.js';
 

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { EXIT_USAGE, UserError } from './errors.js';
+import { EXIT_USAGE, UserError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 
 /**

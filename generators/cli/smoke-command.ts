@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { smokeProject, type SmokeOptions, type SmokeResult } from '../engine/smoke.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
 
 export interface SmokeFlags {
   json?: boolean;

@@ -7,7 +7,7 @@ import { readAnswersFile } from '../answers/resolve.js';
 import { AnswerError } from '../answers/schema.js';
 import { inquirerPrompter } from '../answers/prompt.js';
 import { runUpdate } from '../update/run.js';
-import { EXIT_USAGE, UserError } from './errors.js';
+import { EXIT_USAGE, UserError } from '../errors.js';
 import { addAnswerFlags, flagAnswers, isInteractive } from './generate-command.js';
 
 interface UpdateCommandOptions {

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { Listr, ListrLogger, ProcessOutput, type ListrRendererValue } from 'listr2';
 import type { Answers } from '../answers/types.js';
 import { dependencyFiles } from '../render/view.js';
-import { EXIT_USAGE, UserError } from '../cli/errors.js';
+import { EXIT_USAGE, UserError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { readManifest } from '../write/manifest.js';
 import {

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Prompter } from '../answers/resolve.js';
 import { AnswerError } from '../answers/schema.js';
 import type { AnswerKey, Answers } from '../answers/types.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../cli/errors.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { renderWithPlop } from '../render/plop.js';
 import { commitPlan, diffOf, displayPath, type PlannedChange } from '../write/tree.js';

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { resolveAnswers } from '../../generators/answers/resolve.js';
 import type { Answers } from '../../generators/answers/types.js';
-import { UserError } from '../../generators/cli/errors.js';
+import { UserError } from '../../generators/errors.js';
 import { renderProject } from '../../generators/render/index.js';
 import { runUpdate, type UpdateOptions } from '../../generators/update/run.js';
 import { pristineFiles } from '../../generators/write/pristine.js';

@@ -280,3 +280,20 @@ describe('update: projects without pristine copies', () => {
     expect(existsSync(join(dir, '.create-pyimage/pristine/docker-compose.yml'))).toBe(true);
   });
 });
+
+describe('update: .env.example merges by key', () => {
+  it('MY_SETTING=42 added by the user, then --set postgres=true: exit 0, both present', async () => {
+    const dir = await generate();
+    writeFileSync(join(dir, '.env.example'), `${read(dir, '.env.example')}MY_SETTING=42\n`);
+    writeFileSync(join(dir, '.gitignore'), `${read(dir, '.gitignore')}*.log\n`);
+    const r = await update(dir, { set: ['postgres=true'] });
+    expect(r.exitCode).toBe(0);
+    expect(r.conflicts).toEqual([]);
+    expect(outcomes(r.files)).toMatchObject({ '.env.example': 'merged' });
+    const env = read(dir, '.env.example');
+    expect(env).toContain('MY_SETTING=42\n');
+    expect(env).toContain('POSTGRES_DB=demo');
+    expect(env).not.toContain('<<<<<<<');
+    expect(read(dir, '.gitignore')).toContain('*.log');
+  });
+});

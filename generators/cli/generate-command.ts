@@ -13,6 +13,7 @@ import type { AnswerKey, Answers } from '../answers/types.js';
 import { inquirerPrompter } from '../answers/prompt.js';
 import { renderWithPlop } from '../render/plop.js';
 import { dependencyFiles } from '../render/view.js';
+import { hasInterruptedCommit, recoverInterruptedCommit } from '../write/journal.js';
 import { pristineFiles } from '../write/pristine.js';
 import { commitPlan, conflicts, describePlan, diffOf, displayPath, planWrite } from '../write/tree.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
@@ -83,6 +84,12 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
     throw new UserError(`dir: ${dir} is a file; give a directory (new or existing)`);
   }
   const interactive = isInteractive(options.yes);
+  // A write that an earlier run left half-done is finished or undone before anything is read.
+  if (options.dryRun && hasInterruptedCommit(dir)) {
+    throw new UserError(`an earlier write to ${dir} was interrupted: run again without --dry-run to finish or undo it first`, EXIT_USAGE);
+  }
+  const recovered = existsSync(dir) ? recoverInterruptedCommit(dir) : undefined;
+  if (recovered) console.error(`  note: ${recovered.message}`);
   const detection = detectProject(dir);
   printDetection(detection);
 

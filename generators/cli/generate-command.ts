@@ -4,14 +4,12 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { confirm } from '@inquirer/prompts';
 import { Command, Option } from 'commander';
 import { detectProject, type Detection } from '../answers/detect.js';
 import { readAnswersFile, resolveAnswers } from '../answers/resolve.js';
 import { AnswerError, OPTIONS } from '../answers/schema.js';
 import type { AnswerKey, Answers } from '../answers/types.js';
-import { inquirerPrompter } from '../answers/prompt.js';
-import { renderWithPlop } from '../render/plop.js';
+import { renderProject } from '../render/index.js';
 import { dependencyFiles } from '../render/view.js';
 import { hasInterruptedCommit, recoverInterruptedCommit } from '../write/journal.js';
 import { pristineFiles } from '../write/pristine.js';
@@ -19,6 +17,11 @@ import { commitPlan, conflicts, describePlan, diffOf, displayPath, planWrite } f
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
 import { auditGenerated } from '../audit/generated.js';
 import { addSmokeOptions, runSmoke, type SmokeFlags } from './smoke-command.js';
+
+/** The prompter, loaded only when questions are asked (@inquirer/prompts is slow to load). */
+export async function lazyPrompter() {
+  return (await import('../answers/prompt.js')).inquirerPrompter;
+}
 
 export interface GenerateOptions {
   answers?: string;
@@ -99,14 +102,16 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
       flags: flagAnswers(options),
       file: options.answers ? readAnswersFile(options.answers) : undefined,
       detected: detection.answers,
-      prompt: interactive ? inquirerPrompter : undefined,
+      prompt: interactive ? await lazyPrompter() : undefined,
     });
   } catch (error) {
     if (error instanceof AnswerError) throw new UserError(error.message, EXIT_USAGE);
     throw error;
   }
 
-  const rendered = await renderWithPlop(answers);
+  // The same files the node-plop generator stages (render/plop.ts, for plop's CLI and the API),
+  // rendered directly: node-plop loads its own inquirer, which alone costs more than generating.
+  const rendered = renderProject(answers);
   // Our own output meets our own audit before anything is written.
   const audit = auditGenerated(rendered);
   if (!audit.ok) throw new UserError(audit.message, EXIT_FAILED);
@@ -116,7 +121,7 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
   if (clashing.length > 0 && !options.dryRun) {
     const list = clashing.map((c) => `  ${c.path}`).join('\n');
     const consent =
-      interactive && (await confirm({ message: `These files exist and differ:\n${list}\nOverwrite them?`, default: false }));
+      interactive && (await (await import('@inquirer/prompts')).confirm({ message: `These files exist and differ:\n${list}\nOverwrite them?`, default: false }));
     if (!consent) {
       throw new UserError(
         `these files already exist and differ from what would be generated:\n${list}\n` +

@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { smokeProject, type SmokeOptions, type SmokeResult } from '../engine/smoke.js';
+import type { SmokeOptions, SmokeResult } from '../engine/smoke.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
 
 export interface SmokeFlags {
@@ -72,6 +72,8 @@ export async function runSmoke(dirArg: string | undefined, flags: SmokeFlags): P
   process.on('SIGTERM', onSignal);
   let result: SmokeResult;
   try {
+    // The engine room (execa, listr2) loads only when a smoke test runs.
+    const { smokeProject } = await import('../engine/smoke.js');
     result = await smokeProject(dir, smokeOptions(flags, controller.signal));
   } finally {
     process.off('SIGINT', onSignal);

@@ -9,7 +9,7 @@ import { AnswerError } from '../answers/schema.js';
 import type { AnswerKey, Answers } from '../answers/types.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
 import { packageVersion } from '../paths.js';
-import { renderWithPlop } from '../render/plop.js';
+import { renderProject } from '../render/index.js';
 import { hasInterruptedCommit, recoverInterruptedCommit } from '../write/journal.js';
 import { commitPlan, diffOf, displayPath, type PlannedChange } from '../write/tree.js';
 import { answerChanges, parseSets, resolveUpdateAnswers, storedAnswers } from './answers.js';
@@ -95,7 +95,8 @@ export async function runUpdate(dirArg: string | undefined, options: UpdateOptio
     throw error;
   }
 
-  const rendered = await renderWithPlop(answers);
+  // Rendered directly, as generate does (see generate-command.ts: node-plop is slow to load).
+  const rendered = renderProject(answers);
   const unresolved = unresolvedConflicts(dir, rendered);
   if (unresolved.length > 0) {
     throw new UserError(

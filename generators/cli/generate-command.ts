@@ -13,7 +13,8 @@ import { renderProject } from '../render/index.js';
 import { dependencyFiles } from '../render/view.js';
 import { hasInterruptedCommit, recoverInterruptedCommit } from '../write/journal.js';
 import { pristineFiles } from '../write/pristine.js';
-import { commitPlan, conflicts, describePlan, diffOf, displayPath, planWrite } from '../write/tree.js';
+import { commitPlan, conflicts, describePlan, diffOf, displayPath, planWrite, type ChangeKind } from '../write/tree.js';
+import type { AuditReport } from '../audit/types.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
 import { auditGenerated } from '../audit/generated.js';
 import { addSmokeOptions, runSmoke, type SmokeFlags } from './smoke-command.js';
@@ -24,6 +25,11 @@ export async function lazyPrompter() {
 }
 
 export interface GenerateOptions {
+  /** Answer values keyed by answer key (the programmatic API); answer flags win over them. */
+  values?: Partial<Record<AnswerKey, unknown>>;
+  /** Where the plan and notes go (stderr by default) and dry-run diffs (stdout by default). */
+  err?: (line: string) => void;
+  out?: (line: string) => void;
   answers?: string;
   yes?: boolean;
   force?: boolean;
@@ -70,19 +76,25 @@ export function flagAnswers(options: Record<string, unknown>): Partial<Record<An
   return out;
 }
 
-function printDetection(detection: Detection): void {
-  for (const note of detection.notes) console.error(`  found: ${note}`);
-  for (const warning of detection.warnings) console.error(`  note: ${warning}`);
+function printDetection(detection: Detection, err: (line: string) => void): void {
+  for (const note of detection.notes) err(`  found: ${note}`);
+  for (const warning of detection.warnings) err(`  note: ${warning}`);
 }
 
 export interface GenerateResult {
   answers: Answers;
   dir: string;
   written: boolean;
+  /** Every planned file change (bookkeeping under .create-pyimage/ included). */
+  changes: { path: string; kind: ChangeKind }[];
+  /** The self-audit of the rendered files (clean, or nothing was written). */
+  audit: AuditReport;
 }
 
 export async function runGenerate(dirArg: string | undefined, options: GenerateOptions): Promise<GenerateResult | undefined> {
   const dir = resolve(dirArg ?? '.');
+  const err = options.err ?? ((line: string) => console.error(line));
+  const out = options.out ?? ((line: string) => console.log(line));
   if (existsSync(dir) && !statSync(dir).isDirectory()) {
     throw new UserError(`dir: ${dir} is a file; give a directory (new or existing)`);
   }
@@ -92,14 +104,14 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
     throw new UserError(`an earlier write to ${dir} was interrupted: run again without --dry-run to finish or undo it first`, EXIT_USAGE);
   }
   const recovered = existsSync(dir) ? recoverInterruptedCommit(dir) : undefined;
-  if (recovered) console.error(`  note: ${recovered.message}`);
+  if (recovered) err(`  note: ${recovered.message}`);
   const detection = detectProject(dir);
-  printDetection(detection);
+  printDetection(detection, err);
 
   let answers: Answers;
   try {
     answers = await resolveAnswers({
-      flags: flagAnswers(options),
+      flags: { ...options.values, ...flagAnswers(options) },
       file: options.answers ? readAnswersFile(options.answers) : undefined,
       detected: detection.answers,
       prompt: interactive ? await lazyPrompter() : undefined,
@@ -133,28 +145,29 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
   }
 
   const where = displayPath(dir);
+  const result = (written: boolean): GenerateResult => ({ answers, dir, written, changes: plan.map((c) => ({ path: c.path, kind: c.kind })), audit: audit.report });
   if (options.dryRun) {
-    console.log(`Dry run: nothing is written. Planned changes in ${where}:`);
-    console.log(describePlan(dir, plan));
+    out(`Dry run: nothing is written. Planned changes in ${where}:`);
+    out(describePlan(dir, plan));
     for (const change of plan) {
       const diff = diffOf(change);
-      if (diff) console.log(`\n${diff}`);
+      if (diff) out(`\n${diff}`);
     }
-    return { answers, dir, written: false };
+    return result(false);
   }
 
   commitPlan(dir, plan);
   for (const needed of dependencyFiles(answers)) {
-    if (!existsSync(join(dir, needed))) console.error(`  note: ${needed} does not exist yet: the image build needs it`);
+    if (!existsSync(join(dir, needed))) err(`  note: ${needed} does not exist yet: the image build needs it`);
   }
-  console.error(describePlan(dir, plan.filter((c) => c.kind !== 'identical' && !c.path.startsWith('.create-pyimage/'))));
-  console.error(`\n${audit.message}`);
-  console.error(
+  err(describePlan(dir, plan.filter((c) => c.kind !== 'identical' && !c.path.startsWith('.create-pyimage/'))));
+  err(`\n${audit.message}`);
+  err(
     `\nDone. Next (README.Docker.md explains every file):\n  cd ${where}\n` +
       '  scripts/up.sh          # build, start, wait until healthy\n' +
       `  scripts/smoke-test.sh  # prove it: build, start, probe ${answers.healthPath}, tear down`,
   );
-  return { answers, dir, written: true };
+  return result(true);
 }
 
 export function register(program: Command, setExit: (code: number) => void): void {

@@ -14,6 +14,7 @@ async function registrations(): Promise<Register[]> {
     import('./update-command.js'),
     import('./smoke-command.js'),
     import('./audit-command.js'),
+    import('./build-command.js'),
   ]);
   return modules.map((m) => m.register);
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Listr, ListrLogger, ProcessOutput, type ListrRendererValue } from 'listr2';
 import type { Answers } from '../answers/types.js';
-import { dependencyFiles } from '../render/view.js';
+import { dependencyFiles, START_INTERVAL } from '../render/view.js';
 import { EXIT_USAGE, UserError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { readManifest } from '../write/manifest.js';
@@ -24,6 +24,7 @@ import {
   imageMetadata,
   inspectImage,
   leftovers,
+  oldEngineEnv,
   type ComposeProject,
   type ContainerState,
   type EngineCheck,
@@ -558,6 +559,7 @@ export async function smokeProject(dirArg: string, options: SmokeOptions = {}): 
     // A random loopback port, so a stack the user already runs on APP_PORT is not touched.
     APP_PORT: '0',
     APP_BIND_IP: '127.0.0.1',
+    ...(await oldEngineEnv(START_INTERVAL.minApi, START_INTERVAL.variable, START_INTERVAL.oldEngines)),
   };
   const overrides: [keyof SmokeOptions, string][] = [
     ['baseImage', 'PYTHON_IMAGE'],

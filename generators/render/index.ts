@@ -10,7 +10,7 @@ import type { WriteStrategy } from '../write/tree.js';
 import { composeVariables, composeYaml, gpuComposeYaml } from './compose.js';
 import { envValue } from './escape.js';
 import { renderTemplate } from './handlebars.js';
-import { APP_DIR, APP_HEALTH, buildView, UV_IMAGE, VENV, type StackView } from './view.js';
+import { APP_DIR, APP_HEALTH, buildView, START_INTERVAL, UV_IMAGE, VENV, type StackView } from './view.js';
 
 export interface RenderedFile {
   /** Relative to the project, with forward slashes. */
@@ -84,6 +84,7 @@ function scriptView(view: StackView) {
     serviceList: services.join(', '),
     gunicorn: view.server === 'gunicorn',
     builderPackagesText: view.builderPackages.join(', '),
+    startInterval: { ...START_INTERVAL, minApiMinor: Number(START_INTERVAL.minApi.split('.')[1]) },
   };
 }
 

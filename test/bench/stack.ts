@@ -150,7 +150,9 @@ async function addDependencyTimes(root: string, facts: E2EEnv, runs: number, run
       for (const [i, d] of dirs.entries()) {
         await writeFile(path.join(d.dir, 'requirements.txt'), d.requirements);
         await build(d);
-        await appendFile(path.join(d.dir, 'requirements.txt'), `${ADDED_DEPENDENCY}\n`);
+        // A comment unique to the run and variant: no build reuses a layer of another (the pip cache
+        // mount is warm for all alike after the first run).
+        await appendFile(path.join(d.dir, 'requirements.txt'), `${ADDED_DEPENDENCY}  # bench ${runId} run ${r} variant ${i}\n`);
         const timed = await build(d);
         out[i]!.seconds.push(timed.seconds);
         log(`add one dependency, run ${r}/${runs}, ${d.label}: ${timed.seconds.toFixed(2)} s`);
@@ -204,7 +206,7 @@ export async function stackBench(runs: number, out: string): Promise<void> {
   const facts = readE2EEnv();
   const runId = `${process.pid}`;
   const root = await mkdtemp(path.join(os.tmpdir(), 'pyimage-bench-stack-'));
-  const engine = (await run('docker', ['version', '--format', '{{.Server.Version}} (API {{.Server.APIVersion}}), compose {{.Client.Version}}'])).output.trim();
+  const engine = `${(await run('docker', ['version', '--format', '{{.Server.Version}} (API {{.Server.APIVersion}})'])).output.trim()}, compose ${(await run('docker', ['compose', 'version', '--short'])).output.trim()}`;
   const report: StackReport = { date: new Date().toISOString(), runs, loadAverage: os.loadavg(), engine, generateS: [], generateCpuS: [], stacks: [], addDependency: [] };
   try {
     log('compiling the CLI (npm run build)');

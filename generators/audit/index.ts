@@ -157,6 +157,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
     else if (options.shellcheck !== 'off') {
       const system = systemShellcheck();
       runner = system?.runner ?? null;
+      system?.prefetch(scripts.map((f) => f.content)); // one ShellCheck process for every script
       if (system) notes.push(`scripts checked with ShellCheck ${system.version} (shellcheck -f json1)`);
       else notes.push('shellcheck not installed: minimal script checks used (strict mode, unquoted expansions, read -r, dangerous commands); install shellcheck for the full analysis');
     } else notes.push('ShellCheck disabled: minimal script checks used (strict mode, unquoted expansions, read -r, dangerous commands)');

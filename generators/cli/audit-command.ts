@@ -13,7 +13,7 @@ import { systemShellcheck } from '../audit/scripts.js';
 import { AuditInputError, SEVERITIES, type AuditOptions, type AuditReport, type Severity } from '../audit/types.js';
 import { packageVersion } from '../paths.js';
 import { commitPlan, diffOf, planWrite } from '../write/tree.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
 
 export const FAIL_ON = [...SEVERITIES, 'none'] as const;
 export type FailOn = (typeof FAIL_ON)[number];

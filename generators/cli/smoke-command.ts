@@ -5,9 +5,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { smokeProject, type SmokeOptions, type SmokeResult } from '../engine/smoke.js';
-import { smokeSwarm } from '../engine/smoke-swarm.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
+import type { SmokeOptions, SmokeResult } from '../engine/smoke.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
 
 export interface SmokeFlags {
   json?: boolean;
@@ -89,8 +88,11 @@ export async function runSmoke(dirArg: string | undefined, flags: SmokeFlags): P
   process.on('SIGTERM', onSignal);
   let result: SmokeResult;
   try {
+    // The engine room (execa, listr2) loads only when a smoke test runs.
     const options = smokeOptions(flags, controller.signal);
-    result = await (flags.swarm ? smokeSwarm(dir, options) : smokeProject(dir, options));
+    result = flags.swarm
+      ? await (await import('../engine/smoke-swarm.js')).smokeSwarm(dir, options)
+      : await (await import('../engine/smoke.js')).smokeProject(dir, options);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

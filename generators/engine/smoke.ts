@@ -13,11 +13,11 @@ import { performance } from 'node:perf_hooks';
 import { Listr, ListrLogger, ProcessOutput, type ListrRendererValue } from 'listr2';
 import type { Answers } from '../answers/types.js';
 import { gpuServiceList } from '../answers/schema.js';
-import { APP_UID, dependencyFiles } from '../render/view.js';
+import { APP_UID, dependencyFiles, START_INTERVAL } from '../render/view.js';
 import { REDIS_SECRET, stackSecrets } from '../render/app-env.js';
 import { completeStoredAnswers } from '../answers/resolve.js';
 import { AnswerError } from '../answers/errors.js';
-import { EXIT_USAGE, UserError } from '../cli/errors.js';
+import { EXIT_USAGE, UserError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { readManifest } from '../write/manifest.js';
 import {
@@ -28,6 +28,7 @@ import {
   imageMetadata,
   inspectImage,
   leftovers,
+  oldEngineEnv,
   type ComposeProject,
   type ContainerState,
   type EngineCheck,
@@ -667,6 +668,7 @@ export async function smokeProject(dirArg: string, options: SmokeOptions = {}, p
     // A random loopback port, so a stack the user already runs on APP_PORT is not touched.
     APP_PORT: '0',
     APP_BIND_IP: '127.0.0.1',
+    ...(await oldEngineEnv(START_INTERVAL.minApi, START_INTERVAL.variable, START_INTERVAL.oldEngines)),
   };
   const overrides: [keyof SmokeOptions, string][] = [
     ['baseImage', 'PYTHON_IMAGE'],

@@ -5,7 +5,7 @@
 import { Document, isMap, isScalar, YAMLMap } from 'yaml';
 import type { Answers } from '../answers/types.js';
 import { gpuServiceList } from '../answers/schema.js';
-import { APP_HEALTH, GRACEFUL_SECONDS, STOP_GRACE_SECONDS, postgresDataPath, type StackView } from './view.js';
+import { APP_HEALTH, GRACEFUL_SECONDS, START_INTERVAL, START_INTERVAL_REF, STOP_GRACE_SECONDS, postgresDataPath, type StackView } from './view.js';
 import { appSecrets, dbName, DB_HOST, DB_PORT, DB_SECRET, REDIS_SECRET, resolveAppEnv } from './app-env.js';
 
 /** The Redis image when REDIS_IMAGE does not name a mirror: pinned to a minor, like Postgres to a major. */
@@ -29,6 +29,7 @@ export function composeVariables(view: StackView): ComposeVariable[] {
     { name: 'PIP_INDEX_URL', value: '', comment: 'Package index for the build (a mirror); empty = the default index. Used only in the build stage.' },
     { name: 'PIP_FIND_LINKS', value: '', comment: 'Extra wheel directory or URL for the build; empty = none.' },
     { name: 'BUILD_NETWORK', value: 'default', comment: 'Network for the build: "host" reaches an index on this machine\'s loopback.' },
+    { name: START_INTERVAL.variable, value: START_INTERVAL.value, comment: `Health probes every ${START_INTERVAL.value} until the first pass. Docker Engine before 25 refuses it: ${START_INTERVAL.oldEngines} there (scripts/ do it for you).` },
   ];
   if (a.postgres) {
     vars.push({ name: 'POSTGRES_IMAGE', value: view.postgresImage, comment: `Postgres image, pinned to major ${a.postgresVersion}: the data directory layout depends on it.` });
@@ -122,6 +123,7 @@ export function composeObject(view: StackView): Record<string, unknown> {
       timeout: APP_HEALTH.timeout,
       retries: APP_HEALTH.retries,
       start_period: APP_HEALTH.startPeriod,
+      start_interval: START_INTERVAL_REF,
     },
     restart: 'on-failure:5',
     stop_grace_period: duration(STOP_GRACE_SECONDS),
@@ -142,10 +144,11 @@ export function composeObject(view: StackView): Record<string, unknown> {
       // worker process under init is alive and not a zombie.
       healthcheck: {
         test: ['CMD', 'python', '-c', WORKER_PROBE],
-        interval: '30s',
+        interval: APP_HEALTH.interval,
         timeout: '5s',
         retries: 3,
         start_period: '20s',
+        start_interval: START_INTERVAL_REF,
       },
       restart: 'on-failure:5',
       stop_grace_period: duration(STOP_GRACE_SECONDS),
@@ -190,6 +193,7 @@ export function composeObject(view: StackView): Record<string, unknown> {
         timeout: '5s',
         retries: 10,
         start_period: '30s',
+        start_interval: START_INTERVAL_REF,
       },
       shm_size: '128mb',
       read_only: true,
@@ -243,6 +247,7 @@ function redisService(): Record<string, unknown> {
       // Authenticated: a PING without the password would answer NOAUTH.
       test: ['CMD-SHELL', `REDISCLI_AUTH="$$(cat /run/secrets/${REDIS_SECRET})" redis-cli -h 127.0.0.1 ping | grep -q PONG`],
       interval: '5s',
+      start_interval: START_INTERVAL_REF,
       timeout: '5s',
       retries: 10,
       start_period: '10s',

@@ -12,7 +12,7 @@ import { composeVariables, composeYaml, gpuComposeYaml } from './compose.js';
 import { envValue } from './escape.js';
 import { renderTemplate } from './handlebars.js';
 import { STACK_FILE, stackYaml, swarmScriptView } from './stack.js';
-import { APP_DIR, APP_HEALTH, buildView, UV_IMAGE, VENV, type StackView } from './view.js';
+import { APP_DIR, APP_HEALTH, buildView, START_INTERVAL, UV_IMAGE, VENV, type StackView } from './view.js';
 import { ENTRYPOINT_FILE, entrypointSource, resolveAppEnv } from './app-env.js';
 
 export interface RenderedFile {
@@ -98,6 +98,7 @@ function scriptView(view: StackView) {
     serviceList: services.join(', '),
     gunicorn: view.server === 'gunicorn',
     builderPackagesText: view.builderPackages.join(', '),
+    startInterval: { ...START_INTERVAL, minApiMinor: Number(START_INTERVAL.minApi.split('.')[1]) },
   };
 }
 

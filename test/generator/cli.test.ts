@@ -103,7 +103,7 @@ describe('generating', () => {
     expect(JSON.parse(cmd)).toEqual(['gunicorn', '--bind', '0.0.0.0:9000', '--worker-tmp-dir', '/dev/shm', '--graceful-timeout', '20', '--access-logfile', '-', 'shop:create_app()']);
     expect(statSync(join(dir, 'scripts', 'up.sh')).mode & 0o777).toBe(0o755);
     expect(existsSync(join(dir, '.create-pyimage', 'pristine', 'Dockerfile'))).toBe(true);
-    expect(readdirSync(dir).filter((f) => f.startsWith('.create-pyimage-staging'))).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.startsWith('.create-pyimage-staging') || f === '.create-pyimage-commit')).toEqual([]);
   });
 
   it('--dry-run prints the plan and a diff and writes nothing', async () => {

@@ -47,7 +47,11 @@ podman_config() {
     'runtime = "runc"' \
     '# podman compose runs Compose v2, without a banner on stderr.' \
     'compose_providers = ["/usr/libexec/docker/cli-plugins/docker-compose"]' \
-    'compose_warning_logs = false')
+    'compose_warning_logs = false' \
+    '' \
+    '[network]' \
+    '# iptables, like dockerd beside it (the nftables driver also needs the nft binary).' \
+    'firewall_driver = "iptables"')
   if [[ ! -f $PODMAN_CONF || $(<"$PODMAN_CONF") != "$want" ]]; then
     log "writing $PODMAN_CONF (runtime runc, ulimits of this sandbox)"
     mkdir -p "$(dirname "$PODMAN_CONF")"
@@ -55,6 +59,18 @@ podman_config() {
     # a service started with the old settings must not keep serving them
     stop_pidfile "$PODMAN_PIDFILE" "podman system service" 10
   fi
+}
+
+# dockerd sets the FORWARD policy to DROP, and with br_netfilter that also drops traffic between
+# containers on a podman bridge (an internal network gets no ACCEPT rule from netavark). Let
+# podman's bridges through Docker's chain; netavark's own rules still isolate internal networks.
+podman_beside_docker() {
+  local rule
+  iptables -S DOCKER-USER >/dev/null 2>&1 || return 0
+  for rule in '-i podman+ -j ACCEPT' '-o podman+ -j ACCEPT'; do
+    # shellcheck disable=SC2086 # the rule is words on purpose
+    iptables -C DOCKER-USER $rule 2>/dev/null || iptables -I DOCKER-USER $rule
+  done
 }
 
 podman_socket_answers() {
@@ -104,6 +120,7 @@ step_podman() {
   podman_packages
   podman_config
   podman_service
+  podman_beside_docker
   py=$(podman_image_from_docker "$PYTHON_IMAGE")
   pg=$(podman_image_from_docker "$POSTGRES_IMAGE")
   if docker image inspect "$IMAGE_NS/redis:7-bookworm" >/dev/null 2>&1; then

@@ -111,7 +111,8 @@ export function buildView(a: Answers): StackView {
     healthUrl,
     server,
     command,
-    healthcheck: ['python', '-c', `import urllib.request; urllib.request.urlopen(${JSON.stringify(healthUrl).replace(/"/g, "'")}, timeout=4)`],
+    // No whitespace inside an argument: Podman 5's Docker API splits them (containers/podman#26519).
+    healthcheck: ['python', '-c', `__import__('urllib.request').request.urlopen(${JSON.stringify(healthUrl).replace(/"/g, "'")},timeout=4)`],
     workerCommand: a.worker ? splitCommand(a.worker) : undefined,
     migrateCommand,
     migrateLabel: migrateCommand ? migrateCommand.join(' ') : '',

@@ -267,4 +267,35 @@ describe.sequential('smoke on Podman 5', () => {
     expect(statSync(join(dir, 'secrets')).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, 'secrets', 'db_password')).mode & 0o777).toBe(0o444);
   }, 30 * MINUTE);
+
+  it('scripts/up.sh with CONTAINER_ENGINE=podman runs the probes itself, then down.sh --volumes leaves nothing', async () => {
+    const dir = join(work, 'flask-postgres');
+    const env = {
+      ...cleanEnv,
+      CONTAINER_ENGINE: 'podman',
+      APP_PORT: '0',
+      PYTHON_IMAGE: podman.pythonImage,
+      POSTGRES_IMAGE: podman.postgresImage,
+      PIP_INDEX_URL: e2e.indexUrl,
+      BUILD_NETWORK: 'host',
+    };
+    const started = performance.now();
+    const up = await execa('bash', [join(dir, 'scripts', 'up.sh'), '--timeout', '180'], { cwd: dir, env, reject: false, stdin: 'ignore', timeout: 15 * MINUTE });
+    report.push({ case: 'Flask + Postgres via scripts/up.sh', engine: 'podman', seconds: Math.round((performance.now() - started) / 100) / 10, success: up.exitCode === 0 });
+    try {
+      expect(up.exitCode, up.stderr).toBe(0);
+      expect(up.stderr).toContain('every healthcheck passed (run by this script: no systemd here)');
+      const url = /up: (http:\/\/\S+)/.exec(up.stderr)?.[1];
+      expect(url, up.stderr).toBeDefined();
+      const res = await fetch(url!);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('hello from the alembic migration');
+      const states = await podmanLines(['ps', '--filter', 'label=com.docker.compose.project=e2e-pm-flask-pg', '--format', '{{.Names}} {{.Status}}']);
+      expect(states.filter((l) => /(app|db|worker)-1 /.test(l) && l.includes('(healthy)')), states.join('\n')).toHaveLength(3);
+    } finally {
+      const down = await execa('bash', [join(dir, 'scripts', 'down.sh'), '--volumes'], { cwd: dir, env, reject: false, stdin: 'ignore', timeout: 5 * MINUTE });
+      expect(down.exitCode, down.stderr).toBe(0);
+    }
+    expect(await leftoversOf('e2e-pm-flask-pg', false, 'podman')).toEqual([]);
+  }, 20 * MINUTE);
 });

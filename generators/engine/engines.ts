@@ -40,6 +40,8 @@ export function engineFacts(name: EngineName, systemd = hasSystemd()): Engine {
     return {
       name,
       binary: 'podman',
+      // Quiet output: no "Executing external compose provider" banner, no cgroups v1 deprecation
+      // notice on every command of a cgroups v1 host (both would land in failure tails).
       env: { PODMAN_COMPOSE_WARNING_LOGS: 'false', PODMAN_IGNORE_CGROUPSV1_WARNING: '1' },
       buildEnv: { DOCKER_BUILDKIT: '0', BUILDAH_FORMAT: 'docker' },
       projectLabel: 'com.docker.compose.project',

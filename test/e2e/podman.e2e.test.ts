@@ -47,6 +47,9 @@ async function podmanReady(): Promise<PodmanEnv | string> {
   if (ping.exitCode !== 0) return `the Podman API socket ${socket} does not answer`;
   const images = await execa('podman', ['image', 'exists', pythonImage], { reject: false, env: cleanEnv });
   if (images.exitCode !== 0) return `podman has no ${pythonImage}`;
+  // A restarted dockerd may drop the rule that lets podman's bridges past Docker's FORWARD DROP.
+  const dockerChain = await execa('iptables', ['-S', 'DOCKER-USER'], { reject: false });
+  if (dockerChain.exitCode === 0 && !String(dockerChain.stdout).includes('-i podman+ -j ACCEPT')) return 'podman bridges are not let past Docker\'s FORWARD chain';
   return { socket, pythonImage, postgresImage };
 }
 

@@ -5,6 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { expect } from 'vitest';
+import type { SmokeResult, SmokeStep } from '../../generators/engine/smoke.js';
 import { repoRoot } from '../helpers.js';
 
 export interface E2EEnv {
@@ -151,4 +153,22 @@ export async function imageTrail(image: string): Promise<string> {
 
 export async function removeImage(image: string): Promise<void> {
   await execa('docker', ['image', 'rm', '--force', image], { reject: false, timeout: 60_000 });
+}
+
+/** The named step of a smoke result (the test fails, listing the steps, when there is none). */
+export function stepOf(result: SmokeResult, name: string): SmokeStep {
+  const found = result.steps.find((s) => s.name === name);
+  expect(found, `step "${name}" in ${JSON.stringify(result.steps.map((s) => s.name))}`).toBeDefined();
+  return found!;
+}
+
+/** Every step passed, exit 0, an image was built, and the app ran as a non-root UID. */
+export function expectSmokePassed(result: SmokeResult, exitCode: number | undefined, stderr: string): void {
+  const failed = result.steps.filter((s) => !s.ok);
+  expect(failed, `${result.message}\n${stderr}`).toEqual([]);
+  expect(result.success).toBe(true);
+  expect(exitCode).toBe(0);
+  expect(result.imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+  expect(result.size).toBeGreaterThan(10e6);
+  expect(stepOf(result, 'app runs as non-root').detail).toMatch(/^UID [1-9]\d*$/);
 }

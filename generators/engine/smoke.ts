@@ -19,6 +19,7 @@ import { AnswerError } from '../answers/errors.js';
 import { EXIT_USAGE, UserError } from '../cli/errors.js';
 import { packageVersion } from '../paths.js';
 import { readManifest } from '../write/manifest.js';
+import { checkDeployArgv, readCheckOutput } from './django-check.js';
 import {
   checkEngine,
   compose,
@@ -449,6 +450,15 @@ const STACK_STEPS: StepSpec[] = [
       }
       const last = lastLines(logs.all, 1);
       return `migrate exited 0${last ? `: ${last}` : ''}`;
+    },
+  },
+  {
+    name: 'django check --deploy',
+    when: (ctx) => ctx.answers.framework === 'django',
+    run: async (ctx) => {
+      const r = await compose(ctx.project, ['exec', '-T', 'app', ...checkDeployArgv(ctx.answers)], { timeout: MINUTE, signal: ctx.signal });
+      if (!r.ok) throw new StepFailure(`manage.py check --deploy failed (exit ${r.exitCode ?? '?'})`, lastLines(r.all, 30));
+      return `manage.py check --deploy: ${readCheckOutput(r.all).summary}`;
     },
   },
   {

@@ -12,6 +12,7 @@ import { envValue } from './escape.js';
 import { renderTemplate } from './handlebars.js';
 import { APP_DIR, APP_HEALTH, buildView, UV_IMAGE, VENV, type StackView } from './view.js';
 import { ENTRYPOINT_FILE, entrypointSource, resolveAppEnv } from './app-env.js';
+import { collectStaticEnv } from './django.js';
 
 export interface RenderedFile {
   /** Relative to the project, with forward slashes. */
@@ -61,6 +62,8 @@ function dockerfile(view: StackView): string {
     serverPackagesText: view.serverPackages.join(' '),
     serverNames: view.serverPackages.map((p) => p.split('==')[0]).join(' and '),
     entrypointFile: ENTRYPOINT_FILE,
+    collectStatic: a.framework === 'django' && a.collectStatic,
+    collectStaticEnv: collectStaticEnv(a),
   });
 }
 
@@ -94,6 +97,8 @@ function scriptView(view: StackView) {
     serviceList: services.join(', '),
     gunicorn: view.server === 'gunicorn',
     builderPackagesText: view.builderPackages.join(', '),
+    django: a.framework === 'django',
+    collectStatic: a.framework === 'django' && a.collectStatic,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Finding, Severity } from './types.js';
+import { DJANGO_RULES } from './django-rules.js';
 
 /**
  * Every rule the audit can report, once. Ids DF/CP/PG/SH/EV/DI are those of
@@ -360,6 +361,7 @@ export const RULES = {
     why: 'Docker or compose will reject this file (or read it differently from what you meant); no other check could run on it.',
     fix: 'Fix the syntax error at the reported line (' + REGENERATE + ').',
   },
+  ...DJANGO_RULES,
 } as const satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof RULES;

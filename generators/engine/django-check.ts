@@ -3,15 +3,8 @@
  * running app container, through the image's entrypoint when settings hold secrets (so SECRET_KEY is
  * the real one, not its token). Warnings are reported, not fatal; an error exit fails the step.
  */
-import type { Answers } from '../answers/types.js';
-import { APP_DIR } from '../render/view.js';
-import { ENTRYPOINT_FILE, needsEntrypoint } from '../render/app-env.js';
-
-/** The argv `docker compose exec app` runs. */
-export function checkDeployArgv(a: Answers): string[] {
-  const check = ['python', 'manage.py', 'check', '--deploy'];
-  return needsEntrypoint(a) ? ['python', `${APP_DIR}/${ENTRYPOINT_FILE}`, ...check] : check;
-}
+/** The argv (render/django.ts shares it with scripts/smoke-test.sh). */
+export { checkDeployArgv } from '../render/django.js';
 
 export interface CheckReport {
   /** Check ids with their first line, e.g. "security.W004 You have not set a value for SECURE_HSTS_SECONDS." */

@@ -7,7 +7,7 @@
  */
 import type { Answers } from '../answers/types.js';
 import { envEntries, PLACEHOLDER_RE } from '../answers/settings.js';
-import { dbName, DB_HOST, DB_PORT, REDIS_HOST, REDIS_PORT } from './app-env.js';
+import { dbName, DB_HOST, DB_PORT, ENTRYPOINT_FILE, needsEntrypoint, REDIS_HOST, REDIS_PORT } from './app-env.js';
 import { shellQuote } from './escape.js';
 
 /** What every secret is at build time: visible in the static stage's history, and worth nothing. */
@@ -31,4 +31,13 @@ export function collectStaticEnv(a: Answers): string {
   return envEntries(a.env)
     .map(({ name, value }) => `${name}=${shellQuote(buildValue(a, value))}`)
     .join(' ');
+}
+
+/**
+ * `manage.py check --deploy` as run in the app container (smoke and scripts/smoke-test.sh): through
+ * the image's entrypoint when settings hold secrets, so SECRET_KEY is the real one, not its token.
+ */
+export function checkDeployArgv(a: Answers): string[] {
+  const check = ['python', 'manage.py', 'check', '--deploy'];
+  return needsEntrypoint(a) ? ['python', `/app/${ENTRYPOINT_FILE}`, ...check] : check;
 }

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { templatesDir } from '../paths.js';
 import type { WriteStrategy } from '../write/tree.js';
 import { composeVariables, composeYaml, gpuComposeYaml } from './compose.js';
-import { envValue } from './escape.js';
+import { envValue, shellQuote } from './escape.js';
 import { renderTemplate } from './handlebars.js';
 import { APP_DIR, APP_HEALTH, buildView, UV_IMAGE, VENV, type StackView } from './view.js';
 import { ENTRYPOINT_FILE, entrypointSource, resolveAppEnv } from './app-env.js';
-import { collectStaticEnv } from './django.js';
+import { checkDeployArgv, collectStaticEnv } from './django.js';
 
 export interface RenderedFile {
   /** Relative to the project, with forward slashes. */
@@ -98,6 +98,7 @@ function scriptView(view: StackView) {
     gunicorn: view.server === 'gunicorn',
     builderPackagesText: view.builderPackages.join(', '),
     django: a.framework === 'django',
+    checkDeploy: checkDeployArgv(a).map(shellQuote).join(' '),
     collectStatic: a.framework === 'django' && a.collectStatic,
   };
 }

@@ -51,6 +51,7 @@ async function smoke(label: string, dir: string, env: Record<string, string> = {
   const failed = result.steps.filter((s) => !s.ok);
   expect(failed, `${result.message}\n${String(r.stderr)}`).toEqual([]);
   expect(r.exitCode).toBe(0);
+  for (const name of ['migration exited 0', 'django check --deploy', 'health probe']) report.push(`      ${name}: ${step(result, name).detail.slice(0, 400)}`);
   return result;
 }
 

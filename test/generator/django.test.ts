@@ -89,6 +89,8 @@ describe('Django stack', () => {
     expect(compose.services.app.environment).toMatchObject({ DJANGO_DEBUG: 'False', DJANGO_SECRET_KEY: '{secret:secret_key}', DJANGO_ALLOWED_HOSTS: 'localhost,127.0.0.1' });
     expect(compose.secrets.secret_key.file).toBe('./secrets/secret_key');
     expect(files.find((f) => f.path === 'README.Docker.md')!.content).toMatch(/With WhiteNoise in `MIDDLEWARE`/);
+    // scripts/smoke-test.sh runs Django's checklist through the entrypoint, so SECRET_KEY is the real one.
+    expect(files.find((f) => f.path === 'scripts/smoke-test.sh')!.content).toContain('"${COMPOSE[@]}" exec -T app python /app/docker/entrypoint.py python manage.py check --deploy || die');
   });
 
   it('reads check --deploy warnings by id', () => {

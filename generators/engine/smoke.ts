@@ -110,7 +110,8 @@ export function ensureSecrets(dir: string, names: string[]): string[] {
     const previous = process.umask(0o077);
     try {
       mkdirSync(secrets, { recursive: true, mode: 0o700 });
-      const value = randomBytes(32).toString('base64').replace(/[/+=\n]/g, '');
+      // 48 bytes as scripts/lib.sh makes them: long enough for a Django SECRET_KEY (50+, W009).
+      const value = randomBytes(48).toString('base64').replace(/[/+=\n]/g, '');
       writeFileSync(`${file}.tmp`, value, { mode: 0o444 });
       chmodSync(`${file}.tmp`, 0o444);
       renameSync(`${file}.tmp`, file);

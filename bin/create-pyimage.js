@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Thin shim: the CLI is compiled to dist/ (Node 20 cannot import .ts directly).
-import { main } from '../dist/generators/cli/main.js';
+// Thin shim: the CLI is compiled to dist/ (Node 20 cannot import .ts directly) and bundled into
+// dist/bundle/ (npm run bundle): one file per command loads faster than a few hundred modules.
+import { main } from '../dist/bundle/main.js';
 
 // `create-pyimage --help | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (error) => {

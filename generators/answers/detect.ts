@@ -173,7 +173,10 @@ export function detectProject(projectDir: string): Detection {
   else if (names.has('gunicorn')) answers.framework = 'wsgi';
   if (answers.framework) notes.push(`framework from the dependencies: ${answers.framework}`);
 
-  const pgDriver = ['psycopg2', 'psycopg2-binary', 'psycopg', 'psycopg-binary', 'asyncpg', 'pg8000'].find((n) => names.has(n));
+  const pgDriver =
+    ['psycopg2', 'psycopg2-binary', 'psycopg', 'psycopg-binary', 'asyncpg', 'pg8000'].find((n) => names.has(n)) ??
+    // `databases[asyncpg]`, `databases[postgresql]`: the driver comes as an extra.
+    (names.has('databases') && requirementExtras(names.get('databases')!).some((e) => ['asyncpg', 'postgresql', 'aiopg'].includes(e)) ? 'databases' : undefined);
   if (pgDriver) {
     answers.postgres = true;
     const extras = requirementExtras(names.get(pgDriver)!);
@@ -231,7 +234,7 @@ export function detectProject(projectDir: string): Detection {
       notes.push(`the code uses ${scan.queueLibraries.join(', ')}: adding a Redis service`);
     }
     for (const celery of scan.celeryApps.slice(0, 1)) {
-      notes.push(`Celery app ${celery.module}:${celery.attribute} (${celery.file}:${celery.line}): run it with --worker "celery -A ${celery.module} worker --loglevel INFO"`);
+      notes.push(`Celery app ${celery.module}:${celery.attribute} (${celery.file}:${celery.line}): run it with --worker "celery -A ${celery.module}:${celery.attribute} worker --loglevel INFO"`);
     }
     for (const file of readProjectDotenv(projectDir)) warnings.push(...file.warnings);
   }

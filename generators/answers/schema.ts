@@ -57,6 +57,8 @@ const HEALTH_PATH_RE = /^\/[A-Za-z0-9._~/-]*$/;
 const REL_PATH_RE = /^[A-Za-z0-9_][A-Za-z0-9._/-]*$/;
 const CPUS_RE = /^\d+(?:\.\d+)?$/;
 const MEMORY_RE = /^(\d+)([kmg])$/i;
+/** A registry host (optional port) and path, as image references allow: lowercase, no tag. */
+const REGISTRY_RE = /^(?:[a-z0-9]+(?:[.-][a-z0-9]+)*)(?::\d{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
 export const PYTHON_VERSIONS = ['3.10', '3.11', '3.12', '3.13'] as const;
 export const POSTGRES_VERSIONS = [13, 14, 15, 16, 17, 18] as const;
@@ -127,6 +129,21 @@ export const FRAMEWORKS: Choice[] = [
   { value: 'wsgi', name: 'Other WSGI app on gunicorn', hint: 'give its module:attribute' },
   { value: 'django', name: 'Django on gunicorn', hint: 'manage.py migrate, collectstatic at build time' },
 ];
+
+/** Services built from our image that can be given the GPU; order here is the canonical order. */
+export const GPU_SERVICES = ['app', 'worker'] as const;
+
+/** "app,worker" (or a YAML list) -> the canonical comma-separated list, or AnswerError naming gpu-services. */
+function parseGpuServices(raw: unknown): string {
+  const items = Array.isArray(raw) ? raw.map((item) => asString('gpu-services', item)) : asString('gpu-services', raw).split(',');
+  const names = items.map((item) => item.trim().toLowerCase()).filter(Boolean);
+  const unknown = names.filter((n) => !(GPU_SERVICES as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    throw new AnswerError('gpu-services', `${describe(unknown.join(','))} is not allowed; give ${GPU_SERVICES.join(' and/or ')}, comma-separated (e.g. "app,worker")`);
+  }
+  if (names.length === 0) throw new AnswerError('gpu-services', 'name at least one service (app, worker), or use --gpu none');
+  return GPU_SERVICES.filter((s) => names.includes(s)).join(',');
+}
 
 const SERVERS: Choice[] = [
   { value: 'gunicorn', name: 'gunicorn', hint: 'WSGI; ASGI apps with uvicorn workers' },
@@ -462,6 +479,17 @@ export const OPTIONS: OptionSpec[] = [
     parse: (raw) => parseChoice('gpu', raw, OPTIONS.find((o) => o.key === 'gpu')!.choices!) as Answers['gpu'],
   },
   {
+    key: 'gpuServices',
+    flag: 'gpu-services',
+    kind: 'string',
+    question: 'Which services get the GPU?',
+    hint: 'comma-separated: app, worker (the worker needs --worker)',
+    defaultText: 'app',
+    when: (a) => a.gpu !== undefined && a.gpu !== 'none' && Boolean(a.worker),
+    fallback: () => 'app',
+    parse: (raw) => parseGpuServices(raw),
+  },
+  {
     key: 'cpus',
     flag: 'cpus',
     kind: 'string',
@@ -507,6 +535,24 @@ export const OPTIONS: OptionSpec[] = [
     fallback: () => false,
     parse: (raw) => parseBoolean('dockerfile-syntax', raw),
   },
+  {
+    key: 'registry',
+    flag: 'registry',
+    kind: 'string',
+    question: 'Registry for the Swarm stack\'s images',
+    hint: 'image prefix every Swarm node pulls from, e.g. registry.example.com:5000/team; adds scripts/push.sh',
+    defaultText: 'none (local images: a single-node swarm)',
+    flagOnly: true,
+    fallback: () => '',
+    parse: (raw) => {
+      if (raw === false || raw === null) return '';
+      const text = asString('registry', raw).replace(/\/+$/, '');
+      if (text !== '' && (!REGISTRY_RE.test(text) || text.length > 200)) {
+        throw new AnswerError('registry', `${describe(raw)} is not an image prefix; give a registry host, optional port and path in lowercase, without a tag (e.g. "registry.example.com:5000/team")`);
+      }
+      return text;
+    },
+  },
 ];
 
 export const OPTION_BY_KEY = new Map(OPTIONS.map((o) => [o.key, o]));
@@ -548,6 +594,12 @@ export function crossValidate(a: Answers, facts: ProjectFacts = {}): void {
   if (a.migrations !== 'custom' && a.migrateCommand !== '') {
     throw new AnswerError('migrate-command', 'is only used with --migrations custom; drop it or add --migrations custom');
   }
+  if (a.gpu === 'none' && a.gpuServices !== 'app') {
+    throw new AnswerError('gpu-services', 'is only used with --gpu render or --gpu nvidia; drop it or add --gpu');
+  }
+  if (a.gpuServices.split(',').includes('worker') && a.worker === '') {
+    throw new AnswerError('gpu-services', 'names "worker" but this stack has no worker; add --worker "<command>" or use --gpu-services app');
+  }
 }
 
 /** The argv of a migration command, or undefined when there is none. */
@@ -564,4 +616,9 @@ export function migrationArgv(a: Answers): string[] | undefined {
     case 'custom':
       return splitCommand(a.migrateCommand);
   }
+}
+
+/** The services that get the GPU override; "app" for stacks generated before the answer existed. */
+export function gpuServiceList(a: Pick<Answers, 'gpuServices'>): string[] {
+  return (a.gpuServices || 'app').split(',');
 }

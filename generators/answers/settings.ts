@@ -21,8 +21,11 @@ export const DB_PLACEHOLDERS = ['host', 'port', 'user', 'password', 'name', 'url
 export const REDIS_PLACEHOLDERS = ['url'] as const;
 const KNOWN = 'use {db.host}, {db.port}, {db.user}, {db.password}, {db.name}, {db.url}, {redis.url} or {secret.NAME} (NAME: lowercase letters, digits, _)';
 
-/** Names that hold credentials: their value must come from a secret, never a literal in compose. */
-export const SECRET_NAME_HINT = /(PASSWORD|PASSWD|PASS|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)$/i;
+/**
+ * Names that hold credentials: their value must come from a secret, never a literal in compose.
+ * The audit's CP-19 pattern (generators/audit/util.ts SECRET_NAME), plus a bare *PASS suffix (DBPASS).
+ */
+export const SECRET_NAME_HINT = /(password|passwd|secret|token|api_?key|client_key|private_?key|access_key|credential|pass$)/i;
 
 /** `NAME=VALUE` -> entry; throws AnswerError naming --env and the fix. */
 export function parseEnvEntry(raw: string): EnvEntry {

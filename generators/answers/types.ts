@@ -47,12 +47,16 @@ export interface Answers {
   /** Give the builder a C compiler for packages that have no wheel. */
   nativeBuild: boolean;
   gpu: Gpu;
+  /** Services given the GPU override, comma-separated in canonical order: "app", "worker" or "app,worker". */
+  gpuServices: string;
   /** Docker CPU limit for the app, e.g. "1.0". */
   cpus: string;
   /** Docker memory limit for the app, e.g. "512m". */
   memory: string;
   /** Add `# syntax=docker/dockerfile:1` (pulls a frontend image, so off by default: DF-02 amendment). */
   dockerfileSyntax: boolean;
+  /** Registry prefix for the Swarm stack's image names (e.g. "registry.example.com:5000/team"); empty = local images. */
+  registry: string;
 }
 
 export type AnswerKey = keyof Answers;

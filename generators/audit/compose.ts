@@ -4,12 +4,14 @@
  */
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import type { DockerfileFacts } from './dockerfile.js';
+import { effectiveArgv, gracefulTimeout, programOf, seconds, workerTmpDirProblem } from './program.js';
 import type { EnvEntry } from './env.js';
 import { finding, type RuleId } from './rules.js';
 import type { Finding } from './types.js';
 import {
   PROXY_NAME,
   SECRET_NAME,
+  asRecord,
   basename,
   dirname,
   hasVariable,
@@ -56,10 +58,6 @@ const DANGEROUS_CAPS = new Set(['ALL', 'SYS_ADMIN', 'NET_ADMIN', 'SYS_PTRACE', '
 const SENSITIVE_MOUNTS = ['/boot', '/dev', '/etc', '/lib', '/proc', '/sys', '/usr', '/root', '/var/lib/docker'];
 
 type Js = Record<string, unknown>;
-
-function asRecord(value: unknown): Js | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Js) : undefined;
-}
 
 function isLoopback(ip: string): boolean {
   const v = ip.replace(/^\[|\]$/g, '');
@@ -238,6 +236,48 @@ export function auditCompose(path: string, content: string, ctx: ComposeContext)
       });
     }
 
+    // CP-22: an init process (or an exec-form server as PID 1) and a long enough stop window.
+    const facts = built ? dockerfileFor(svc, composeDir, ctx) : undefined;
+    const target = typeof asRecord(svc.build)?.target === 'string' ? String(asRecord(svc.build)!.target) : undefined;
+    const image = facts?.commands(target) ?? {};
+    const command = commandArgv(svc.command);
+    const started = programOf(effectiveArgv(image.entrypoint?.argv, command ?? image.cmd?.argv));
+    if (built && !partial && svc.init !== true) {
+      const execServer = facts !== undefined && command === undefined && (image.cmd ?? image.entrypoint) !== undefined && [image.cmd, image.entrypoint].every((c) => c === undefined || c.exec);
+      if (!execServer) add('CP-22', svcLine, `service \`${name}\` runs without \`init: true\`${facts ? '' : ' (its Dockerfile was not found)'}: signals are not forwarded and zombies not reaped`);
+    }
+    if (!partial && started?.server) {
+      const grace = gracefulTimeout(started);
+      const stop = svc.stop_grace_period === undefined ? 10 : seconds(interp(svc.stop_grace_period).value);
+      if (grace !== undefined && stop !== undefined && stop <= grace) {
+        add('CP-22', svc.stop_grace_period === undefined ? svcLine : at('stop_grace_period'), `\`${name}\` is stopped after ${stop}s${svc.stop_grace_period === undefined ? ' (the default)' : ''} but ${started.server} waits up to ${grace}s for requests to finish`);
+      }
+    }
+    // DF-21 for a gunicorn command given here.
+    if (command) {
+      const problem = workerTmpDirProblem(programOf(command));
+      if (problem) add('DF-21', at('command'), problem);
+    }
+
+    // CP-18: databases only on internal networks, never the default bridge.
+    if (partial) {
+      // An override adds to a service the base file defines: judged there.
+    } else if (svc.network_mode === 'bridge') add('CP-18', at('network_mode'), `service \`${name}\` uses Docker's default bridge (\`network_mode: bridge\`), shared with every container on the host`);
+    else if (isData && svc.network_mode === undefined) {
+      const nets = Array.isArray(svc.networks) ? svc.networks.map(String) : Object.keys(asRecord(svc.networks) ?? {});
+      const declared = asRecord(root.networks) ?? {};
+      const open = nets.length === 0 ? ['default'] : nets.filter((n) => asRecord(declared[n])?.internal !== true);
+      if (open.length > 0) add('CP-18', nets.length === 0 ? svcLine : at('networks'), `database \`${name}\` is on ${open.map((n) => `\`${n}\``).join(', ')}, which ${open.length === 1 ? 'is' : 'are'} not \`internal: true\``);
+    }
+
+    // CP-20: healthcheck strings expanded by compose instead of the container.
+    const test = health?.test;
+    const testText = Array.isArray(test) ? test.slice(1).map(String).join(' ') : typeof test === 'string' ? test : '';
+    const single = /(^|[^$])\$(\{?[A-Za-z_][A-Za-z0-9_]*)/.exec(testText);
+    if (single) add('CP-20', at('healthcheck', 'test'), `the healthcheck's \`$${single[2]}\` is expanded by compose on the host when the file is read; write \`$$${single[2]}\` for the container's shell`);
+
+    if (!partial && imageValue && PG_IMAGE.test(imageValue.value)) auditPostgres(name, svc, root, imageValue.value, add, at, svcLine, interp);
+
     // CP-21: log rotation.
     const logging = asRecord(svc.logging);
     if (!partial) {
@@ -360,7 +400,125 @@ export function auditCompose(path: string, content: string, ctx: ComposeContext)
       add('PI-07', second.line, `service \`${name}\` writes logs to ${distinct.length} different files: ${logPaths.map((p) => `${p.value} (${p.where})`).join(', ')}`);
     }
   }
+  // CP-20: variables with neither a default nor `:?`.
+  content.split(/\r?\n/).forEach((text, i) => {
+    if (/^\s*#/.test(text)) return;
+    const re = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text)) !== null) {
+      const name = m[1] ?? m[2];
+      if (name && !HOST_SHELL_VARIABLES.has(name) && !findings.some((f) => f.ruleId === 'CP-20' && f.line === i + 1)) add('CP-20', i + 1, `\`${m[0]}\` has no default and no \`:?\`: when it is unset compose substitutes an empty string and starts anyway`);
+    }
+  });
   return findings;
+}
+
+/** Set in every shell that runs compose: not configuration a project documents or requires. */
+export const HOST_SHELL_VARIABLES = new Set(['HOME', 'PWD', 'USER', 'HOSTNAME', 'PATH', 'SHELL', 'LOGNAME', 'TMPDIR']);
+
+const PG_IMAGE = /^(?:[^/]+\/)*(postgres|postgis|timescaledb(-ha)?)(:|@|$)/;
+const PG_ENTRYPOINT_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'];
+
+/** Compose `command:` as argv (a string is split like compose does), or undefined when absent. */
+function commandArgv(command: unknown): string[] | undefined {
+  if (Array.isArray(command)) return command.map(String);
+  if (typeof command === 'string') return command.trim().split(/\s+/);
+  return undefined;
+}
+
+/** Bytes of a compose size (`128mb`, `1g`, 134217728). */
+function bytes(value: unknown): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|k|kb|m|mb|g|gb)?$/i.exec(String(value ?? '').trim());
+  if (!m) return undefined;
+  const unit = (m[2] ?? 'b').toLowerCase()[0]!;
+  return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
+}
+
+/** PG-01/02/04/05/07/08/09 for a Postgres-based service. */
+function auditPostgres(
+  name: string,
+  svc: Js,
+  root: Js,
+  image: string,
+  add: (id: RuleId, line: number, message: string, extra?: Parameters<typeof finding>[4]) => void,
+  at: (...keys: (string | number)[]) => number,
+  svcLine: number,
+  interp: (value: unknown) => { value: string },
+): void {
+  // PG-01: a major version in the tag.
+  const tag = /:([^@/]+)(@|$)/.exec(image)?.[1];
+  const major = tag === undefined ? undefined : Number.parseInt(/^(\d+)/.exec(tag)?.[1] ?? /pg(\d+)/.exec(tag)?.[1] ?? '', 10);
+  if (tag !== undefined && tag !== 'latest' && (major === undefined || Number.isNaN(major))) add('PG-01', at('image'), `\`${image}\` names no Postgres major version`);
+
+  // PG-02: password from a secret file.
+  const entries = environmentOf(svc, at);
+  const env = new Map(entries.map((e) => [e.key, e.value]));
+  const envLine = (key: string) => entries.find((e) => e.key === key)?.line ?? svcLine;
+  const hasFileEnv = svc.env_file !== undefined;
+  const password = env.has('POSTGRES_PASSWORD');
+  const file = env.get('POSTGRES_PASSWORD_FILE');
+  if (password && file !== undefined) add('PG-02', envLine('POSTGRES_PASSWORD'), 'both POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE are set: the entrypoint refuses to start ("are exclusive")');
+  else if (password) add('PG-02', envLine('POSTGRES_PASSWORD'), `\`${name}\` takes its password from the environment, visible in \`docker inspect\``);
+  else if (file === undefined || file === null) {
+    const trust = interp(env.get('POSTGRES_HOST_AUTH_METHOD') ?? '').value.toLowerCase() === 'trust';
+    if (!hasFileEnv && !trust) add('PG-02', svcLine, `\`${name}\` sets neither POSTGRES_PASSWORD_FILE nor POSTGRES_PASSWORD: the image refuses to initialise`);
+  } else {
+    const value = interp(file).value;
+    const secretName = /^\/run\/secrets\/([^/]+)$/.exec(value)?.[1];
+    const listed = (Array.isArray(svc.secrets) ? svc.secrets : []).map((s) => (typeof s === 'string' ? s : String(asRecord(s)?.source ?? '')));
+    if (!secretName) add('PG-02', envLine('POSTGRES_PASSWORD_FILE'), `POSTGRES_PASSWORD_FILE=${value} is not a compose secret under /run/secrets/`);
+    else if (!listed.includes(secretName)) add('PG-02', envLine('POSTGRES_PASSWORD_FILE'), `POSTGRES_PASSWORD_FILE points at /run/secrets/${secretName}, but \`${name}\` does not list the secret \`${secretName}\``);
+    else if (asRecord(asRecord(root.secrets)?.[secretName])?.file === undefined) add('PG-02', envLine('POSTGRES_PASSWORD_FILE'), `secret \`${secretName}\` is not defined with \`file:\` at the top level`);
+  }
+
+  // PG-04: a named volume at the version's data path.
+  const pgdata = env.get('PGDATA');
+  const wanted = pgdata ? interp(pgdata).value : major === undefined || Number.isNaN(major) ? undefined : major >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data';
+  const volumes = (Array.isArray(svc.volumes) ? svc.volumes : []).map((v, i) => {
+    const rec = asRecord(v);
+    if (rec) return { source: String(rec.source ?? ''), target: String(rec.target ?? ''), line: at('volumes', i) };
+    const parts = interp(v).value.split(':');
+    return parts.length >= 2 ? { source: parts[0]!, target: parts[1]!, line: at('volumes', i) } : { source: '', target: parts[0]!, line: at('volumes', i) };
+  });
+  const dataPaths = wanted ? [wanted] : ['/var/lib/postgresql', '/var/lib/postgresql/data'];
+  const covering = volumes.find((v) => dataPaths.some((p) => v.target.replace(/\/$/, '') === p || (pgdata !== undefined && p.startsWith(`${v.target.replace(/\/$/, '')}/`))));
+  if (!covering) {
+    const near = volumes.find((v) => v.target.startsWith('/var/lib/postgresql'));
+    add('PG-04', near ? near.line : svcLine, near
+      ? `Postgres ${major ?? ''} keeps its data in ${wanted}, not ${near.target}: the data lands in an anonymous volume`.replace('  ', ' ')
+      : `\`${name}\` has no volume at ${dataPaths.join(' or ')}: the data is lost when the container is recreated`);
+  } else if (covering.source === '') {
+    add('PG-04', covering.line, `the data volume at ${covering.target} is anonymous: \`docker compose down -v\` or a recreate loses it`);
+  } else if (!/^[./~]/.test(covering.source) && !(covering.source in (asRecord(root.volumes) ?? {}))) {
+    add('PG-04', covering.line, `volume \`${covering.source}\` is not declared under the top-level \`volumes:\``);
+  }
+
+  // PG-05: healthcheck over TCP.
+  const test = asRecord(svc.healthcheck)?.test;
+  const testText = Array.isArray(test) ? test.map(String).join(' ') : typeof test === 'string' ? test : '';
+  if (/pg_isready/.test(testText) && !/(-h|--host)[ =]?["']?(127\.0\.0\.1|localhost|::1)\b/.test(testText)) {
+    add('PG-05', at('healthcheck', 'test'), '`pg_isready` without `-h 127.0.0.1` probes the unix socket, which the first-run temporary server also answers');
+  }
+
+  // PG-07, PG-08.
+  const shm = bytes(svc.shm_size);
+  if (shm === undefined || shm < 128 * 1024 ** 2) add('PG-07', svc.shm_size === undefined ? svcLine : at('shm_size'), `\`${name}\` ${svc.shm_size === undefined ? 'keeps the 64 MB /dev/shm default' : `has shm_size ${String(svc.shm_size)} (< 128mb)`}`);
+  const stop = svc.stop_grace_period === undefined ? undefined : seconds(interp(svc.stop_grace_period).value);
+  if (stop === undefined || stop < 30) add('PG-08', svc.stop_grace_period === undefined ? svcLine : at('stop_grace_period'), `\`${name}\` ${svc.stop_grace_period === undefined ? 'is killed 10 s after SIGTERM (the default)' : `gets only ${String(svc.stop_grace_period)} to shut down`}`);
+
+  // PG-09: hardening that the entrypoint survives.
+  const capDrop = Array.isArray(svc.cap_drop) ? svc.cap_drop.map((c) => String(c).toUpperCase().replace(/^CAP_/, '')) : [];
+  const capAdd = new Set(Array.isArray(svc.cap_add) ? svc.cap_add.map((c) => String(c).toUpperCase().replace(/^CAP_/, '')) : []);
+  const user = svc.user === undefined ? undefined : interp(svc.user).value.split(':')[0]!;
+  if (capDrop.includes('ALL') && (user === undefined || user === '0' || user === 'root')) {
+    const missing = PG_ENTRYPOINT_CAPS.filter((c) => !capAdd.has(c));
+    if (missing.length > 0) add('PG-09', at('cap_drop'), `\`cap_drop: [ALL]\` without \`cap_add\` ${missing.join(', ')}: the root entrypoint cannot chown its data and switch to the postgres user`);
+  }
+  if (svc.read_only === true) {
+    const tmpfs = (Array.isArray(svc.tmpfs) ? svc.tmpfs.map(String) : typeof svc.tmpfs === 'string' ? [svc.tmpfs] : []).map((t) => t.split(':')[0]);
+    const mounted = [...tmpfs, ...volumes.map((v) => v.target)];
+    if (!mounted.some((t) => t === '/var/run/postgresql' || t === '/run/postgresql')) add('PG-09', at('read_only'), '`read_only: true` without a tmpfs at /var/run/postgresql: the server cannot create its socket and lock file');
+  }
 }
 
 function environmentOf(svc: Js, at: (...keys: (string | number)[]) => number): { key: string; value: string | null; line: number }[] {

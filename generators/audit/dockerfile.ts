@@ -4,6 +4,7 @@
  * mistaken for instructions and findings inside them point at the right line.
  */
 import { DockerfileParser, type Flag, type Instruction } from 'dockerfile-ast';
+import { effectiveArgv, hasOption, optionValues, programOf, workerTmpDirProblem, type Program } from './program.js';
 import { finding } from './rules.js';
 import type { Finding } from './types.js';
 import {
@@ -56,12 +57,38 @@ interface Stage {
   instrs: Instr[];
 }
 
-/** What compose checks need to know about a Dockerfile. */
+/** A CMD or ENTRYPOINT: its words (exec form parsed, shell form split) and line. */
+export interface CommandFacts {
+  argv: string[];
+  line: number;
+  exec: boolean;
+}
+
+/** What compose and dependency checks need to know about a Dockerfile. */
 export interface DockerfileFacts {
   path: string;
   stages: { alias?: string; hasHealthcheck: boolean }[];
   /** HEALTHCHECK present in the given target (or the last stage, with its base stages). */
   hasHealthcheck(target?: string): boolean;
+  /** The CMD and ENTRYPOINT in force in the given target (default: the last stage). */
+  commands(target?: string): { cmd?: CommandFacts; entrypoint?: CommandFacts };
+  /** Python distributions installed by name with pip / uv pip in any stage (ARG defaults resolved). */
+  installs: Set<string>;
+  /** The Dockerfile text (which dependency files it names). */
+  content: string;
+  /** The image the last stage is ultimately built FROM (ARG defaults resolved; '' when unknown). */
+  baseImage: string;
+}
+
+/** PEP 503 name normalisation: `Flask_SQLAlchemy` -> `flask-sqlalchemy`. */
+export function normaliseDistribution(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+/** The distribution a requirement specifier names (`uvicorn[standard]>=0.30` -> `uvicorn`), or undefined. */
+export function requirementName(spec: string): string | undefined {
+  const m = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(spec);
+  return m ? normaliseDistribution(m[1]!) : undefined;
 }
 
 const TOOLCHAIN = /^(build-essential|gcc(-\d+)?|g\+\+(-\d+)?|cpp|make|cmake|ninja-build|clang(-\d+)?|llvm.*|git|autoconf|automake|libtool|pkg-config|pkgconf|cargo|rustc|build-base|musl-dev|linux-headers|[a-z0-9.+-]+-dev(el)?)$/;
@@ -325,6 +352,146 @@ function properties(instr: Instr): [string, string | null, number][] {
   return props.map((p) => [p.getName(), p.getValue() === null ? null : unquote(p.getValue()!), p.getRange().start.line + 1]);
 }
 
+function commandFacts(instr: Instr | undefined): CommandFacts | undefined {
+  if (!instr) return undefined;
+  const text = instr.args.trim();
+  if (text.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) return { argv: parsed as string[], line: instr.line, exec: true };
+    } catch {
+      // not JSON: shell form
+    }
+  }
+  return { argv: shellWords(text), line: instr.line, exec: false };
+}
+
+/** The CMD and ENTRYPOINT in force at the end of a stage (a later ENTRYPOINT resets an inherited CMD). */
+function commandsIn(stage: Stage): { cmd?: CommandFacts; entrypoint?: CommandFacts } {
+  let cmd: Instr | undefined;
+  let entrypoint: Instr | undefined;
+  for (const instr of chainInstrs(stage)) {
+    if (instr.keyword === 'CMD') cmd = instr;
+    if (instr.keyword === 'ENTRYPOINT') {
+      entrypoint = instr;
+      cmd = undefined;
+    }
+  }
+  return { cmd: commandFacts(cmd), entrypoint: commandFacts(entrypoint) };
+}
+
+/** Argument values in scope for a stage: global ARG defaults, then the stage's own ARGs. */
+function stageArgs(stage: Stage, globalArgs: ReadonlyMap<string, string | null>): Map<string, string | null> {
+  const args = new Map<string, string | null>();
+  for (const instr of chainInstrs(stage)) {
+    if (instr.keyword !== 'ARG') continue;
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/s.exec(instr.args);
+    if (m) args.set(m[1]!, m[2] === undefined ? (globalArgs.get(m[1]!) ?? null) : unquote(m[2]));
+  }
+  return args;
+}
+
+/** Distributions installed by name (`pip install "${SERVER_PACKAGE}"` with `ARG SERVER_PACKAGE=gunicorn==23.0.0`). */
+function explicitInstalls(stages: Stage[], globalArgs: ReadonlyMap<string, string | null>): Set<string> {
+  const out = new Set<string>();
+  for (const stage of stages) {
+    const args = stageArgs(stage, globalArgs);
+    for (const instr of stage.instrs) {
+      if (instr.keyword !== 'RUN') continue;
+      for (const c of commandsOf(instr)) {
+        const words = shellWords(c.text);
+        const pip = words.findIndex((w) => /(^|\/)pip[0-9.]*$/.test(w));
+        const install = words.indexOf('install', pip + 1);
+        if (pip < 0 || install < 0) continue;
+        for (let i = install + 1; i < words.length; i++) {
+          const w = words[i]!;
+          if (w.startsWith('-')) {
+            if (PIP_VALUE_OPTIONS.has(w)) i++;
+            continue;
+          }
+          for (const spec of resolveArgs(w, args).value.split(/\s+/)) {
+            if (spec === '' || spec.startsWith('.') || spec.startsWith('/') || spec.includes('://')) continue;
+            const name = requirementName(spec);
+            if (name) out.add(name);
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** DF-18: code or venv in the final image owned by (or handed to) a non-root user. */
+function auditCodeOwnership(
+  path: string,
+  runtimeInstrs: Instr[],
+  globalArgs: ReadonlyMap<string, string | null>,
+  add: (...args: Parameters<typeof finding>) => void,
+): void {
+  let workdir = '/';
+  const isCode = (dest: string) => {
+    const d = dest.replace(/\/+$/, '') || '/';
+    return d === '.' || d === workdir.replace(/\/+$/, '') || /(^|\/)\.?venv$/.test(d) || /^\/(app|srv|code|src|opt\/app)$/.test(d);
+  };
+  for (const instr of runtimeInstrs) {
+    if (instr.keyword === 'WORKDIR') workdir = instr.args.trim();
+    if (instr.keyword === 'COPY' || instr.keyword === 'ADD') {
+      const chown = instr.flags.find((f) => f.getName() === 'chown')?.getValue();
+      if (!chown) continue;
+      const owner = resolveArgs(chown, globalArgs).value;
+      if (userIsRoot(owner)) continue;
+      const words = shellWords(instr.args).filter((w) => !w.startsWith('--'));
+      const dest = words[words.length - 1] ?? '';
+      if (isCode(dest) || words.slice(0, -1).some((w) => w === '.' || /venv/.test(w))) {
+        add('DF-18', path, instr.line, `\`${instr.keyword} --chown=${chown}\` gives the code in \`${dest}\` to a non-root user, who can then rewrite it`);
+      }
+    }
+    if (instr.keyword === 'RUN') {
+      for (const c of commandsOf(instr)) {
+        const words = shellWords(c.text);
+        if (words[0] !== 'chown') continue;
+        const rest = words.slice(1).filter((w) => !w.startsWith('-'));
+        const owner = rest[0] ?? '';
+        if (owner === '' || userIsRoot(owner)) continue;
+        const target = rest.slice(1).find((t) => isCode(t));
+        if (target) add('DF-18', path, c.line, `\`chown ${owner} ${target}\` hands the code to a non-root user, who can then rewrite it`);
+      }
+    }
+  }
+}
+
+/** DF-20: the server's bind address and port as a container needs them. */
+function bindProblems(program: Program | undefined, env: ReadonlyMap<string, string>, exposed: number[]): { message: string; expose?: boolean }[] {
+  if (!program) return [];
+  const out: { message: string; expose?: boolean }[] = [];
+  const binds: { host: string; port: number | undefined; how: string }[] = [];
+  const args = program.args;
+  if (program.server === 'uvicorn') {
+    if (hasOption(args, ['--uds', '--fd'])) return [];
+    const host = optionValues(args, ['--host'])[0] ?? env.get('UVICORN_HOST');
+    const port = optionValues(args, ['--port'])[0] ?? env.get('UVICORN_PORT') ?? '8000';
+    binds.push({ host: host ?? '127.0.0.1', port: Number.parseInt(port, 10), how: host === undefined ? 'uvicorn without --host (its default is 127.0.0.1)' : `uvicorn --host ${host}` });
+  } else if (program.server === 'gunicorn' || program.server === 'hypercorn') {
+    for (const b of optionValues(args, ['--bind', '-b'])) {
+      const m = /^(\[[^\]]*\]|[^:]*):(\d+)$/.exec(b);
+      if (m) binds.push({ host: m[1]!, port: Number.parseInt(m[2]!, 10), how: `${program.server} --bind ${b}` });
+    }
+  } else if (program.server === 'flask' && args.includes('run')) {
+    const host = optionValues(args, ['--host', '-h'])[0] ?? env.get('FLASK_RUN_HOST');
+    const port = optionValues(args, ['--port', '-p'])[0] ?? env.get('FLASK_RUN_PORT') ?? '5000';
+    binds.push({ host: host ?? '127.0.0.1', port: Number.parseInt(port, 10), how: host === undefined ? 'flask run without --host (its default is 127.0.0.1)' : `flask run --host ${host}` });
+  }
+  for (const b of binds) {
+    const host = b.host.replace(/^\[|\]$/g, '');
+    if (/^(127\.|localhost$|::1$)/.test(host)) out.push({ message: `${b.how} listens on loopback inside the container: the published port reaches nothing` });
+    if (b.port !== undefined && !Number.isNaN(b.port)) {
+      if (b.port < 1024) out.push({ message: `${b.how} uses port ${b.port} (< 1024 needs root or CAP_NET_BIND_SERVICE)` });
+      else if (exposed.length > 0 && !exposed.includes(b.port)) out.push({ message: `EXPOSE ${exposed.join(' ')} but the server listens on ${b.port}`, expose: true });
+    }
+  }
+  return out;
+}
+
 function userIsRoot(user: string): boolean {
   const u = user.split(':')[0]!.trim();
   return u === 'root' || u === '0';
@@ -343,17 +510,25 @@ export function auditDockerfile(path: string, content: string): DockerfileResult
     parsed = parse(content);
   } catch (error) {
     add('PI-08', path, 1, `dockerfile-ast could not parse this Dockerfile: ${(error as Error).message}`);
-    return { findings, facts: { path, stages: [], hasHealthcheck: () => false } };
+    return { findings, facts: { path, stages: [], hasHealthcheck: () => false, commands: () => ({}), installs: new Set(), content, baseImage: '' } };
   }
   const { stages, all } = parsed;
   const healthOf = (stage: Stage) => chainInstrs(stage).some((i) => i.keyword === 'HEALTHCHECK' && !/^\s*NONE\b/i.test(i.args));
+  const stageFor = (target?: string) => (target ? stages.find((s) => s.alias === target.toLowerCase()) : stages[stages.length - 1]);
   const facts: DockerfileFacts = {
     path,
     stages: stages.map((s) => ({ alias: s.alias, hasHealthcheck: healthOf(s) })),
     hasHealthcheck(target) {
-      const stage = target ? stages.find((s) => s.alias === target.toLowerCase()) : stages[stages.length - 1];
+      const stage = stageFor(target);
       return stage ? healthOf(stage) : false;
     },
+    commands(target) {
+      const stage = stageFor(target);
+      return stage ? commandsIn(stage) : {};
+    },
+    installs: explicitInstalls(stages, parsed.globalArgs),
+    content,
+    baseImage: '',
   };
   if (stages.length === 0) {
     add('PI-08', path, 1, 'no FROM instruction: this is not a buildable Dockerfile');
@@ -361,6 +536,7 @@ export function auditDockerfile(path: string, content: string): DockerfileResult
   }
   const last = stages[stages.length - 1]!;
   const runtime = chain(last);
+  facts.baseImage = runtime[0]!.unresolvedArg ? '' : runtime[0]!.image;
   const runtimeInstrs = chainInstrs(last);
   const inRuntime = (instr: Instr) => runtimeInstrs.includes(instr);
 
@@ -422,6 +598,36 @@ export function auditDockerfile(path: string, content: string): DockerfileResult
       add('DF-09', path, instr.line, `${instr.keyword} uses shell form: the server runs under /bin/sh and does not receive SIGTERM (DL3025)`);
     }
   }
+
+  // DF-17..DF-21: what the final image runs and how.
+  const finalEnv = envValues(last);
+  const baseImage = runtime[0]!.image;
+  const noShell = /^(scratch|gcr\.io\/distroless\/|cgr\.dev\/)|distroless/.test(baseImage);
+  const isPython = /python/.test(baseImage) || /venv/.test(finalEnv.get('PATH') ?? '') || runtimeInstrs.some((i) => i.keyword === 'COPY' && /venv/.test(i.args));
+  if (!noShell && !runtimeInstrs.some((i) => i.keyword === 'RUN' && /-perm\s+[-/+]?(6000|4000|2000|u\+s|g\+s)/.test(i.args) && /chmod\s+(-\S+\s+)*[augo]*-s\b|chmod\s+(-\S+\s+)*[ug]-s,/.test(i.args))) {
+    add('DF-17', path, last.line, 'the final stage does not strip setuid/setgid bits (CIS 4.8): su, passwd, mount and friends stay usable for privilege escalation');
+  }
+  auditCodeOwnership(path, runtimeInstrs, parsed.globalArgs, add);
+  if (isPython) {
+    const missing: string[] = [];
+    if (!/^(1|true|yes|on)$/i.test(finalEnv.get('PYTHONUNBUFFERED') ?? '')) missing.push('`PYTHONUNBUFFERED=1`');
+    if (!/^(1|true|yes|on)$/i.test(finalEnv.get('PYTHONDONTWRITEBYTECODE') ?? '')) missing.push('`PYTHONDONTWRITEBYTECODE=1`');
+    const venv = runtimeInstrs
+      .filter((i) => i.keyword === 'COPY' || i.keyword === 'RUN')
+      .map((i) => /(\/[\w./-]*?\/?\.?venv)\b/.exec(i.args)?.[1])
+      .find((v): v is string => v !== undefined);
+    if (venv && !(finalEnv.get('PATH') ?? '').includes(`${venv.replace(/\/$/, '')}/bin`) && !finalEnv.has('VIRTUAL_ENV')) missing.push(`\`${venv}/bin\` on PATH`);
+    if (missing.length > 0) add('DF-19', path, last.line, `the final stage does not set ${missing.join(', ')}`);
+  }
+  const { cmd, entrypoint } = commandsIn(last);
+  const started = programOf(effectiveArgv(entrypoint?.argv, cmd?.argv));
+  const commandLine = (cmd ?? entrypoint)?.line ?? last.line;
+  const exposed = runtimeInstrs.filter((i) => i.keyword === 'EXPOSE');
+  for (const problem of bindProblems(started, finalEnv, exposed.flatMap((i) => i.args.trim().split(/\s+/)).map((p) => Number.parseInt(p, 10)).filter((p) => !Number.isNaN(p)))) {
+    add('DF-20', path, problem.expose ? exposed[0]!.line : commandLine, problem.message, problem.expose ? { severity: 'low' } : {});
+  }
+  const tmpProblem = workerTmpDirProblem(started, finalEnv);
+  if (tmpProblem) add('DF-21', path, commandLine, tmpProblem);
 
   const shellHasPipefail = new Map<Stage, boolean>();
   for (const stage of stages) {

@@ -1,7 +1,10 @@
 /** `.env*` files: compose's env-file format, read line by line with positions. */
+import { parseDocument } from 'yaml';
+import { HOST_SHELL_VARIABLES } from './compose.js';
+import { isIgnored, parseDockerignore } from './dockerignore.js';
 import { finding } from './rules.js';
 import type { Finding } from './types.js';
-import { PROXY_NAME, SECRET_NAME, basename, isFileReference, isPlaceholder, type EnvValue } from './util.js';
+import { PROXY_NAME, SECRET_NAME, basename, dirname, imagePinProblem, isFileReference, isPlaceholder, joinPath, normalisePath, type EnvValue } from './util.js';
 
 export interface EnvEntry extends EnvValue {
   key: string;
@@ -55,4 +58,106 @@ export function auditEnv(path: string, content: string): { findings: Finding[]; 
     }
   }
   return { findings, entries };
+}
+
+/** `${NAME}` / `$NAME` references (not `$$` escapes) in compose text, with their lines; comments skipped. */
+export function composeVariables(content: string): { name: string; line: number }[] {
+  const out: { name: string; line: number }[] = [];
+  content.split(/\r?\n/).forEach((raw, i) => {
+    if (/^\s*#/.test(raw)) return;
+    const text = raw.replace(/\s#(?![^"']*["'][^"']*$).*$/, '');
+    const re = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text)) !== null) {
+      const name = m[1] ?? m[2];
+      if (name) out.push({ name, line: i + 1 });
+    }
+  });
+  return out;
+}
+
+const SAFE_UID_EXEMPT = /^RENDER_GID$/;
+
+/** EV-01 (complete and minimal against the compose files beside it) and EV-04 (safe defaults). */
+export function auditEnvTemplate(path: string, entries: EnvEntry[], composeFiles: { path: string; content: string }[]): Finding[] {
+  const findings: Finding[] = [];
+  if (composeFiles.length > 0) {
+    const keys = new Set(entries.map((e) => e.key));
+    const used = new Map<string, { file: string; line: number }>();
+    for (const c of composeFiles) {
+      for (const v of composeVariables(c.content)) if (!used.has(v.name)) used.set(v.name, { file: c.path, line: v.line });
+    }
+    for (const [name, where] of used) {
+      if (!keys.has(name) && !HOST_SHELL_VARIABLES.has(name)) findings.push(finding('EV-01', where.file, where.line, `\`${name}\` is interpolated here but ${basename(path)} does not list it`));
+    }
+    // Keys passed whole to containers (env_file) are read by the app, not by compose.
+    const passedWhole = composeFiles.some((c) => /^\s+env_file\s*:/m.test(c.content));
+    if (!passedWhole) {
+      for (const e of entries) {
+        if (!used.has(e.key) && !/^(COMPOSE_|DOCKER_)/.test(e.key)) findings.push(finding('EV-01', path, e.line, `\`${e.key}\` is not used by any compose file beside ${basename(path)}`));
+      }
+    }
+  }
+  for (const e of entries) {
+    const v = e.value.trim();
+    if (/(^|_)(BIND_IP|HOST_IP|BIND_ADDRESS|LISTEN_IP)$/i.test(e.key) && /^(0\.0\.0\.0|::|\[::\])$/.test(v)) {
+      findings.push(finding('EV-04', path, e.line, `${e.key}=${v} publishes the service on every interface of whoever copies this template`));
+    } else if (SAFE_UID_EXEMPT.test(e.key)) {
+      if (v !== '') findings.push(finding('EV-04', path, e.line, `${e.key}=${v}: a fixed render GID is only right on the machine it came from; leave it empty`, { severity: 'low' }));
+    } else if (/(^|_)(P?UID|P?GID)$/i.test(e.key) && /^\d+$/.test(v) && Number(v) < 10000) {
+      findings.push(finding('EV-04', path, e.line, `${e.key}=${v} ${Number(v) === 0 ? 'is root' : 'is below 10000 and may match a host account'}`));
+    } else if (/(^|_)IMAGE$/i.test(e.key) && v !== '') {
+      const problem = imagePinProblem(v);
+      if (problem) findings.push(finding('EV-04', path, e.line, `${e.key}: ${problem}`));
+    }
+  }
+  return findings;
+}
+
+/** A .gitignore's patterns as .dockerignore-style patterns relative to its directory. */
+function gitignorePatterns(content: string): ReturnType<typeof parseDockerignore> {
+  const lines = content.split(/\r?\n/).map((raw) => {
+    const t = raw.trim();
+    if (t === '' || t.startsWith('#')) return '';
+    const negate = t.startsWith('!');
+    let body = negate ? t.slice(1) : t;
+    const anchored = body.replace(/\/$/, '').includes('/');
+    body = body.replace(/^\//, '');
+    return `${negate ? '!' : ''}${anchored ? '' : '**/'}${body.replace(/\/$/, '')}`;
+  });
+  return parseDockerignore(lines.join('\n'));
+}
+
+/** EV-05, the git half: real env files and compose file secrets must be git-ignored. */
+export function auditGitignore(
+  gitignores: { path: string; content: string }[],
+  realEnvFiles: string[],
+  composeFiles: { path: string; content: string }[],
+): Finding[] {
+  const protect = new Set(realEnvFiles);
+  for (const c of composeFiles) {
+    try {
+      const secrets = (parseDocument(c.content).toJS() as { secrets?: Record<string, { file?: unknown }> } | null)?.secrets ?? {};
+      for (const s of Object.values(secrets)) {
+        if (typeof s?.file === 'string' && !s.file.startsWith('/')) protect.add(normalisePath(joinPath(dirname(c.path), s.file)));
+      }
+    } catch {
+      // unparsable compose: PI-08 reports it
+    }
+  }
+  const parsed = gitignores.map((g) => ({ dir: dirname(g.path), path: g.path, patterns: gitignorePatterns(g.content) }));
+  const findings: Finding[] = [];
+  for (const file of [...protect].sort()) {
+    const covering = parsed.filter((g) => g.dir === '' || file.startsWith(`${g.dir}/`));
+    const ignored = covering.some((g) => isIgnored(g.patterns, g.dir === '' ? file : file.slice(g.dir.length + 1)));
+    if (ignored) continue;
+    const where = covering.sort((a, b) => b.dir.length - a.dir.length)[0];
+    const pattern = basename(file).startsWith('.env') ? '.env' : `${file.split('/').slice(-2, -1)[0] ?? 'secrets'}/`;
+    findings.push(
+      where
+        ? finding('EV-05', where.path, 0, `\`${file}\` is not git-ignored: add \`${pattern}\``)
+        : finding('EV-05', '.gitignore', 0, `no .gitignore: \`${file}\` is one \`git add .\` away from being committed`),
+    );
+  }
+  return findings;
 }

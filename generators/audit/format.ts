@@ -1,8 +1,12 @@
-/** Report formatters: readable text (default), a committable markdown report, and JSON. */
-import { RULES, type RuleId } from './rules.js';
-import { SEVERITIES, type AuditReport, type Finding } from './types.js';
+/**
+ * Report formatters: readable text (default), a committable markdown report, JSON, and the CI
+ * formats: SARIF 2.1.0 (GitHub code scanning and most security dashboards), GitHub workflow
+ * annotations, and Code Climate JSON (GitLab's Code Quality report).
+ */
+import { RULES, type Rule, type RuleId } from './rules.js';
+import { SEVERITIES, type AuditReport, type Finding, type Severity } from './types.js';
 
-export const FORMATS = ['text', 'markdown', 'json'] as const;
+export const FORMATS = ['text', 'markdown', 'json', 'sarif', 'github', 'codeclimate'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export function location(f: Finding): string {
@@ -38,6 +42,10 @@ export function formatText(report: AuditReport): string {
     }
   }
   if (s.total === 0) out.push('', 'No findings.');
+  if (report.suppressed.length > 0) {
+    out.push('', `Ignored with a reason (${report.suppressed.length}):`);
+    for (const x of report.suppressed) out.push(`  ${location(x.finding)}  ${x.finding.ruleId}: ${x.reason} (${x.source})`);
+  }
   if (report.notes.length > 0) {
     out.push('', 'Notes:');
     for (const note of report.notes) out.push(`  - ${note}`);
@@ -82,6 +90,11 @@ export function formatMarkdown(report: AuditReport): string {
       out.push(`Fix: ${fixes.join('\n\n')}`, '');
     });
   }
+  if (report.suppressed.length > 0) {
+    out.push('## Ignored with a reason', '', '| Rule | Location | Reason | Ignored by |', '|---|---|---|---|');
+    for (const x of report.suppressed) out.push(`| ${x.finding.ruleId} | \`${cell(location(x.finding))}\` | ${cell(x.reason)} | \`${cell(x.source)}\` |`);
+    out.push('');
+  }
   if (report.notes.length > 0) {
     out.push('## Notes', '');
     for (const note of report.notes) out.push(`- ${note}`);
@@ -92,11 +105,114 @@ export function formatMarkdown(report: AuditReport): string {
 
 export function formatJson(report: AuditReport): string {
   const { summary, findings, notes } = report;
-  return `${JSON.stringify({ summary, findings, notes }, null, 2)}\n`;
+  const ignored = report.suppressed.map((x) => ({ ...x.finding, ignoredBecause: x.reason, ignoredBy: x.source }));
+  return `${JSON.stringify({ summary, findings, notes, ...(ignored.length > 0 ? { ignored } : {}) }, null, 2)}\n`;
 }
 
-export function formatReport(report: AuditReport, format: Format): string {
+const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note' };
+/** GitHub ranks code-scanning alerts by this property (critical >= 9.0, high >= 7.0, medium >= 4.0). */
+const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '7.5', medium: '5.0', low: '2.0' };
+
+function category(ruleId: string): string {
+  const prefix = ruleId.slice(0, 2);
+  return { DF: 'dockerfile', CP: 'compose', PG: 'postgres', SH: 'shell', EV: 'env', DI: 'dockerignore', PI: 'create-pyimage' }[prefix] ?? 'other';
+}
+
+/** SARIF 2.1.0: one run, every rule the report mentions (with help and fix), results with locations. */
+export function formatSarif(report: AuditReport, toolVersion = '0.0.0'): string {
+  const all = [...report.findings, ...report.suppressed.map((s) => s.finding)];
+  const ruleIds = [...new Set(all.map((f) => f.ruleId))].sort();
+  const rules = ruleIds.map((id) => {
+    const rule = (RULES as Record<string, Rule>)[id]!;
+    return {
+      id,
+      name: rule.title.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : '')).replace(/^./, (c) => c.toUpperCase()),
+      shortDescription: { text: rule.title },
+      fullDescription: { text: rule.why },
+      help: { text: `${rule.why}\n\nFix: ${rule.fix}`, markdown: `${rule.why}\n\n**Fix:** ${rule.fix}` },
+      defaultConfiguration: { level: SARIF_LEVEL[rule.severity] },
+      properties: { tags: ['security', category(id)], 'security-severity': SECURITY_SEVERITY[rule.severity], precision: 'high' },
+    };
+  });
+  const suppression = new Map(report.suppressed.map((s) => [s.finding, s]));
+  const results = all.map((f) => {
+    const s = suppression.get(f);
+    return {
+      ruleId: f.ruleId,
+      ruleIndex: ruleIds.indexOf(f.ruleId),
+      level: SARIF_LEVEL[f.severity],
+      message: { text: `${f.message}\nFix: ${f.fix}` },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: encodeURI(f.file), uriBaseId: '%SRCROOT%' },
+            ...(f.line > 0 ? { region: { startLine: f.line } } : {}),
+          },
+        },
+      ],
+      partialFingerprints: { 'createPyimageFinding/v1': f.fingerprint ?? '' },
+      properties: { severity: f.severity, 'security-severity': SECURITY_SEVERITY[f.severity] },
+      ...(s ? { suppressions: [{ kind: s.kind, justification: `${s.reason} (${s.source})` }] } : {}),
+    };
+  });
+  const log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'create-pyimage', informationUri: 'https://www.npmjs.com/package/create-pyimage', version: toolVersion, rules } },
+        automationDetails: { id: 'create-pyimage-audit/' },
+        columnKind: 'utf16CodeUnits',
+        results,
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+/** GitHub workflow commands: escaping per actions/toolkit (`%`, CR, LF; plus `:` and `,` in properties). */
+function escapeData(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+const GITHUB_COMMAND: Record<Severity, 'error' | 'warning' | 'notice'> = { critical: 'error', high: 'error', medium: 'warning', low: 'notice' };
+
+/** One `::error file=...,line=...,title=...::message` line per finding, then a summary line. */
+export function formatGithub(report: AuditReport): string {
+  const lines = report.findings.map((f) => {
+    const props = [`file=${escapeProperty(f.file)}`, ...(f.line > 0 ? [`line=${f.line}`] : []), `title=${escapeProperty(`${f.ruleId} ${title(f.ruleId)} (${f.severity})`)}`];
+    return `::${GITHUB_COMMAND[f.severity]} ${props.join(',')}::${escapeData(`${f.message}\nFix: ${f.fix}`)}`;
+  });
+  const s = report.summary;
+  lines.push(`create-pyimage audit: ${s.total} finding${s.total === 1 ? '' : 's'} (${countsLine(report)}), grade ${s.grade}${report.suppressed.length > 0 ? `; ${report.suppressed.length} ignored with a reason` : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
+const CODECLIMATE_SEVERITY: Record<Severity, 'blocker' | 'critical' | 'major' | 'minor'> = { critical: 'blocker', high: 'critical', medium: 'major', low: 'minor' };
+
+/** Code Climate issues (GitLab `artifacts: reports: codequality`): a JSON array. */
+export function formatCodeClimate(report: AuditReport): string {
+  const issues = report.findings.map((f) => ({
+    type: 'issue',
+    check_name: f.ruleId,
+    description: `${f.ruleId} ${title(f.ruleId)}: ${f.message}`,
+    content: { body: `${f.why}\n\nFix: ${f.fix}` },
+    categories: ['Security'],
+    severity: CODECLIMATE_SEVERITY[f.severity],
+    fingerprint: f.fingerprint ?? '',
+    location: { path: f.file, lines: { begin: Math.max(1, f.line) } },
+  }));
+  return `${JSON.stringify(issues, null, 2)}\n`;
+}
+
+export function formatReport(report: AuditReport, format: Format, toolVersion?: string): string {
   if (format === 'markdown') return formatMarkdown(report);
   if (format === 'json') return formatJson(report);
+  if (format === 'sarif') return formatSarif(report, toolVersion);
+  if (format === 'github') return formatGithub(report);
+  if (format === 'codeclimate') return formatCodeClimate(report);
   return formatText(report);
 }

@@ -3,14 +3,18 @@
  * process it may run, and tests pass `shellcheck: 'off'` or a canned runner); `auditProject`
  * reads a directory and calls it.
  */
+import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { auditCompose, composeServiceNames, isBaseComposeFile } from './compose.js';
 import { auditDockerfile, type DockerfileFacts } from './dockerfile.js';
-import { auditDockerignore } from './dockerignore.js';
+import { auditDependencies } from './deps.js';
+import { auditDockerignore, isIgnored, parseDockerignore } from './dockerignore.js';
+import { auditEnv, auditEnvTemplate, auditGitignore, isEnvTemplate, type EnvEntry } from './env.js';
+import { applyIgnores, parseInlineIgnores } from './ignores.js';
+import { auditScript, sourcedScripts, systemShellcheck } from './scripts.js';
+import { auditStack, isStackFile } from './swarm.js';
 import { auditDjango, collectDjangoSettings } from './django.js';
-import { auditEnv, isEnvTemplate, type EnvEntry } from './env.js';
-import { auditScript, systemShellcheck } from './scripts.js';
 import {
   SEVERITIES,
   severityRank,
@@ -24,8 +28,8 @@ import {
 } from './types.js';
 import { basename, dirname, joinPath, normalisePath, type EnvValue } from './util.js';
 
-export type { AuditFile, AuditOptions, AuditReport, Finding, Severity } from './types.js';
-export { SEVERITIES } from './types.js';
+export type { AuditConfig, AuditFile, AuditOptions, AuditReport, Finding, Severity } from './types.js';
+export { AuditInputError, SEVERITIES } from './types.js';
 export { RULES } from './rules.js';
 
 /** Which kind of file this is, by name (and shebang for extension-less scripts). */
@@ -33,11 +37,45 @@ export function classify(path: string, content?: string): FileKind | undefined {
   const name = basename(path);
   if (/^Dockerfile(\.[\w.-]+)?$/.test(name) || /\.[Dd]ockerfile$/.test(name)) return 'dockerfile';
   if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(name)) return 'compose';
+  if (isStackFile(path)) return 'stack';
   if (name === '.dockerignore') return 'dockerignore';
   if (/^\.env(\..+)?$/.test(name)) return 'env';
   if (/\.(sh|bash)$/.test(name)) return 'script';
   if (content !== undefined && !name.includes('.') && /^#!\s*(\/usr\/bin\/env\s+(ba)?sh|\/bin\/(ba)?sh|\/usr\/bin\/bash)\b/.test(content)) return 'script';
   return undefined;
+}
+
+/** Files read for context but not audited themselves: dependency lists and .gitignore. */
+export type SupportKind = 'gitignore' | 'requirements' | 'pyproject';
+
+export function supportKind(path: string): SupportKind | undefined {
+  const name = basename(path);
+  if (name === '.gitignore') return 'gitignore';
+  if (name === 'pyproject.toml') return 'pyproject';
+  if (/^requirements[\w.-]*\.(txt|in)$/.test(name) || (/\.txt$/.test(name) && /(^|\/)requirements\//.test(path))) return 'requirements';
+  return undefined;
+}
+
+/** Today (UTC) as YYYY-MM-DD. */
+function todayUtc(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/**
+ * Fingerprints that survive lines moving: rule, file, the offending line's text with whitespace
+ * normalised, and how many earlier findings of that rule in that file have the same text.
+ */
+function fingerprint(findings: Finding[], contents: ReadonlyMap<string, string>): void {
+  const lines = new Map<string, string[]>();
+  const seen = new Map<string, number>();
+  for (const f of [...findings].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.message.localeCompare(b.message))) {
+    if (!lines.has(f.file)) lines.set(f.file, (contents.get(f.file) ?? '').split(/\r?\n/));
+    const text = f.line > 0 ? (lines.get(f.file)![f.line - 1] ?? '').trim().replace(/\s+/g, ' ') : '';
+    const key = `${f.ruleId}\0${f.file}\0${text}`;
+    const index = seen.get(key) ?? 0;
+    seen.set(key, index + 1);
+    f.fingerprint = createHash('sha256').update(`${key}\0${index}`).digest('hex').slice(0, 32);
+  }
 }
 
 const WEIGHTS = { critical: 10, high: 5, medium: 2, low: 1 } as const;
@@ -53,8 +91,16 @@ export function grade(counts: Record<'critical' | 'high' | 'medium' | 'low', num
 }
 
 export function auditFiles(input: AuditFile[], options: AuditOptions = {}): AuditReport {
-  const files = input
+  const config = options.config;
+  const skip = parseDockerignore((config?.skip ?? []).join('\n'));
+  const all = input
     .map((f) => ({ ...f, path: normalisePath(f.path.replace(/\\/g, '/')) }))
+    .filter((f) => !isIgnored(skip, f.path));
+  const support = all.flatMap((f) => {
+    const kind = supportKind(f.path);
+    return kind ? [{ ...f, kind }] : [];
+  });
+  const files = all
     .map((f) => ({ ...f, kind: classify(f.path, f.content) }))
     .filter((f): f is AuditFile & { kind: FileKind } => f.kind !== undefined)
     .sort((a, b) => a.path.localeCompare(b.path));
@@ -88,12 +134,22 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
     findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride }));
   }
 
+  for (const f of files.filter((x) => x.kind === 'stack')) findings.push(...auditStack(f.path, f.content));
+
   // .dockerignore: one per directory that holds a Dockerfile (its build context).
   const realEnvFiles = files.filter((x) => x.kind === 'env' && !isEnvTemplate(x.path)).map((x) => x.path);
   for (const contextDir of new Set([...dockerfiles.keys()].map(dirname))) {
     const ignore = files.find((x) => x.kind === 'dockerignore' && dirname(x.path) === contextDir);
     findings.push(...auditDockerignore(contextDir, ignore, realEnvFiles));
   }
+  // EV-01/EV-04: env templates against the compose files beside them; EV-05: .gitignore.
+  for (const f of files.filter((x) => x.kind === 'env' && isEnvTemplate(x.path))) {
+    const beside = composeFiles.filter((c) => dirname(c.path) === dirname(f.path));
+    findings.push(...auditEnvTemplate(f.path, envFiles.get(f.path) ?? [], beside));
+  }
+  findings.push(...auditGitignore(support.filter((x) => x.kind === 'gitignore'), realEnvFiles, composeFiles));
+  // PI-09: the program CMD / command runs comes from a dependency.
+  findings.push(...auditDependencies(dockerfiles, composeFiles, support.filter((x) => x.kind !== 'gitignore')));
 
   const scripts = files.filter((x) => x.kind === 'script');
   if (scripts.length > 0) {
@@ -102,12 +158,14 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
     else if (options.shellcheck !== 'off') {
       const system = systemShellcheck();
       runner = system?.runner ?? null;
-      if (system) notes.push(`scripts checked with ShellCheck ${system.version} (shellcheck -f json)`);
+      system?.prefetch(scripts.map((f) => f.content)); // one ShellCheck process for every script
+      if (system) notes.push(`scripts checked with ShellCheck ${system.version} (shellcheck -f json1)`);
       else notes.push('shellcheck not installed: minimal script checks used (strict mode, unquoted expansions, read -r, dangerous commands); install shellcheck for the full analysis');
     } else notes.push('ShellCheck disabled: minimal script checks used (strict mode, unquoted expansions, read -r, dangerous commands)');
     let fellBack = false;
+    const sourced = sourcedScripts(scripts);
     for (const f of scripts) {
-      const result = auditScript(f.path, f.content, { shellcheck: runner, mode: f.mode });
+      const result = auditScript(f.path, f.content, { shellcheck: runner, mode: f.mode, sourced: sourced.has(f.path) });
       findings.push(...result.findings);
       if (runner && !result.usedShellcheck) fellBack = true;
     }
@@ -121,7 +179,18 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
 
   const unique = new Map<string, Finding>();
   for (const f of findings) unique.set(`${f.ruleId}|${f.file}|${f.line}|${f.message}`, f);
-  const sorted = [...unique.values()].sort(
+  for (const f of unique.values()) {
+    const severity = config?.severity[f.ruleId];
+    if (severity) f.severity = severity;
+  }
+  const inline = files.flatMap((f) => parseInlineIgnores(f.path, f.content, f.kind));
+  const { kept, suppressed, problems } = applyIgnores([...unique.values()], inline, config, options.today ?? todayUtc());
+  if (suppressed.length > 0) notes.push(`${suppressed.length} finding${suppressed.length === 1 ? '' : 's'} ignored with a reason (inline or ${config?.path ?? '.create-pyimage-audit.yml'})`);
+  for (const f of problems) f.severity = config?.severity[f.ruleId] ?? f.severity;
+  const contents = new Map(all.map((f) => [f.path, f.content]));
+  if (config) contents.set(config.path, config.content ?? '');
+  fingerprint([...kept, ...problems, ...suppressed.map((s) => s.finding)], contents);
+  const sorted = [...kept, ...problems].sort(
     (a, b) => severityRank(a.severity) - severityRank(b.severity) || a.file.localeCompare(b.file) || a.line - b.line || a.ruleId.localeCompare(b.ruleId),
   );
   const counts = { critical: 0, high: 0, medium: 0, low: 0 };
@@ -131,6 +200,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
     findings: sorted,
     notes,
     files: files.map((f) => ({ path: f.path, kind: f.kind })),
+    suppressed,
   };
 }
 
@@ -162,9 +232,9 @@ export function collectProjectFiles(dir: string): AuditFile[] {
         continue;
       }
       if (!stat.isFile() || stat.size > MAX_BYTES) continue;
-      if (!classify(relPath) && name.includes('.')) continue;
+      if (!classify(relPath) && !supportKind(relPath) && name.includes('.')) continue;
       const content = readFileSync(absPath, 'utf8');
-      if (classify(relPath, content)) out.push({ path: relPath, content, mode: stat.mode & 0o777 });
+      if (classify(relPath, content) || supportKind(relPath)) out.push({ path: relPath, content, mode: stat.mode & 0o777 });
     }
   };
   walk(dir, '', 0);

@@ -1,4 +1,5 @@
 import type { Finding, Severity } from './types.js';
+import { SWARM_RULES } from './swarm-rules.js';
 import { DJANGO_RULES } from './django-rules.js';
 
 /**
@@ -100,6 +101,36 @@ export const RULES = {
     title: 'Privilege helper or interactive tool in the image',
     why: 'sudo, sshd and interactive tools (vim, curl/wget when not needed at run time, ssh) give an intruder ready-made tools and are not needed to run a web service.',
     fix: 'Remove them from the runtime stage; use `docker compose exec` for debugging and `python -c "urllib.request..."` for health checks.',
+  },
+  'DF-17': {
+    severity: 'low',
+    title: 'setuid/setgid binaries left in the image',
+    why: 'A setuid or setgid program (su, passwd, mount...) is a ready-made way back to root for a compromised process; a web service needs none of them (CIS 4.8).',
+    fix: 'In the last stage, after installing packages: `RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} +`.',
+  },
+  'DF-18': {
+    severity: 'medium',
+    title: 'Code writable by the runtime user',
+    why: 'When the user the server runs as owns the code or the virtualenv, an intruder can rewrite them and the change survives restarts of the process.',
+    fix: 'Copy code and venv as root (`COPY . /app`, no `--chown`); give the runtime user only the few paths it must write: `RUN install -d -o 10001 -g 10001 /app/data` or a tmpfs/volume.',
+  },
+  'DF-19': {
+    severity: 'low',
+    title: 'Python runtime environment not set',
+    why: 'Without `PYTHONUNBUFFERED=1` log lines sit in a buffer and are lost when the container crashes; without `PYTHONDONTWRITEBYTECODE=1` Python tries to write .pyc files into a read-only image; a venv not on PATH runs the wrong interpreter.',
+    fix: 'In the last stage: `ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1`.',
+  },
+  'DF-20': {
+    severity: 'medium',
+    title: 'Server bind address or port wrong for a container',
+    why: 'A server bound to 127.0.0.1 inside the container cannot be reached through the published port; a port below 1024 needs root; an EXPOSE that differs from the port misleads readers and tools.',
+    fix: 'Bind all interfaces inside the container on an unprivileged port and EXPOSE it: `CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]` / gunicorn `--bind 0.0.0.0:8000`, `EXPOSE 8000` (host exposure is limited by the compose port binding, CP-14).',
+  },
+  'DF-21': {
+    severity: 'low',
+    title: 'gunicorn heartbeat not on tmpfs',
+    why: 'gunicorn workers touch a heartbeat file every few seconds; in a container /tmp is on the overlay filesystem (slow fchmod stalls workers) or read-only, and workers get killed as "timed out".',
+    fix: 'Add `--worker-tmp-dir /dev/shm` to the gunicorn command (or `worker_tmp_dir = "/dev/shm"` in gunicorn.conf.py).',
   },
   'DF-22': {
     severity: 'medium',
@@ -211,11 +242,23 @@ export const RULES = {
     why: 'Every device passed in is a kernel interface the container can attack; group names resolve differently inside the container.',
     fix: 'Pass only `/dev/dri` (or `renderD128`) and add the render group by numeric GID: `group_add: ["${RENDER_GID:?set RENDER_GID}"]`.',
   },
+  'CP-18': {
+    severity: 'medium',
+    title: 'Database not on an internal network',
+    why: 'A database on a network with outside access (or on Docker\'s default bridge) can be reached by, and can reach, more than the services that need it.',
+    fix: 'Declare `networks: {backend: {internal: true}, frontend: {}}`; attach the database only to `backend`, the app to both.',
+  },
   'CP-19': {
     severity: 'high',
     title: 'Secret value in compose environment',
     why: 'Environment variables are visible in `docker inspect`, to every process, and often end up in logs and crash reports; the compose file is committed.',
     fix: 'Use a file secret: top-level `secrets: {db_password: {file: ./secrets/db_password}}`, the service lists `secrets: [db_password]` and reads `/run/secrets/db_password` (or `DB_PASSWORD_FILE=/run/secrets/db_password`).',
+  },
+  'CP-20': {
+    severity: 'low',
+    title: 'Required setting does not fail fast',
+    why: 'Compose replaces an unset `${VAR}` by an empty string with only a warning, so the stack starts with a missing setting; a single `$` in a healthcheck or command is expanded by compose on the host, not in the container.',
+    fix: 'Use `${VAR:?set VAR in .env}` for required values (or `${VAR:-default}`), and write `$$VAR` for variables the container shell must expand.',
   },
   'CP-21': {
     severity: 'low',
@@ -223,11 +266,29 @@ export const RULES = {
     why: 'The default json-file driver never rotates: container logs grow until the disk is full.',
     fix: '`logging: {driver: local}` or `{driver: json-file, options: {max-size: "10m", max-file: "3"}}` (an `x-logging` anchor keeps it in one place).',
   },
+  'CP-22': {
+    severity: 'low',
+    title: 'No clean shutdown',
+    why: 'Without an init process (or an exec-form server as PID 1) SIGTERM is not forwarded and zombies are not reaped; a stop grace period shorter than the server\'s graceful timeout kills requests in flight.',
+    fix: '`init: true` on services that run your code, and `stop_grace_period` longer than the server\'s graceful timeout (gunicorn `--graceful-timeout`, default 30s; e.g. `--graceful-timeout 20` with `stop_grace_period: 30s`).',
+  },
   'CP-23': {
     severity: 'high',
     title: 'Service image not pinned',
     why: 'An untagged or `:latest` image is whatever the registry has today: deployments differ and silently pick up breaking or malicious releases.',
     fix: 'Pin a release tag (digest optional), and keep it overridable: `image: ${POSTGRES_IMAGE:-postgres:17-bookworm}`.',
+  },
+  'PG-01': {
+    severity: 'medium',
+    title: 'Postgres image not pinned to a major version',
+    why: 'The data directory layout and upgrade path depend on the Postgres major version: a tag without one (`postgres:alpine`) moves to a new major that cannot read the existing data.',
+    fix: 'Pin the major: `image: ${POSTGRES_IMAGE:-postgres:17-bookworm}`.',
+  },
+  'PG-02': {
+    severity: 'high',
+    title: 'Postgres password not from a secret file',
+    why: 'The official image requires a password; given as `POSTGRES_PASSWORD` it is in the environment (`docker inspect`), setting both it and `POSTGRES_PASSWORD_FILE` is an error, and a `_FILE` path that is not mounted leaves the server without one.',
+    fix: '`POSTGRES_PASSWORD_FILE: /run/secrets/db_password` with `secrets: [db_password]` on the service and top-level `secrets: {db_password: {file: ./secrets/db_password}}`; no `POSTGRES_PASSWORD`.',
   },
   'PG-03': {
     severity: 'high',
@@ -235,11 +296,42 @@ export const RULES = {
     why: '`POSTGRES_HOST_AUTH_METHOD=trust` lets anyone who can reach the port log in as any user without a password.',
     fix: 'Remove `POSTGRES_HOST_AUTH_METHOD` (or use `scram-sha-256`) and set `POSTGRES_PASSWORD_FILE=/run/secrets/db_password`.',
   },
+  'PG-04': {
+    severity: 'high',
+    title: 'Postgres data not in a volume at the right path',
+    why: 'Postgres 17 and older keep data in /var/lib/postgresql/data, 18 and newer under /var/lib/postgresql: a volume at the other path leaves the data in an anonymous volume that is lost on `down -v` or a recreate.',
+    fix: 'A named volume at the version\'s path: `volumes: ["db-data:/var/lib/postgresql/data"]` (<= 17) or `["db-data:/var/lib/postgresql"]` (>= 18), with top-level `volumes: {db-data: {}}`.',
+  },
+  'PG-05': {
+    severity: 'medium',
+    title: 'Postgres healthcheck probes the unix socket',
+    why: 'On first start the image runs a temporary server that listens only on the socket: a socket probe reports healthy too early and dependent services get "connection refused".',
+    fix: '`test: ["CMD-SHELL", "pg_isready -h 127.0.0.1 -p 5432 -U \\"$${POSTGRES_USER}\\" -d \\"$${POSTGRES_DB}\\""]`',
+  },
   'PG-06': {
     severity: 'high',
     title: 'Database port published',
     why: 'Other services reach the database over the compose network; publishing its port exposes it to the host network and, bound to 0.0.0.0, to everyone.',
     fix: 'Remove `ports:` from the database service (a local dev override may publish `127.0.0.1:5432:5432`).',
+  },
+
+  'PG-07': {
+    severity: 'low',
+    title: 'Postgres shared memory too small',
+    why: 'Docker gives containers 64 MB of /dev/shm; parallel queries then fail with "could not resize shared memory segment".',
+    fix: '`shm_size: 128mb` on the database service.',
+  },
+  'PG-08': {
+    severity: 'low',
+    title: 'Postgres stop window too short',
+    why: 'Docker kills the container 10 s after SIGTERM by default; a database still flushing is then stopped uncleanly and must recover on the next start.',
+    fix: '`stop_grace_period: 60s` on the database service.',
+  },
+  'PG-09': {
+    severity: 'high',
+    title: 'Postgres hardening breaks its entrypoint',
+    why: 'The image\'s entrypoint starts as root, fixes ownership and switches user: with `cap_drop: [ALL]` and no `cap_add` it cannot, and with `read_only: true` it cannot create its socket directory. The database never starts.',
+    fix: 'With `cap_drop: [ALL]`: `cap_add: [CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID]` (or `user: "999:999"` on a volume it owns); with `read_only: true`: `tmpfs: ["/var/run/postgresql", "/tmp"]`.',
   },
 
   // ---------------------------------------------------------------- scripts
@@ -255,11 +347,35 @@ export const RULES = {
     why: 'Without `set -euo pipefail` a failed command, an unset variable or a failing pipeline stage is ignored and the script carries on with wrong state (e.g. `rm -rf "$DIR/"` with DIR empty).',
     fix: 'Right after the shebang: `set -Eeuo pipefail` (then `IFS=$\'\\n\\t\'`).',
   },
+  'SH-03': {
+    severity: 'low',
+    title: 'No error trap or cleanup trap',
+    why: 'Without an ERR trap a failing script stops without saying which line or command failed; a temporary file made with `mktemp` and no EXIT trap is left behind on every failure.',
+    fix: '`trap \'on_error "$?" "${LINENO}" "${BASH_COMMAND}"\' ERR` (single quotes: expanded when it fires) and `trap cleanup EXIT` when the script makes temporary files.',
+  },
+  'SH-04': {
+    severity: 'low',
+    title: 'Word splitting not restricted',
+    why: 'With the default IFS an unquoted expansion is split on spaces too; `IFS=$\'\\n\\t\'` limits the damage of a quoting mistake.',
+    fix: 'Right after `set -Eeuo pipefail`: `IFS=$\'\\n\\t\'`, and keep argument lists in arrays expanded as `"${args[@]}"`.',
+  },
   'SH-05': {
     severity: 'medium',
     title: 'ShellCheck finding',
     why: 'Unquoted expansions are split on spaces and glob-expanded: a path with a space or `*` turns into several arguments or other files.',
     fix: 'Quote every expansion: `"$var"`, `"${arr[@]}"`, `"$(cmd)"`.',
+  },
+  'SH-06': {
+    severity: 'low',
+    title: 'ShellCheck optional check',
+    why: 'ShellCheck\'s optional checks catch what `set -e` silently ignores (functions in conditions, masked return values in `$(...)`) and enforce braces and default cases.',
+    fix: 'Follow the ShellCheck suggestion (`shellcheck -o check-set-e-suppressed,check-extra-masked-returns,require-variable-braces,quote-safe-variables,add-default-case,avoid-nullary-conditions`).',
+  },
+  'SH-07': {
+    severity: 'medium',
+    title: 'Script depends on the current directory',
+    why: 'Relative paths (`docker compose` without `-f`, `./file`, `source lib.sh`) resolve against wherever the user runs the script from: the same script acts on another project or fails.',
+    fix: 'Start with `cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1` (or build absolute paths from `${BASH_SOURCE[0]}`).',
   },
   'SH-08': {
     severity: 'low',
@@ -273,6 +389,12 @@ export const RULES = {
     why: 'World-writable files (`chmod 777`), `eval`, `curl | sh`, `sudo` and root/privileged `docker exec` let any local user or injected input take over.',
     fix: 'Give the owner what it needs (`chmod 755` for programs, `chmod 640`/`600` for data), run as the image user, and never pipe downloads into a shell.',
   },
+  'SH-10': {
+    severity: 'high',
+    title: 'Secret file written unsafely',
+    why: 'A secret written without `umask 077` is readable by every local user for a moment or for good; `$RANDOM` or the date are guessable; `set -x` prints it to the terminal and CI logs.',
+    fix: 'In a subshell: `(umask 077; mkdir -p secrets; head -c 32 /dev/urandom | base64 > secrets/db_password)`, only when the file does not exist yet, with no `set -x`.',
+  },
   'SH-11': {
     severity: 'medium',
     title: 'Unsafe interactive prompt',
@@ -281,6 +403,12 @@ export const RULES = {
   },
 
   // ---------------------------------------------------------------- .env / .dockerignore
+  'EV-01': {
+    severity: 'low',
+    title: 'Env template incomplete or stale',
+    why: 'A variable compose uses but .env.example does not list is undocumented and easy to miss on a new machine; a key nothing uses misleads whoever edits it.',
+    fix: 'List every variable the compose files interpolate in .env.example (with a safe default and a comment), and remove keys nothing reads.',
+  },
   'EV-02': {
     severity: 'high',
     title: 'Real secret in a committed env template',
@@ -293,11 +421,17 @@ export const RULES = {
     why: 'Compose\'s env-file parser does not understand `export`, spaces around `=`, or unquoted values with spaces/`#`: the variable silently gets a different value.',
     fix: 'One `KEY=value` per line, key `[A-Z_][A-Z0-9_]*`, no `export`, values with spaces or `#` in quotes.',
   },
+  'EV-04': {
+    severity: 'medium',
+    title: 'Unsafe default in the env template',
+    why: 'Whoever copies .env.example gets its values: a bind address of 0.0.0.0 publishes the service to the network, a root or low UID maps onto a host account, an unpinned image moves under you.',
+    fix: '`APP_BIND_IP=127.0.0.1`, UIDs/GIDs >= 10000, images with an explicit tag (`POSTGRES_IMAGE=postgres:17-bookworm`), `RENDER_GID=` left empty.',
+  },
   'EV-05': {
     severity: 'high',
-    title: '.env file sent into the build context',
-    why: 'A `.env` not excluded by .dockerignore is part of the build context: `COPY . .` bakes its secrets into an image layer.',
-    fix: 'Add to .dockerignore:\n```\n**/.env\n**/.env.*\n!.env.example\nsecrets/\n```',
+    title: '.env or secrets not ignored',
+    why: 'A `.env` not excluded by .dockerignore is part of the build context: `COPY . .` bakes its secrets into an image layer; one not in .gitignore is one `git add .` away from being committed.',
+    fix: 'Add to .dockerignore:\n```\n**/.env\n**/.env.*\n!.env.example\nsecrets/\n```\nand to .gitignore: `.env` and `secrets/`.',
   },
   'DI-01': {
     severity: 'medium',
@@ -361,6 +495,19 @@ export const RULES = {
     why: 'Docker or compose will reject this file (or read it differently from what you meant); no other check could run on it.',
     fix: 'Fix the syntax error at the reported line (' + REGENERATE + ').',
   },
+  'PI-09': {
+    severity: 'high',
+    title: 'The program CMD runs is not installed in the image',
+    why: 'The container starts by executing a program that no dependency provides: it exits at once with `exec: "gunicorn": executable file not found` and restarts in a loop, while every static check looks fine.',
+    fix: 'Add the package to the dependency file the Dockerfile installs (e.g. `gunicorn` to requirements.txt), or re-run `npx create-pyimage`, which installs a pinned one.',
+  },
+  'PI-10': {
+    severity: 'low',
+    title: 'Ignore that no longer applies',
+    why: 'An ignore that matches no finding, or has expired, silences nothing today but will hide the next real finding at that place; expired ignores are due for a decision.',
+    fix: 'Delete the ignore, or renew it with a current reason and a new `expires:` date.',
+  },
+  ...SWARM_RULES,
   ...DJANGO_RULES,
 } as const satisfies Record<string, Rule>;
 

@@ -1,50 +1,158 @@
 /**
- * Shell script checks. ShellCheck (`shellcheck -f json`) does the quoting analysis when it is
+ * Shell script checks. ShellCheck (`shellcheck -f json1`, with the optional checks of SH-06) does the quoting analysis when it is
  * installed; otherwise a small quote-aware scanner finds unquoted expansions and `read` without -r.
  * Strict mode, dangerous constructs and prompt validation are always checked here.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { finding } from './rules.js';
 import type { Finding, ShellcheckComment, ShellcheckRunner } from './types.js';
 import { lineIndex, shellWords, splitCommands, worldWritable } from './util.js';
 
-let cachedShellcheck: { runner: ShellcheckRunner; version: string } | null | undefined;
+let cachedShellcheck: SystemShellcheck | null | undefined;
+
+export interface SystemShellcheck {
+  runner: ShellcheckRunner;
+  version: string;
+  /** Checks many scripts with one ShellCheck process; the runner then answers from memory. */
+  prefetch: (contents: string[]) => void;
+}
+
+/** The optional ShellCheck checks checklist rule SH-06 asks for, and the codes they report. */
+export const SH06_OPTIONAL_CHECKS = 'check-set-e-suppressed,check-extra-masked-returns,require-variable-braces,quote-safe-variables,add-default-case,avoid-nullary-conditions';
+/** json1 (comments under a key, with fix suggestions for --fix) and the optional checks of SH-06. */
+const SHELLCHECK_ARGS = ['-f', 'json1', '-e', 'SC1090,SC1091', '-o', SH06_OPTIONAL_CHECKS];
+
+/** `shellcheck` on PATH, identified by path, size and mtime (a new build invalidates cached results). */
+function findShellcheck(): { path: string; id: string } | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const path = join(dir, 'shellcheck');
+    try {
+      const st = statSync(path);
+      if (st.isFile()) return { path, id: `${path}:${st.size}:${st.mtimeMs}:${SHELLCHECK_ARGS.join(' ')}` };
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Results are pure (same ShellCheck, same text, same comments), so they are kept between runs in
+ * the user's cache directory: generating the same scripts again starts no ShellCheck at all.
+ */
+function resultCache(id: string) {
+  const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'create-pyimage');
+  const file = join(dir, 'shellcheck.json');
+  let stored: { id: string; version: string; results: Record<string, ShellcheckComment[]> } = { id, version: '', results: {} };
+  try {
+    const read = JSON.parse(readFileSync(file, 'utf8')) as typeof stored;
+    if (read.id === id && read.results) stored = read;
+  } catch {
+    // no cache yet, or unreadable: start empty
+  }
+  let dirty = false;
+  return {
+    version: () => stored.version,
+    setVersion: (version: string) => {
+      stored.version = version;
+      dirty = true;
+    },
+    get: (key: string) => stored.results[key],
+    set: (key: string, comments: ShellcheckComment[]) => {
+      const keys = Object.keys(stored.results);
+      if (keys.length >= 500) delete stored.results[keys[0]!];
+      stored.results[key] = comments;
+      dirty = true;
+    },
+    save: () => {
+      if (!dirty) return;
+      try {
+        mkdirSync(dir, { recursive: true });
+        const tmp = `${file}.${process.pid}`;
+        writeFileSync(tmp, JSON.stringify(stored));
+        renameSync(tmp, file);
+        dirty = false;
+      } catch {
+        // a cache we cannot write only costs time
+      }
+    },
+  };
+}
+
+const hash = (content: string) => createHash('sha256').update(content).digest('hex');
 
 /** The installed ShellCheck as a runner, or null when it is not installed. */
-export function systemShellcheck(): { runner: ShellcheckRunner; version: string } | null {
+export function systemShellcheck(): SystemShellcheck | null {
   if (cachedShellcheck !== undefined) return cachedShellcheck;
-  const probe = spawnSync('shellcheck', ['--version'], { encoding: 'utf8', timeout: 10_000 });
-  if (probe.error || probe.status !== 0) {
-    cachedShellcheck = null;
-    return null;
+  const found = findShellcheck();
+  if (!found) return (cachedShellcheck = null);
+  const cache = resultCache(found.id);
+  let version = cache.version();
+  if (!version) {
+    const probe = spawnSync(found.path, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+    if (probe.error || probe.status !== 0) return (cachedShellcheck = null);
+    version = /version:\s*(\S+)/.exec(probe.stdout)?.[1] ?? 'unknown';
+    cache.setVersion(version);
+    cache.save();
   }
-  const version = /version:\s*(\S+)/.exec(probe.stdout)?.[1] ?? 'unknown';
-  // Many scripts are audited again and again (the generator's matrix, re-runs): remember results.
-  const memo = new Map<string, ShellcheckComment[] | null>();
-  const runner: ShellcheckRunner = (content) => {
-    if (memo.has(content)) return memo.get(content)!;
-    const comments = runShellcheck(content);
-    if (memo.size > 500) memo.clear();
-    memo.set(content, comments);
-    return comments;
-  };
-  const runShellcheck = (content: string): ShellcheckComment[] | null => {
-    const args = ['-f', 'json', '-e', 'SC1090,SC1091'];
-    if (!content.startsWith('#!')) args.push('-s', 'bash');
-    args.push('-');
-    const result = spawnSync('shellcheck', args, { input: content, encoding: 'utf8', timeout: 30_000, maxBuffer: 16 * 1024 * 1024 });
-    if (result.error || (result.status !== 0 && result.status !== 1)) return null;
+  const parse = (stdout: string): ShellcheckComment[] | null => {
     try {
-      return JSON.parse(result.stdout || '[]') as ShellcheckComment[];
+      return (JSON.parse(stdout || '{"comments":[]}') as { comments: ShellcheckComment[] }).comments;
     } catch {
       return null;
     }
   };
-  cachedShellcheck = { runner, version };
+  const runOne = (content: string): ShellcheckComment[] | null => {
+    const args = [...SHELLCHECK_ARGS];
+    if (!content.startsWith('#!')) args.push('-s', 'bash');
+    args.push('-');
+    const result = spawnSync(found.path, args, { input: content, encoding: 'utf8', timeout: 30_000, maxBuffer: 16 * 1024 * 1024 });
+    if (result.error || (result.status !== 0 && result.status !== 1)) return null;
+    return parse(result.stdout);
+  };
+  // Many scripts are audited again and again (the generator's matrix, re-runs): remember results.
+  const runner: ShellcheckRunner = (content) => {
+    const key = hash(content);
+    const known = cache.get(key);
+    if (known) return known;
+    const comments = runOne(content);
+    if (comments) cache.set(key, comments);
+    return comments;
+  };
+  const prefetch = (contents: string[]) => {
+    // Scripts with a shebang (ShellCheck reads the dialect from it), not yet known: one process.
+    const todo = [...new Set(contents)].filter((c) => c.startsWith('#!') && cache.get(hash(c)) === undefined);
+    if (todo.length < 2) return;
+    const tmp = mkdtempSync(join(tmpdir(), 'pyimage-shellcheck-'));
+    try {
+      const files = todo.map((content, i) => {
+        const file = join(tmp, `${i}.sh`);
+        writeFileSync(file, content);
+        return file;
+      });
+      const result = spawnSync(found.path, [...SHELLCHECK_ARGS, ...files], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+      if (result.error || (result.status !== 0 && result.status !== 1)) return; // each script is then checked alone
+      const comments = parse(result.stdout);
+      if (!comments) return;
+      files.forEach((file, i) => cache.set(hash(todo[i]!), comments.filter((c) => c.file === file).map(({ file: _file, ...c }) => c)));
+      cache.save();
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  };
+  process.once('exit', cache.save);
+  cachedShellcheck = { runner, version, prefetch };
   return cachedShellcheck;
 }
 
 const QUOTING_CODES = new Set([2086, 2046, 2068, 2048, 2206, 2207, 2128]);
+
+const OPTIONAL_CODES = new Set([2310, 2311, 2312, 2250, 2248, 2249, 2244]);
 
 function fromShellcheck(path: string, comments: ShellcheckComment[]): Finding[] {
   const out: Finding[] = [];
@@ -53,6 +161,10 @@ function fromShellcheck(path: string, comments: ShellcheckComment[]): Finding[] 
     if (c.code === 2148) continue; // missing shebang: reported as SH-01
     if (c.code === 2162) {
       out.push(finding('SH-11', path, c.line, `\`read\` without -r (${code}): ${c.message}`));
+      continue;
+    }
+    if (OPTIONAL_CODES.has(c.code)) {
+      out.push(finding('SH-06', path, c.line, `${code} (optional check): ${c.message}`, { fix: `See https://www.shellcheck.net/wiki/${code}` }));
       continue;
     }
     if (QUOTING_CODES.has(c.code)) {
@@ -68,6 +180,8 @@ function fromShellcheck(path: string, comments: ShellcheckComment[]): Finding[] 
 interface Expansion {
   text: string;
   line: number;
+  /** Offset of the `$` in the script. */
+  offset: number;
 }
 
 /**
@@ -215,7 +329,7 @@ export function unquotedExpansions(content: string): Expansion[] {
         continue;
       }
       if (next === '(') {
-        if (!safe) out.push({ text: '$(…)', line: lineOf(i) });
+        if (!safe) out.push({ text: '$(…)', line: lineOf(i), offset: i });
         stack.push({ kind: 'sub', depth: 1, dbl: 0, afterCase: false, assign: false, wordStart: true });
         i += 2;
         continue;
@@ -223,13 +337,13 @@ export function unquotedExpansions(content: string): Expansion[] {
       if (next === '{') {
         const end = skipBalanced(i + 1, '{', '}');
         const body = content.slice(i + 2, end);
-        if (!safe && !body.startsWith('#') && !/^[?#$!]$/.test(body)) out.push({ text: content.slice(i, end + 1), line: lineOf(i) });
+        if (!safe && !body.startsWith('#') && !/^[?#$!]$/.test(body)) out.push({ text: content.slice(i, end + 1), line: lineOf(i), offset: i });
         i = end + 1;
         continue;
       }
       const m = /^([A-Za-z_][A-Za-z0-9_]*|[0-9@*])/.exec(content.slice(i + 1));
       if (m) {
-        if (!safe) out.push({ text: `$${m[1]}`, line: lineOf(i) });
+        if (!safe) out.push({ text: `$${m[1]}`, line: lineOf(i), offset: i });
         i += 1 + m[1]!.length;
         continue;
       }
@@ -244,6 +358,65 @@ export function unquotedExpansions(content: string): Expansion[] {
 interface ScriptOptions {
   shellcheck: ShellcheckRunner | null;
   mode?: number;
+  /** Sourced by another script (a library of functions): no traps or cwd handling of its own. */
+  sourced?: boolean;
+}
+
+/** Words after `source` / `.` in a script. */
+function sourcedNames(content: string): string[] {
+  const out: string[] = [];
+  for (const l of codeLines(content)) {
+    for (const c of splitCommands(l.text)) {
+      const words = shellWords(c.text);
+      if ((words[0] === 'source' || words[0] === '.') && words[1]) out.push(words[1]);
+    }
+  }
+  return out;
+}
+
+/** Paths of the scripts another audited script sources (matched by file name). */
+export function sourcedScripts(scripts: { path: string; content: string }[]): Set<string> {
+  const names = new Set(scripts.flatMap((s) => sourcedNames(s.content)).map((n) => n.slice(n.lastIndexOf('/') + 1)));
+  return new Set(scripts.filter((s) => names.has(s.path.slice(s.path.lastIndexOf('/') + 1))).map((s) => s.path));
+}
+
+const SECRET_TARGET = /secret|passw(or)?d|token|api_?key|\.pem\b|\.key\b/i;
+
+/** SH-03, SH-04, SH-07, SH-10: traps, IFS, working directory, secret files. */
+function auditRobustness(path: string, content: string, lines: { line: number; text: string }[], strictLine: number, options: ScriptOptions, add: (...args: Parameters<typeof finding>) => void): void {
+  const code = lines.filter((l) => l.text.trim() !== '');
+  if (!options.sourced) {
+    const errTrap = code.find((l) => /^\s*trap\s+.*\sERR\s*$/.test(l.text));
+    if (!errTrap) add('SH-03', path, strictLine, 'no `trap ... ERR`: a failure stops the script without saying which line or command failed');
+    else if (/^\s*trap\s+"[^"]*\$/.test(errTrap.text)) add('SH-03', path, errTrap.line, 'the ERR trap is double-quoted: its variables are expanded when the trap is set, not when it fires (SC2064)');
+  }
+  const mktemp = code.find((l) => /\bmktemp\b/.test(l.text));
+  if (mktemp && !code.some((l) => /^\s*trap\s+.*\sEXIT\b/.test(l.text))) add('SH-03', path, mktemp.line, '`mktemp` without `trap cleanup EXIT`: the temporary file is left behind whenever the script fails');
+  if (!code.some((l) => /^\s*(readonly\s+|declare\s+(-\w+\s+)?)?IFS=\$'\\n\\t'\s*$/.test(l.text))) {
+    add('SH-04', path, strictLine, "no `IFS=$'\\n\\t'` after strict mode: unquoted expansions are also split on spaces");
+  }
+  if (!options.sourced && !/BASH_SOURCE|\$0\b|\$\{0\}/.test(content)) {
+    const relative = code.find((l) =>
+      splitCommands(l.text).some((c) => {
+        const words = shellWords(c.text);
+        if ((words[0] === 'source' || words[0] === '.') && words[1] && !/^[/$~]/.test(words[1])) return true;
+        if ((words[0] === 'docker' && words[1] === 'compose') || words[0] === 'docker-compose') {
+          return !words.some((w) => /^(-f|--file|--project-directory)(=|$)/.test(w));
+        }
+        return words.slice(1).some((w) => /^\.\.?\//.test(w));
+      }),
+    );
+    if (relative) add('SH-07', path, relative.line, `\`${relative.text.trim().slice(0, 60)}\` depends on the directory the script is run from`);
+  }
+  const writesSecret = code.find((l) => /(^|[^0-9&<])>>?\s*("?[^\s&|;]+)/.test(l.text) && SECRET_TARGET.test(/(?:^|[^0-9&<])>>?\s*("?[^\s&|;]+)/.exec(l.text)?.[1] ?? '') || /\btee\s+(-a\s+)?\S*(secret|passw)/i.test(l.text));
+  if (writesSecret) {
+    const umask = code.find((l) => /\bumask\s+0?077\b/.test(l.text));
+    if (!umask || umask.line > writesSecret.line) add('SH-10', path, writesSecret.line, 'writes secret material without `umask 077` first: the file is created readable by other users');
+    const weak = code.find((l) => /\$\{?RANDOM\b|\bdate\s+\+%s/.test(l.text));
+    if (weak) add('SH-10', path, weak.line, '`$RANDOM` / the date is guessable: generate secrets from /dev/urandom or `openssl rand`');
+    const trace = code.find((l) => /^\s*set\s+(-[a-zA-Z]*x|-o\s+xtrace)/.test(l.text));
+    if (trace) add('SH-10', path, trace.line, '`set -x` in a script that handles secrets prints them to the terminal and CI logs');
+  }
 }
 
 /** Lines with comments removed (approximate: a `#` at a word start outside quotes). */
@@ -287,6 +460,8 @@ export function auditScript(path: string, content: string, options: ScriptOption
       add('SH-02', path, strict.line, `strict mode is only set on line ${strict.line}, after commands that already ran without it`, { severity: 'medium' });
     }
   }
+
+  auditRobustness(path, content, lines, strict?.line ?? setLines[0]?.line ?? 1, options, add);
 
   // SH-05 / SH-11 (read -r): ShellCheck when available, else the built-in scanner.
   let usedShellcheck = false;

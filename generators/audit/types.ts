@@ -21,6 +21,29 @@ export interface Finding {
   why: string;
   /** How to fix it: a corrected snippet or the command that regenerates the file. */
   fix: string;
+  /**
+   * Stable identity across runs (set by `auditFiles`): a hash of the rule, the file, the offending
+   * line's text (whitespace-normalised) and its occurrence among identical lines, so it survives
+   * lines moving up or down.
+   */
+  fingerprint?: string;
+}
+
+/** A finding an inline ignore or the config file silenced, with the reason given for it. */
+export interface SuppressedFinding {
+  finding: Finding;
+  reason: string;
+  /** Where the ignore is: `Dockerfile:12` (inline) or `.create-pyimage-audit.yml:7`. */
+  source: string;
+  kind: 'inSource' | 'external';
+}
+
+/** Bad input the user must fix (unknown rule id in an ignore, bad config): the CLI exits 2. */
+export class AuditInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuditInputError';
+  }
 }
 
 /** A file handed to `auditFiles`: a path relative to the project root, with `/` separators. */
@@ -31,7 +54,7 @@ export interface AuditFile {
   mode?: number;
 }
 
-/** One ShellCheck comment as printed by `shellcheck -f json`. */
+/** One ShellCheck comment as printed by `shellcheck -f json1` (`fix` only there). */
 export interface ShellcheckComment {
   file?: string;
   line: number;
@@ -41,6 +64,18 @@ export interface ShellcheckComment {
   level: 'error' | 'warning' | 'info' | 'style' | string;
   code: number;
   message: string;
+  /** ShellCheck's suggested edit (json1 output), e.g. the quotes SC2086 asks for. */
+  fix?: { replacements: ShellcheckReplacement[] } | null;
+}
+
+export interface ShellcheckReplacement {
+  line: number;
+  endLine: number;
+  column: number;
+  endColumn: number;
+  replacement: string;
+  insertionPoint?: string;
+  precedence?: number;
 }
 
 /** Runs ShellCheck on one script's text; returns its comments, or null when it could not run. */
@@ -52,6 +87,33 @@ export interface AuditOptions {
    * 'off': always the built-in checks. A function: use it (tests inject canned ShellCheck output).
    */
   shellcheck?: 'auto' | 'off' | ShellcheckRunner;
+  /** The project's `.create-pyimage-audit.yml`, already validated (see config.ts). */
+  config?: AuditConfig;
+  /** Today as YYYY-MM-DD, for ignore expiry (default: the real date, UTC). */
+  today?: string;
+}
+
+/** `.create-pyimage-audit.yml`, validated. */
+export interface AuditConfig {
+  /** Where it was read from (project-relative), for findings about the config itself. */
+  path: string;
+  /** Its text (fingerprints of findings about it). */
+  content?: string;
+  severity: Record<string, Severity>;
+  ignore: ConfigIgnore[];
+  /** Globs of project-relative paths not to audit. */
+  skip: string[];
+}
+
+export interface ConfigIgnore {
+  rule: string;
+  /** Glob of the files it applies to; all files when absent. */
+  path?: string;
+  reason: string;
+  /** YYYY-MM-DD: the ignore stops applying after this day. */
+  expires?: string;
+  /** Line of the entry in the config file. */
+  line: number;
 }
 
 export interface AuditSummary {
@@ -75,6 +137,8 @@ export interface AuditReport {
   notes: string[];
   /** The recognised files, by kind. */
   files: { path: string; kind: FileKind }[];
+  /** Findings silenced by an ignore (inline or config), with its reason. */
+  suppressed: SuppressedFinding[];
 }
 
-export type FileKind = 'dockerfile' | 'compose' | 'env' | 'dockerignore' | 'script';
+export type FileKind = 'dockerfile' | 'compose' | 'stack' | 'env' | 'dockerignore' | 'script';

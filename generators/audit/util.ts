@@ -1,5 +1,10 @@
 /** Small helpers shared by the audit modules: image references, interpolation, shell words. */
 
+/** The value as a plain object (a YAML mapping), or undefined. */
+export function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
 /** Why an image reference is not pinned, or null when it is (or cannot be judged). */
 export function imagePinProblem(ref: string): string | null {
   const image = ref.trim();

@@ -4,23 +4,33 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { confirm } from '@inquirer/prompts';
 import { Command, Option } from 'commander';
 import { detectProject, type Detection } from '../answers/detect.js';
 import { readAnswersFile, resolveAnswers } from '../answers/resolve.js';
 import { AnswerError, OPTIONS, SERVER_PINS, serverPackages } from '../answers/schema.js';
 import { describeSettings } from '../answers/wiring.js';
 import type { AnswerKey, Answers } from '../answers/types.js';
-import { inquirerPrompter } from '../answers/prompt.js';
-import { renderWithPlop } from '../render/plop.js';
+import { renderProject } from '../render/index.js';
 import { dependencyFiles } from '../render/view.js';
+import { hasInterruptedCommit, recoverInterruptedCommit } from '../write/journal.js';
 import { pristineFiles } from '../write/pristine.js';
-import { commitPlan, conflicts, describePlan, diffOf, displayPath, planWrite } from '../write/tree.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
+import { commitPlan, conflicts, describePlan, diffOf, displayPath, planWrite, type ChangeKind } from '../write/tree.js';
+import type { AuditReport } from '../audit/types.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
 import { auditGenerated } from '../audit/generated.js';
 import { addSmokeOptions, runSmoke, type SmokeFlags } from './smoke-command.js';
 
+/** The prompter, loaded only when questions are asked (@inquirer/prompts is slow to load). */
+export async function lazyPrompter() {
+  return (await import('../answers/prompt.js')).inquirerPrompter;
+}
+
 export interface GenerateOptions {
+  /** Answer values keyed by answer key (the programmatic API); answer flags win over them. */
+  values?: Partial<Record<AnswerKey, unknown>>;
+  /** Where the plan and notes go (stderr by default) and dry-run diffs (stdout by default). */
+  err?: (line: string) => void;
+  out?: (line: string) => void;
   answers?: string;
   yes?: boolean;
   force?: boolean;
@@ -69,9 +79,9 @@ export function flagAnswers(options: Record<string, unknown>): Partial<Record<An
   return out;
 }
 
-function printDetection(detection: Detection): void {
-  for (const note of detection.notes) console.error(`  found: ${note}`);
-  for (const warning of detection.warnings) console.error(`  note: ${warning}`);
+function printDetection(detection: Detection, err: (line: string) => void): void {
+  for (const note of detection.notes) err(`  found: ${note}`);
+  for (const warning of detection.warnings) err(`  note: ${warning}`);
 }
 
 /** The server, the settings and the writable state, as generation decided them: one line each. */
@@ -92,25 +102,37 @@ export interface GenerateResult {
   answers: Answers;
   dir: string;
   written: boolean;
+  /** Every planned file change (bookkeeping under .create-pyimage/ included). */
+  changes: { path: string; kind: ChangeKind }[];
+  /** The self-audit of the rendered files (clean, or nothing was written). */
+  audit: AuditReport;
 }
 
 export async function runGenerate(dirArg: string | undefined, options: GenerateOptions): Promise<GenerateResult | undefined> {
   const dir = resolve(dirArg ?? '.');
+  const err = options.err ?? ((line: string) => console.error(line));
+  const out = options.out ?? ((line: string) => console.log(line));
   if (existsSync(dir) && !statSync(dir).isDirectory()) {
     throw new UserError(`dir: ${dir} is a file; give a directory (new or existing)`);
   }
   const interactive = isInteractive(options.yes);
+  // A write that an earlier run left half-done is finished or undone before anything is read.
+  if (options.dryRun && hasInterruptedCommit(dir)) {
+    throw new UserError(`an earlier write to ${dir} was interrupted: run again without --dry-run to finish or undo it first`, EXIT_USAGE);
+  }
+  const recovered = existsSync(dir) ? recoverInterruptedCommit(dir) : undefined;
+  if (recovered) err(`  note: ${recovered.message}`);
   const detection = detectProject(dir);
-  printDetection(detection);
+  printDetection(detection, err);
 
   let answers: Answers;
   try {
     answers = await resolveAnswers({
-      flags: flagAnswers(options),
+      flags: { ...options.values, ...flagAnswers(options) },
       file: options.answers ? readAnswersFile(options.answers) : undefined,
       detected: detection.answers,
       facts: detection.facts,
-      prompt: interactive ? inquirerPrompter : undefined,
+      prompt: interactive ? await lazyPrompter() : undefined,
     });
   } catch (error) {
     if (error instanceof AnswerError) throw new UserError(error.message, EXIT_USAGE);
@@ -118,7 +140,9 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
   }
 
   printSettings(answers, detection);
-  const rendered = await renderWithPlop(answers);
+  // The same files the node-plop generator stages (render/plop.ts, for plop's CLI and the API),
+  // rendered directly: node-plop loads its own inquirer, which alone costs more than generating.
+  const rendered = renderProject(answers);
   // Our own output meets our own audit before anything is written.
   const audit = auditGenerated(rendered);
   if (!audit.ok) throw new UserError(audit.message, EXIT_FAILED);
@@ -128,7 +152,7 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
   if (clashing.length > 0 && !options.dryRun) {
     const list = clashing.map((c) => `  ${c.path}`).join('\n');
     const consent =
-      interactive && (await confirm({ message: `These files exist and differ:\n${list}\nOverwrite them?`, default: false }));
+      interactive && (await (await import('@inquirer/prompts')).confirm({ message: `These files exist and differ:\n${list}\nOverwrite them?`, default: false }));
     if (!consent) {
       throw new UserError(
         `these files already exist and differ from what would be generated:\n${list}\n` +
@@ -140,28 +164,29 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
   }
 
   const where = displayPath(dir);
+  const result = (written: boolean): GenerateResult => ({ answers, dir, written, changes: plan.map((c) => ({ path: c.path, kind: c.kind })), audit: audit.report });
   if (options.dryRun) {
-    console.log(`Dry run: nothing is written. Planned changes in ${where}:`);
-    console.log(describePlan(dir, plan));
+    out(`Dry run: nothing is written. Planned changes in ${where}:`);
+    out(describePlan(dir, plan));
     for (const change of plan) {
       const diff = diffOf(change);
-      if (diff) console.log(`\n${diff}`);
+      if (diff) out(`\n${diff}`);
     }
-    return { answers, dir, written: false };
+    return result(false);
   }
 
   commitPlan(dir, plan);
   for (const needed of dependencyFiles(answers)) {
-    if (!existsSync(join(dir, needed))) console.error(`  note: ${needed} does not exist yet: the image build needs it`);
+    if (!existsSync(join(dir, needed))) err(`  note: ${needed} does not exist yet: the image build needs it`);
   }
-  console.error(describePlan(dir, plan.filter((c) => c.kind !== 'identical' && !c.path.startsWith('.create-pyimage/'))));
-  console.error(`\n${audit.message}`);
-  console.error(
+  err(describePlan(dir, plan.filter((c) => c.kind !== 'identical' && !c.path.startsWith('.create-pyimage/'))));
+  err(`\n${audit.message}`);
+  err(
     `\nDone. Next (README.Docker.md explains every file):\n  cd ${where}\n` +
       '  scripts/up.sh          # build, start, wait until healthy\n' +
       `  scripts/smoke-test.sh  # prove it: build, start, probe ${answers.healthPath}, tear down`,
   );
-  return { answers, dir, written: true };
+  return result(true);
 }
 
 export function register(program: Command, setExit: (code: number) => void): void {

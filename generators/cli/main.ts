@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { EXIT_USAGE, UserError } from './errors.js';
+import { EXIT_USAGE, UserError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 
 /**
@@ -14,6 +14,7 @@ async function registrations(): Promise<Register[]> {
     import('./update-command.js'),
     import('./smoke-command.js'),
     import('./audit-command.js'),
+    import('./build-command.js'),
   ]);
   return modules.map((m) => m.register);
 }

@@ -5,8 +5,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { smokeProject, type SmokeOptions, type SmokeResult } from '../engine/smoke.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
+import type { SmokeOptions, SmokeResult } from '../engine/smoke.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
 
 export interface SmokeFlags {
   json?: boolean;
@@ -17,6 +17,7 @@ export interface SmokeFlags {
   pipIndexUrl?: string;
   pipFindLinks?: string;
   buildNetwork?: string;
+  swarm?: boolean;
 }
 
 /** The overrides for mirrors and air-gapped hosts; shared with `create-pyimage [dir] --smoke`. */
@@ -87,7 +88,11 @@ export async function runSmoke(dirArg: string | undefined, flags: SmokeFlags): P
   process.on('SIGTERM', onSignal);
   let result: SmokeResult;
   try {
-    result = await smokeProject(dir, smokeOptions(flags, controller.signal));
+    // The engine room (execa, listr2) loads only when a smoke test runs.
+    const options = smokeOptions(flags, controller.signal);
+    result = flags.swarm
+      ? await (await import('../engine/smoke-swarm.js')).smokeSwarm(dir, options)
+      : await (await import('../engine/smoke.js')).smokeProject(dir, options);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -110,6 +115,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .description('prove a generated stack: check the engine, build, start, probe, tear down')
     .argument('[dir]', 'a project create-pyimage generated', '.');
   addSmokeOptions(command);
+  command.addOption(
+    new Option('--swarm', 'deploy deploy/swarm/stack.yml to a single-node swarm (created if needed, left again) instead of compose'),
+  );
   command.addHelpText(
     'after',
     '\nEvery override can also come from the environment (PYTHON_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE, PIP_INDEX_URL,\n' +
@@ -118,6 +126,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
       'Examples:\n' +
       '  npx create-pyimage smoke\n' +
       '  npx create-pyimage smoke my-service --json\n' +
+      '  npx create-pyimage smoke --swarm\n' +
       '  npx create-pyimage smoke --base-image mirror.local/python:3.12-slim-bookworm \\\n' +
       '      --pip-index-url http://127.0.0.1:3141/simple/ --build-network host',
   );

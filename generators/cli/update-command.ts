@@ -5,10 +5,8 @@
 import { Command } from 'commander';
 import { readAnswersFile } from '../answers/resolve.js';
 import { AnswerError } from '../answers/schema.js';
-import { inquirerPrompter } from '../answers/prompt.js';
-import { runUpdate } from '../update/run.js';
-import { EXIT_USAGE, UserError } from './errors.js';
-import { addAnswerFlags, flagAnswers, isInteractive } from './generate-command.js';
+import { EXIT_USAGE, UserError } from '../errors.js';
+import { addAnswerFlags, flagAnswers, isInteractive, lazyPrompter } from './generate-command.js';
 
 interface UpdateCommandOptions {
   set?: string[];
@@ -56,12 +54,14 @@ export function register(program: Command, setExit: (code: number) => void): voi
         throw error;
       }
       try {
+        // The update room (merges) loads only for `update`.
+        const { runUpdate } = await import('../update/run.js');
         const result = await runUpdate(dir, {
           set: options.set ?? [],
           flags: flagAnswers(options),
           file,
           dryRun: Boolean(options.dryRun),
-          prompt: isInteractive(options.yes) ? inquirerPrompter : undefined,
+          prompt: isInteractive(options.yes) ? await lazyPrompter() : undefined,
         });
         setExit(result.exitCode);
       } catch (error) {

@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Listr, ListrLogger, ProcessOutput, type ListrRendererValue } from 'listr2';
 import type { Answers } from '../answers/types.js';
-import { dependencyFiles } from '../render/view.js';
+import { gpuServiceList } from '../answers/schema.js';
+import { APP_UID, dependencyFiles, START_INTERVAL } from '../render/view.js';
 import { REDIS_SECRET, stackSecrets } from '../render/app-env.js';
 import { completeStoredAnswers } from '../answers/resolve.js';
 import { AnswerError } from '../answers/errors.js';
-import { EXIT_USAGE, UserError } from '../cli/errors.js';
+import { EXIT_USAGE, UserError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { readManifest } from '../write/manifest.js';
 import { checkDeployArgv, readCheckOutput } from './django-check.js';
@@ -28,11 +29,13 @@ import {
   imageMetadata,
   inspectImage,
   leftovers,
+  oldEngineEnv,
   type ComposeProject,
   type ContainerState,
   type EngineCheck,
   type RunResult,
 } from './docker.js';
+import { checkRenderAccess, type ServiceExec } from './gpu-check.js';
 
 export interface SmokeOptions {
   /** PYTHON_IMAGE: a mirrored or stand-in base image. */
@@ -150,7 +153,9 @@ export function gpuDecision(answers: Answers, dir: string, hasPath: (p: string) 
       return {
         use: false,
         env: {},
-        notice: `skipped: no /dev/dri on this host, so the base stack runs without GPU access (${GPU_COMPOSE_FILE} not used)`,
+        notice:
+          `skipped: no /dev/dri on this host, so the base stack runs without GPU access (${GPU_COMPOSE_FILE} not used). ` +
+          `Not proven: that ${gpuServiceList(answers).join(' and ')} can open /dev/dri/renderD* as UID ${APP_UID} through the render group`,
       };
     }
     const gid = process.env.RENDER_GID || renderGid();
@@ -164,12 +169,20 @@ export function gpuDecision(answers: Answers, dir: string, hasPath: (p: string) 
     return { use: true, env: { RENDER_GID: gid }, notice: `using ${GPU_COMPOSE_FILE}: /dev/dri with render group ${gid}` };
   }
   const nvidia = ['/dev/nvidiactl', '/dev/nvidia0'].some(hasPath);
+  const who = gpuServiceList(answers).join(' and ');
   return nvidia
-    ? { use: true, env: {}, notice: `using ${GPU_COMPOSE_FILE}: NVIDIA device reservation` }
+    ? {
+        use: true,
+        env: {},
+        notice: `using ${GPU_COMPOSE_FILE}: NVIDIA device reservation for ${who}. Not checked: that UID ${APP_UID} can use the GPU inside the container (smoke opens render nodes only)`,
+      }
     : {
         use: false,
         env: {},
-        notice: `skipped: no NVIDIA device on this host, so the base stack runs without GPU access (${GPU_COMPOSE_FILE} not used)`,
+        notice:
+          `skipped: no NVIDIA device on this host (/dev/nvidiactl, /dev/nvidia0), so the base stack runs without GPU access (${GPU_COMPOSE_FILE} not used). ` +
+          `Not proven: that the NVIDIA Container Toolkit grants its reservation (driver nvidia, count all, capabilities [gpu]) to ${who}, ` +
+          `and that UID ${APP_UID} can use the GPU there`,
       };
 }
 
@@ -187,13 +200,13 @@ export class StepFailure extends Error {
   }
 }
 
-interface StepOutcome {
+export interface StepOutcome {
   detail: string;
   /** Shown as skipped in the progress display; still ok. */
   notice?: boolean;
 }
 
-interface Context {
+export interface Context {
   dir: string;
   answers: Answers;
   project: ComposeProject;
@@ -207,13 +220,13 @@ interface Context {
   engine?: Promise<EngineCheck[]>;
 }
 
-interface StepSpec {
+export interface StepSpec {
   name: string;
   when?: (ctx: Context) => boolean;
   run: (ctx: Context, progress: (line: string) => void) => Promise<StepOutcome | string>;
 }
 
-const MINUTE = 60_000;
+export const MINUTE = 60_000;
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\r/g;
@@ -250,7 +263,7 @@ export function failedBuildLog(output: string, max = 60): string {
   return [...stepLines.slice(-max), ...summary.slice(0, 30)].join('\n');
 }
 
-function must(r: RunResult, what: string): RunResult {
+export function must(r: RunResult, what: string): RunResult {
   if (r.stopped) throw new StepFailure(`${what}: interrupted`, lastLines(r.all, 20));
   if (!r.ok) throw new StepFailure(`${what} failed (exit ${r.exitCode ?? '?'})`, lastLines(r.all, 40));
   return r;
@@ -296,7 +309,19 @@ async function findService(ctx: Context, service: string): Promise<ContainerStat
   return state;
 }
 
-async function probe(url: string, signal: AbortSignal): Promise<{ status: number; body: string }> {
+/** `/proc/1/status` of the app: PID 1's real UID (docker-init with init: true, else the server), which must not be 0. */
+export function nonRootUid(status: RunResult): string {
+  const uid = /^Uid:\s+(\d+)/m.exec(status.stdout)?.[1];
+  if (uid === undefined) throw new StepFailure(`cannot read the app's UID: ${lastLines(status.all, 5)}`);
+  if (uid === '0') throw new StepFailure('the app runs as root (UID 0): set USER to a numeric non-root UID');
+  return `UID ${uid}`;
+}
+
+/** Over TCP with the secret's password: the same path the app takes. */
+export const DB_QUERY =
+  'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "select 1"';
+
+export async function probe(url: string, signal: AbortSignal): Promise<{ status: number; body: string }> {
   let lastError = '';
   for (let attempt = 0; attempt < 10; attempt++) {
     if (signal.aborted) throw new StepFailure('interrupted');
@@ -322,7 +347,7 @@ const ENGINE_STEPS: StepSpec[] = ['docker daemon reachable', 'compose v2', 'buil
   },
 }));
 
-const STACK_STEPS: StepSpec[] = [
+export const STACK_STEPS: StepSpec[] = [
   {
     name: 'build images',
     run: async (ctx, progress) => {
@@ -377,7 +402,15 @@ const STACK_STEPS: StepSpec[] = [
   {
     name: 'gpu override',
     when: (ctx) => ctx.gpu !== undefined,
-    run: async (ctx) => ({ detail: ctx.gpu!.notice, notice: !ctx.gpu!.use }),
+    run: async (ctx) => {
+      const gpu = ctx.gpu!;
+      if (gpu.use || ctx.answers.gpu !== 'nvidia') return { detail: gpu.notice, notice: !gpu.use };
+      // Unusable here, but Compose can still read it: the one thing proven about the NVIDIA path.
+      const merged = { ...ctx.project, files: [...ctx.project.files, GPU_COMPOSE_FILE] };
+      const config = await compose(merged, ['config', '--quiet'], { timeout: MINUTE, signal: ctx.signal });
+      if (!config.ok) throw new StepFailure(`docker compose refuses ${GPU_COMPOSE_FILE} on top of ${COMPOSE_FILE}`, lastLines(config.all, 10));
+      return { detail: `${gpu.notice}. Proven only: docker compose config accepts it on top of ${COMPOSE_FILE}`, notice: true };
+    },
   },
   {
     name: 'start stack (up --wait)',
@@ -432,10 +465,7 @@ const STACK_STEPS: StepSpec[] = [
         await compose(ctx.project, ['exec', '-T', 'app', 'cat', '/proc/1/status'], { timeout: MINUTE, signal: ctx.signal }),
         'docker compose exec app',
       );
-      const uid = /^Uid:\s+(\d+)/m.exec(r.stdout)?.[1];
-      if (uid === undefined) throw new StepFailure(`cannot read the app's UID: ${lastLines(r.all, 5)}`);
-      if (uid === '0') throw new StepFailure('the app runs as root (UID 0): set USER to a numeric non-root UID');
-      return `UID ${uid}`;
+      return nonRootUid(r);
     },
   },
   {
@@ -477,11 +507,8 @@ const STACK_STEPS: StepSpec[] = [
     name: 'database answers',
     when: (ctx) => ctx.answers.postgres,
     run: async (ctx) => {
-      // Over TCP with the secret's password: the same path the app takes.
-      const query =
-        'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "select 1"';
       const r = must(
-        await compose(ctx.project, ['exec', '-T', 'db', 'sh', '-c', query], { timeout: MINUTE, signal: ctx.signal }),
+        await compose(ctx.project, ['exec', '-T', 'db', 'sh', '-c', DB_QUERY], { timeout: MINUTE, signal: ctx.signal }),
         'select 1 on db',
       );
       if (r.stdout.trim() !== '1') throw new StepFailure(`select 1 answered ${JSON.stringify(r.stdout.trim())}`);
@@ -495,7 +522,8 @@ const STACK_STEPS: StepSpec[] = [
       // Without the password Redis must refuse; with it (from the secret, never an argument) PONG.
       const ping = `redis-cli -h 127.0.0.1 ping; REDISCLI_AUTH="$(cat /run/secrets/${REDIS_SECRET})" redis-cli -h 127.0.0.1 ping`;
       const r = must(await compose(ctx.project, ['exec', '-T', 'redis', 'sh', '-c', ping], { timeout: MINUTE, signal: ctx.signal }), 'redis-cli ping');
-      const [anonymous = '', authenticated = ''] = r.stdout.trim().split('\n').map((l) => l.trim());
+      const answers = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+      const [anonymous = '', authenticated = ''] = [answers[0], answers[answers.length - 1]];
       if (!/NOAUTH/.test(anonymous)) throw new StepFailure(`Redis answered a PING without the password (${JSON.stringify(anonymous)}): requirepass is not in force`);
       if (authenticated !== 'PONG') throw new StepFailure(`an authenticated PING answered ${JSON.stringify(authenticated)}`, lastLines(r.all, 10));
       return 'PING without the password -> NOAUTH; with the secret -> PONG';
@@ -528,6 +556,17 @@ const STACK_STEPS: StepSpec[] = [
       return `${ctx.answers.stateDirs.join(', ')} writable by the app (named volumes); the rest is read-only`;
     },
   },
+  {
+    name: 'gpu render node opens as the app user',
+    when: (ctx) => ctx.gpu?.use === true && ctx.answers.gpu === 'render',
+    run: async (ctx) => {
+      const services = gpuServiceList(ctx.answers).filter((s) => s === 'app' || ctx.answers.worker.trim() !== '');
+      const exec: ServiceExec = (service, argv) => compose(ctx.project, ['exec', '-T', service, ...argv], { timeout: MINUTE, signal: ctx.signal });
+      const access = await checkRenderAccess(services, ctx.project.env.RENDER_GID ?? '', exec);
+      if (!access.ok) throw new StepFailure(access.detail);
+      return access.detail;
+    },
+  },
 ];
 
 /** The container's addresses on its networks. */
@@ -537,7 +576,7 @@ async function containerIps(name: string): Promise<string[]> {
 }
 
 /** down -v, then proof that nothing is left; removes stragglers by label if compose could not. */
-async function teardown(project: ComposeProject): Promise<string> {
+async function teardown({ project }: Context): Promise<string> {
   const down = await compose(project, ['down', '--volumes', '--remove-orphans', '--timeout', '10'], {
     timeout: 3 * MINUTE,
     detached: true,
@@ -624,7 +663,15 @@ function projectName(name: string): string {
   return `${name}-smoke-${randomBytes(3).toString('hex')}`;
 }
 
-export async function smokeProject(dirArg: string, options: SmokeOptions = {}): Promise<SmokeResult> {
+/** What a smoke run does after the engine checks: its steps (stop at the first failure) and a teardown that always runs. */
+export interface SmokePlan {
+  steps: StepSpec[];
+  teardown: (ctx: Context) => Promise<string>;
+}
+
+const COMPOSE_PLAN: SmokePlan = { steps: STACK_STEPS, teardown };
+
+export async function smokeProject(dirArg: string, options: SmokeOptions = {}, plan: SmokePlan = COMPOSE_PLAN): Promise<SmokeResult> {
   const dir = dirArg;
   const answers = await readStackAnswers(dir);
   const report = options.report ?? ((text: string) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`));
@@ -632,6 +679,7 @@ export async function smokeProject(dirArg: string, options: SmokeOptions = {}): 
     // A random loopback port, so a stack the user already runs on APP_PORT is not touched.
     APP_PORT: '0',
     APP_BIND_IP: '127.0.0.1',
+    ...(await oldEngineEnv(START_INTERVAL.minApi, START_INTERVAL.variable, START_INTERVAL.oldEngines)),
   };
   const overrides: [keyof SmokeOptions, string][] = [
     ['baseImage', 'PYTHON_IMAGE'],
@@ -668,9 +716,10 @@ export async function smokeProject(dirArg: string, options: SmokeOptions = {}): 
   const engineOk = await runPhase(runner, ctx, ENGINE_STEPS, false);
   if (engineOk) {
     try {
-      await runPhase(runner, ctx, STACK_STEPS, true);
+      await runPhase(runner, ctx, plan.steps, true);
     } finally {
-      await runPhase(runner, { ...ctx, signal: new AbortController().signal }, [{ name: 'teardown', run: () => teardown(project) }], false);
+      const quiet = { ...ctx, signal: new AbortController().signal };
+      await runPhase(runner, quiet, [{ name: 'teardown', run: () => plan.teardown(quiet) }], false);
     }
   }
 

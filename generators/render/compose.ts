@@ -4,7 +4,8 @@
  */
 import { Document, isMap, isScalar, YAMLMap } from 'yaml';
 import type { Answers } from '../answers/types.js';
-import { APP_HEALTH, GRACEFUL_SECONDS, STOP_GRACE_SECONDS, postgresDataPath, type StackView } from './view.js';
+import { gpuServiceList } from '../answers/schema.js';
+import { APP_HEALTH, GRACEFUL_SECONDS, START_INTERVAL, START_INTERVAL_REF, STOP_GRACE_SECONDS, postgresDataPath, type StackView } from './view.js';
 import { appSecrets, dbName, DB_HOST, DB_PORT, DB_SECRET, REDIS_SECRET, resolveAppEnv } from './app-env.js';
 
 /** The Redis image when REDIS_IMAGE does not name a mirror: pinned to a minor, like Postgres to a major. */
@@ -28,6 +29,7 @@ export function composeVariables(view: StackView): ComposeVariable[] {
     { name: 'PIP_INDEX_URL', value: '', comment: 'Package index for the build (a mirror); empty = the default index. Used only in the build stage.' },
     { name: 'PIP_FIND_LINKS', value: '', comment: 'Extra wheel directory or URL for the build; empty = none.' },
     { name: 'BUILD_NETWORK', value: 'default', comment: 'Network for the build: "host" reaches an index on this machine\'s loopback.' },
+    { name: START_INTERVAL.variable, value: START_INTERVAL.value, comment: `Health probes every ${START_INTERVAL.value} until the first pass. Docker Engine before 25 refuses it: ${START_INTERVAL.oldEngines} there (scripts/ do it for you).` },
   ];
   if (a.postgres) {
     vars.push({ name: 'POSTGRES_IMAGE', value: view.postgresImage, comment: `Postgres image, pinned to major ${a.postgresVersion}: the data directory layout depends on it.` });
@@ -121,6 +123,7 @@ export function composeObject(view: StackView): Record<string, unknown> {
       timeout: APP_HEALTH.timeout,
       retries: APP_HEALTH.retries,
       start_period: APP_HEALTH.startPeriod,
+      start_interval: START_INTERVAL_REF,
     },
     restart: 'on-failure:5',
     stop_grace_period: duration(STOP_GRACE_SECONDS),
@@ -141,10 +144,11 @@ export function composeObject(view: StackView): Record<string, unknown> {
       // worker process under init is alive and not a zombie.
       healthcheck: {
         test: ['CMD', 'python', '-c', WORKER_PROBE],
-        interval: '30s',
+        interval: APP_HEALTH.interval,
         timeout: '5s',
         retries: 3,
         start_period: '20s',
+        start_interval: START_INTERVAL_REF,
       },
       restart: 'on-failure:5',
       stop_grace_period: duration(STOP_GRACE_SECONDS),
@@ -189,6 +193,7 @@ export function composeObject(view: StackView): Record<string, unknown> {
         timeout: '5s',
         retries: 10,
         start_period: '30s',
+        start_interval: START_INTERVAL_REF,
       },
       shm_size: '128mb',
       read_only: true,
@@ -242,6 +247,7 @@ function redisService(): Record<string, unknown> {
       // Authenticated: a PING without the password would answer NOAUTH.
       test: ['CMD-SHELL', `REDISCLI_AUTH="$$(cat /run/secrets/${REDIS_SECRET})" redis-cli -h 127.0.0.1 ping | grep -q PONG`],
       interval: '5s',
+      start_interval: START_INTERVAL_REF,
       timeout: '5s',
       retries: 10,
       start_period: '10s',
@@ -266,7 +272,7 @@ export const WORKER_PROBE =
   "import sys; kids = open('/proc/1/task/1/children').read().split(); " +
   "sys.exit(0 if any(open(f'/proc/{p}/stat').read().split(')')[-1].split()[0] != 'Z' for p in kids) else 1)";
 
-function commentKey(doc: Document, path: string[], text: string): void {
+export function commentKey(doc: Document, path: string[], text: string): void {
   const parent = doc.getIn(path.slice(0, -1), true);
   if (!isMap(parent)) return;
   const pair = (parent as YAMLMap).items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1]);
@@ -307,7 +313,7 @@ export function composeYaml(view: StackView): string {
 /** docker-compose.gpu.yml: device access as an override, so the base stack starts on any host. */
 export function gpuComposeYaml(view: StackView): string | undefined {
   if (view.gpu === 'none') return undefined;
-  const app =
+  const access =
     view.gpu === 'render'
       ? {
           devices: ['/dev/dri:/dev/dri'],
@@ -317,9 +323,11 @@ export function gpuComposeYaml(view: StackView): string | undefined {
       : {
           deploy: { resources: { reservations: { devices: [{ driver: 'nvidia', count: 'all', capabilities: ['gpu'] }] } } },
         };
-  const doc = new Document({ services: { app } }, { compat: 'yaml-1.1', aliasDuplicateObjects: false });
+  const names = gpuServiceList(view.answers);
+  const services = Object.fromEntries(names.map((name) => [name, access]));
+  const doc = new Document({ services }, { compat: 'yaml-1.1', aliasDuplicateObjects: false });
   doc.commentBefore =
-    ` GPU access for the app (${view.gpu === 'render' ? 'Intel/AMD render node' : 'NVIDIA Container Toolkit'}), kept apart so the base stack\n` +
+    ` GPU access for ${names.join(' and ')} (${view.gpu === 'render' ? 'Intel/AMD render node' : 'NVIDIA Container Toolkit'}), kept apart so the base stack\n` +
     ' still starts on hosts without one. scripts/up.sh adds this file when the device exists:\n' +
     '   docker compose -f docker-compose.yml -f docker-compose.gpu.yml up -d --wait';
   return doc.toString({ lineWidth: 0, indentSeq: true });

@@ -3,6 +3,7 @@
  * so every combination of answers renders and checks in milliseconds.
  */
 import type { Answers } from '../answers/types.js';
+import { gpuServiceList } from '../answers/schema.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { templatesDir } from '../paths.js';
@@ -10,7 +11,8 @@ import type { WriteStrategy } from '../write/tree.js';
 import { composeVariables, composeYaml, gpuComposeYaml } from './compose.js';
 import { envValue, shellQuote } from './escape.js';
 import { renderTemplate } from './handlebars.js';
-import { APP_DIR, APP_HEALTH, buildView, UV_IMAGE, VENV, type StackView } from './view.js';
+import { STACK_FILE, stackYaml, swarmScriptView } from './stack.js';
+import { APP_DIR, APP_HEALTH, buildView, START_INTERVAL, UV_IMAGE, VENV, type StackView } from './view.js';
 import { ENTRYPOINT_FILE, entrypointSource, resolveAppEnv } from './app-env.js';
 import { checkDeployArgv, collectStaticEnv } from './django.js';
 
@@ -91,15 +93,18 @@ function scriptView(view: StackView) {
     secretFiles: view.secrets.map((s) => `secrets/${s}`).join(', '),
     settings: settings.map((e) => ({ name: e.name, value: e.value, fromSecret: e.secrets.length > 0 })),
     statePaths: view.stateDirs.map((d) => d.path).join(' '),
+    serverPackagesText: view.serverPackages.join(' '),
     gpu: a.gpu !== 'none',
     gpuRender: a.gpu === 'render',
     gpuNvidia: a.gpu === 'nvidia',
+    gpuServicesText: gpuServiceList(a).map((name) => `the ${name}`).join(' and '),
     serviceList: services.join(', '),
     gunicorn: view.server === 'gunicorn',
     builderPackagesText: view.builderPackages.join(', '),
     django: a.framework === 'django',
     checkDeploy: checkDeployArgv(a).map(shellQuote).join(' '),
     collectStatic: a.framework === 'django' && a.collectStatic,
+    startInterval: { ...START_INTERVAL, minApiMinor: Number(START_INTERVAL.minApi.split('.')[1]) },
   };
 }
 
@@ -132,10 +137,15 @@ export function renderProject(answers: Answers): RenderedFile[] {
     ...(answers.postgres ? ['backup-db', 'restore-db'] : []),
     ...(view.stateDirs.length > 0 ? ['backup-state'] : []),
   ];
+  files.push(file(STACK_FILE, stackYaml(view)));
   for (const name of scriptNames) {
     files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${name}.sh.hbs`, scripts), 0o755));
   }
-  files.push(file('README.Docker.md', renderTemplate('README.Docker.md.hbs', { ...scripts, files: files.map((f) => f.path) })));
+  const swarm = { ...scripts, ...swarmScriptView(view) };
+  for (const name of ['deploy-swarm', ...(answers.registry ? ['push'] : [])]) {
+    files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${name}.sh.hbs`, swarm), 0o755));
+  }
+  files.push(file('README.Docker.md', renderTemplate('README.Docker.md.hbs', { ...swarm, files: files.map((f) => f.path) })));
   files.push({ path: MANIFEST_FILE, content: manifest(answers, view.version), mode: 0o644, strategy: 'owned' });
   return files;
 }

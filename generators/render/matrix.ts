@@ -29,9 +29,11 @@ export const BASE_ANSWERS: Answers = {
   libpq: false,
   nativeBuild: false,
   gpu: 'none',
+  gpuServices: 'app',
   cpus: '1.0',
   memory: '512m',
   dockerfileSyntax: false,
+  registry: '',
 };
 
 export function answersFor(overrides: Partial<Answers>): Answers {
@@ -85,6 +87,9 @@ export function allAnswerCombinations(): Answers[] {
                   collectStatic: fw.framework === 'django' && out.length % 3 !== 0,
                   worker,
                   gpu,
+                  // With a worker, the GPU goes to the app, the worker or both, chosen from the Python
+                  // version and Postgres (which already vary the scripts): shellcheck gets no extra sets.
+                  gpuServices: worker && gpu !== 'none' ? ['app', 'app,worker', 'worker'][Math.floor((out.length % 4) / 2) + (postgres ? 1 : 0)]! : 'app',
                   // Vary the rest across the matrix so every Python and Postgres major is rendered too.
                   pythonVersion: (['3.10', '3.11', '3.12', '3.13'] as const)[out.length % 4]!,
                   postgresVersion: [13, 14, 15, 16, 17, 18][out.length % 6]!,

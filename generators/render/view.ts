@@ -19,10 +19,22 @@ export const GRACEFUL_SECONDS = 20;
 export const STOP_GRACE_SECONDS = 30;
 /**
  * The app's health probe timing, shared by the image's HEALTHCHECK and compose so they never
- * disagree. A 5 s interval makes `up --wait` return soon after the app is ready (this engine
- * generation has no start_interval); each probe is one short Python process.
+ * disagree; each probe is one short Python process. The worker and db probe at the same pace.
  */
 export const APP_HEALTH = { interval: '5s', timeout: '5s', startPeriod: '30s', retries: 3 } as const;
+/**
+ * Compose's `start_interval` for app, worker and db: probe every second until the first pass, so
+ * `up --wait` returns within about a second of the slowest service being ready. Engines since 25
+ * (API 1.44) honour it. Older engines refuse it: Compose 2.26 stops when it creates the first
+ * container ("specify health-check start interval" requires API version 1.44), so scripts/lib.sh
+ * and `create-pyimage smoke` set HEALTHCHECK_START_INTERVAL=0s there (0 is not sent at all), and
+ * the 5 s interval alone paces the probes. A variable rather than an override file: plain
+ * `docker compose` on such an engine works with one line in .env, and nothing else changes.
+ * The image's HEALTHCHECK has no --start-interval: the builders of those engines reject the flag,
+ * and the Dockerfile must build on them too (compose's healthcheck replaces it anyway).
+ */
+export const START_INTERVAL = { variable: 'HEALTHCHECK_START_INTERVAL', value: '1s', oldEngines: '0s', minApi: '1.44' } as const;
+export const START_INTERVAL_REF = `\${${START_INTERVAL.variable}:-${START_INTERVAL.value}}`;
 
 export interface StackView {
   version: string;

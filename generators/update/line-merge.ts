@@ -1,5 +1,5 @@
 /**
- * Line-based three-way merge (Dockerfile, scripts, README, .env.example, .dockerignore) with
+ * Line-based three-way merge (Dockerfile, scripts, README, .dockerignore) with
  * node-diff3: the user's version, the pristine version generated last time, the new rendering.
  * Conflicts are written with the standard diff3 markers so any editor or `git mergetool` knows them.
  */

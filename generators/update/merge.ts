@@ -1,10 +1,12 @@
 /**
- * One file's three-way merge: structural for YAML (compose files), line-based for everything
- * else, and line-based for YAML too when the structure cannot hold the result (conflicts,
- * anchors, a file that does not parse).
+ * One file's three-way merge: structural for YAML (compose files), by key for sets of lines
+ * (.env.example, .env, .gitignore), line-based (diff3) for everything else (Dockerfile, scripts),
+ * and line-based for YAML too when the structure cannot hold the result (conflicts, anchors, a
+ * file that does not parse).
  */
 import { diffComm } from 'node-diff3';
 import { parseDocument } from 'yaml';
+import { keyedKind, mergeKeyed } from './key-merge.js';
 import { mergeLines, wholeFileConflict } from './line-merge.js';
 import { mergeYaml } from './yaml-merge.js';
 
@@ -40,6 +42,17 @@ function lineMerge(yours: string, base: string | undefined, next: string, detail
 
 /** `base` undefined: no pristine copy, so every difference between the two sides is a change by both. */
 export function mergeFile(path: string, yours: string, base: string | undefined, next: string): FileMerge {
+  const kind = keyedKind(path);
+  if (kind) {
+    const keyed = mergeKeyed(kind, yours, base, next);
+    if (keyed.conflicts.length === 0) return { clean: true, text: keyed.text, details: [kind === 'env' ? 'merged by key' : 'merged line by line as a set'] };
+    const lines = keyed.conflictLines;
+    return {
+      clean: false,
+      text: keyed.text,
+      details: [`both sides changed ${keyed.conflicts.join(', ')}: conflict markers at line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}`],
+    };
+  }
   if (!isYamlPath(path)) return lineMerge(yours, base, next, []);
   const structural = mergeYaml(yours, base, next);
   if (structural.kind === 'merged') return { clean: true, text: structural.text, details: ['merged by YAML structure'] };

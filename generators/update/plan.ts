@@ -110,7 +110,9 @@ function planOne(projectDir: string, file: RenderedFile): FileReport {
     after,
   });
   if (yours === undefined) {
-    return base === undefined ? report('added', next) : report('user-deleted', undefined, ['you deleted it: left deleted']);
+    // .gitignore keeps .env and secrets out of git: it comes back even if deleted.
+    if (base === undefined || file.strategy === 'append-lines') return report('added', next);
+    return report('user-deleted', undefined, ['you deleted it: left deleted']);
   }
   if (yours === next) return report('unchanged', yours);
   if (base !== undefined && yours === base) return report('replaced', next);
@@ -126,7 +128,8 @@ function planOne(projectDir: string, file: RenderedFile): FileReport {
  * next update does not apply the same change twice.
  */
 export function planUpdate(projectDir: string, rendered: RenderedFile[]): UpdatePlan {
-  const whole = rendered.filter((f) => f.strategy === 'replace');
+  // Every file we render merges three ways; .gitignore too (by line, as a set).
+  const whole = rendered.filter((f) => f.strategy !== 'owned');
   const files = whole.map((f) => planOne(projectDir, f));
   const changes: PlannedChange[] = [];
   whole.forEach((file, i) => {
@@ -161,20 +164,9 @@ export function planUpdate(projectDir: string, rendered: RenderedFile[]): Update
     }
   }
 
-  // Bookkeeping and .gitignore: the write room's strategies (pristine/manifest replaced, lines appended).
-  const others: FileToWrite[] = rendered.filter((f) => f.strategy !== 'replace');
+  // Bookkeeping (pristine copies, the manifest) is ours: replaced.
+  const others: FileToWrite[] = rendered.filter((f) => f.strategy === 'owned');
   const bookkeeping = planWrite(projectDir, [...others, ...pristineFiles(whole)], { overwrite: true });
-  for (const c of bookkeeping) {
-    if (c.path === '.gitignore') {
-      files.push({
-        path: c.path,
-        outcome: c.kind === 'identical' ? 'unchanged' : c.kind === 'create' ? 'added' : 'merged',
-        details: c.kind === 'append' ? ['missing lines appended; yours stay'] : [],
-        before: c.before,
-        after: c.content,
-      });
-    }
-  }
   changes.push(...bookkeeping, ...stalePristine);
   return { files, changes };
 }

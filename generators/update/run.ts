@@ -7,9 +7,10 @@ import { resolve } from 'node:path';
 import type { Prompter } from '../answers/resolve.js';
 import { AnswerError } from '../answers/schema.js';
 import type { AnswerKey, Answers } from '../answers/types.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../cli/errors.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
 import { packageVersion } from '../paths.js';
-import { renderWithPlop } from '../render/plop.js';
+import { renderProject } from '../render/index.js';
+import { hasInterruptedCommit, recoverInterruptedCommit } from '../write/journal.js';
 import { commitPlan, diffOf, displayPath, type PlannedChange } from '../write/tree.js';
 import { answerChanges, parseSets, resolveUpdateAnswers, storedAnswers } from './answers.js';
 import { readManifest } from '../write/manifest.js';
@@ -74,6 +75,12 @@ export async function runUpdate(dirArg: string | undefined, options: UpdateOptio
   const note = options.note ?? ((line: string) => console.error(line));
   const dir = resolve(dirArg ?? '.');
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`dir: ${dir} is not a directory`, EXIT_USAGE);
+  // A write that an earlier run left half-done is finished or undone before anything is read.
+  if (options.dryRun && hasInterruptedCommit(dir)) {
+    throw new UserError(`an earlier write to ${dir} was interrupted: run again without --dry-run to finish or undo it first`, EXIT_USAGE);
+  }
+  const recovered = recoverInterruptedCommit(dir);
+  if (recovered) note(`  note: ${recovered.message}`);
   const ourVersion = packageVersion();
   const manifest = readManifest(dir, ourVersion);
   const stored = storedAnswers(manifest.answers);
@@ -88,7 +95,8 @@ export async function runUpdate(dirArg: string | undefined, options: UpdateOptio
     throw error;
   }
 
-  const rendered = await renderWithPlop(answers);
+  // Rendered directly, as generate does (see generate-command.ts: node-plop is slow to load).
+  const rendered = renderProject(answers);
   const unresolved = unresolvedConflicts(dir, rendered);
   if (unresolved.length > 0) {
     throw new UserError(

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MANIFEST_FILE } from '../render/index.js';
-import { EXIT_USAGE, UserError } from '../cli/errors.js';
+import { EXIT_USAGE, UserError } from '../errors.js';
 
 export interface Manifest {
   version: string;

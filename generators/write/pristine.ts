@@ -10,9 +10,12 @@ export function pristinePath(path: string): string {
   return `${PRISTINE_DIR}/${path}`;
 }
 
-/** The pristine copy of every whole file we render (not .gitignore lines, not our bookkeeping). */
+/**
+ * The pristine copy of every file we render, .gitignore's lines included (so a line the user
+ * deleted stays deleted), but not our bookkeeping.
+ */
 export function pristineFiles(files: FileToWrite[]): FileToWrite[] {
   return files
-    .filter((f) => f.strategy === 'replace')
+    .filter((f) => f.strategy !== 'owned')
     .map((f) => ({ path: pristinePath(f.path), content: f.content, mode: 0o644, strategy: 'owned' as const }));
 }

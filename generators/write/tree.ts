@@ -1,12 +1,12 @@
 /**
  * The write room: compares rendered files with the disk, shows what would change (dry run and
  * diffs), and writes all-or-nothing: every file is staged beside the project first, then moved
- * into place; if any move fails, the files already moved are put back as they were.
+ * into place; if any move fails, the files already moved are put back as they were (journal.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
+import { commitJournaled, recoverInterruptedCommit } from './journal.js';
 
 export interface FileToWrite {
   path: string;
@@ -99,56 +99,23 @@ export function diffOf(change: PlannedChange): string {
   );
 }
 
-/** Applies the plan all-or-nothing. Conflicts must have been resolved (or refused) before. */
+/**
+ * Applies the plan all-or-nothing, through the commit journal (journal.ts): a failure undoes what
+ * was moved, and a run that was killed is finished or undone by the next one. Conflicts must have
+ * been resolved (or refused) before.
+ */
 export function commitPlan(projectDir: string, plan: PlannedChange[]): void {
   if (conflicts(plan).length > 0) throw new Error('commitPlan: unresolved conflicts');
   const changes = plan.filter((c) => c.kind !== 'identical');
   if (changes.length === 0) return;
   mkdirSync(projectDir, { recursive: true });
-  const staging = join(projectDir, `.create-pyimage-staging-${randomBytes(4).toString('hex')}`);
-  mkdirSync(staging, { mode: 0o700 });
-  const moved: { target: string; backup: string | undefined }[] = [];
-  const createdDirs: string[] = [];
-  try {
-    // 1. Stage every new file; nothing in the project has changed yet.
-    changes.forEach((change, i) => {
-      if (change.content === undefined) return;
-      const staged = join(staging, `new-${i}`);
-      writeFileSync(staged, change.content, { mode: change.mode });
-      chmodSync(staged, change.mode);
-    });
-    // 2. Move them into place, keeping each replaced file so it can be put back.
-    changes.forEach((change, i) => {
-      const target = safeJoin(projectDir, change.path);
-      let dir = dirname(target);
-      const missingDirs: string[] = [];
-      while (!existsSync(dir)) {
-        missingDirs.unshift(dir);
-        dir = dirname(dir);
-      }
-      for (const d of missingDirs) {
-        mkdirSync(d);
-        createdDirs.push(d);
-      }
-      let backup: string | undefined;
-      if (existsSync(target)) {
-        backup = join(staging, `old-${i}`);
-        renameSync(target, backup);
-      }
-      moved.push({ target, backup });
-      if (change.content !== undefined) renameSync(join(staging, `new-${i}`), target);
-    });
-  } catch (error) {
-    // Roll back in reverse order: the project ends as it began.
-    for (const { target, backup } of moved.reverse()) {
-      rmSync(target, { force: true });
-      if (backup) renameSync(backup, target);
-    }
-    for (const d of createdDirs.reverse()) rmSync(d, { recursive: true, force: true });
-    rmSync(staging, { recursive: true, force: true });
-    throw error;
-  }
-  rmSync(staging, { recursive: true, force: true });
+  // The commands recover before they plan; this is the safety net for other callers.
+  const recovered = recoverInterruptedCommit(resolve(projectDir));
+  if (recovered) console.error(`  note: ${recovered.message}`);
+  commitJournaled(
+    resolve(projectDir),
+    changes.map((c) => ({ path: c.path, target: safeJoin(projectDir, c.path), content: c.content, mode: c.mode })),
+  );
 }
 
 /** A directory as the user would type it from here: relative below the cwd, else absolute. */

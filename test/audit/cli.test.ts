@@ -1,9 +1,9 @@
 /** The compiled CLI: `node bin/create-pyimage.js audit ...` exit codes and formats. */
-import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, runCli, tempDir } from '../helpers.js';
+import { repoRoot, runCli, snapshot, tempDir } from '../helpers.js';
 
 const BAD = join(repoRoot, 'test', 'fixtures', 'audit-bad');
 const CLEAN = join(repoRoot, 'test', 'fixtures', 'audit-clean');
@@ -60,6 +60,9 @@ describe('create-pyimage audit', () => {
       '    healthcheck: {test: ["CMD", "redis-cli", "ping"], interval: 10s, timeout: 3s, retries: 3, start_period: 5s}',
       '    deploy: {resources: {limits: {cpus: "0.5", memory: 128m, pids: 64}}}',
       '    logging: {driver: local}',
+      '    networks: [backend]',
+      'networks:',
+      '  backend: {internal: true}',
       '',
     ].join('\n'));
     const json = await runCli(['audit', dir, '--format', 'json', '--fail-on', 'none']);
@@ -99,7 +102,8 @@ describe('create-pyimage audit', () => {
   });
 
   it.each([
-    [['--format', 'xml'], /--format: "xml" is not one of text, markdown, json/],
+    [['--format', 'xml'], /--format: "xml" is not one of text, markdown, json, sarif, github, codeclimate/],
+    [['--dry-run'], /--dry-run: only meaningful with --fix/],
     [['--fail-on', 'severe'], /--fail-on: "severe" is not one of critical, high, medium, low, none/],
   ])('bad option %j exits 2 with a message', async (args, message) => {
     const r = await runCli(['audit', BAD, ...args]);
@@ -124,5 +128,68 @@ describe('create-pyimage audit', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/--fail-on <severity>[\s\S]*default: "high"/);
     expect(r.stdout).toMatch(/Exit codes: 0/);
+  });
+
+  it('--format sarif, github and codeclimate', async () => {
+    const sarif = await runCli(['audit', BAD, '--format', 'sarif', '--fail-on', 'none']);
+    expect(sarif.exitCode).toBe(0);
+    const log = JSON.parse(sarif.stdout) as { version: string; runs: { tool: { driver: { name: string; version: string } }; results: unknown[] }[] };
+    expect(log.version).toBe('2.1.0');
+    expect(log.runs[0]!.tool.driver).toMatchObject({ name: 'create-pyimage', version: (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version });
+    expect(log.runs[0]!.results.length).toBeGreaterThan(20);
+    const github = await runCli(['audit', BAD, '--format', 'github']);
+    expect(github.exitCode).toBe(1);
+    expect(github.stdout).toMatch(/^::error file=docker-compose\.yml,line=7,title=CP-02 /m);
+    const cc = await runCli(['audit', BAD, '--format', 'codeclimate', '--fail-on', 'none']);
+    expect((JSON.parse(cc.stdout) as unknown[]).length).toBeGreaterThan(20);
+  });
+
+  it('a bad .create-pyimage-audit.yml or inline ignore exits 2 naming the key, with nothing on stdout', async () => {
+    const dir = join(temp.dir, 'bad-config');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'compose.yaml'), 'services:\n  web:\n    image: nginx:1.27-bookworm\n');
+    writeFileSync(join(dir, '.create-pyimage-audit.yml'), 'ignore:\n  - rule: CP-04\n');
+    const r = await runCli(['audit', dir]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/\.create-pyimage-audit\.yml: ignore\[0\]\.reason is required/);
+    expect(r.stdout).toBe('');
+    writeFileSync(join(dir, '.create-pyimage-audit.yml'), 'ignore:\n  - rule: CP-04\n    reason: the platform adds it\n');
+    writeFileSync(join(dir, 'compose.yaml'), 'services:\n  # create-pyimage: ignore=CP-6 reason="x"\n  web:\n    image: nginx:1.27-bookworm\n');
+    const inline = await runCli(['audit', dir]);
+    expect(inline.exitCode).toBe(2);
+    expect(inline.stderr).toMatch(/compose\.yaml:2: ignore=CP-6 is not a rule/);
+    const missing = await runCli(['audit', dir, '--config', join(dir, 'nope.yml')]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/--config: .*nope\.yml does not exist/);
+  });
+
+  it('--fix --dry-run shows a diff and writes nothing; --fix leaves only judgement calls; a second --fix changes nothing', async () => {
+    const dir = join(temp.dir, 'fix');
+    cpSync(BAD, dir, { recursive: true });
+    const pristine = snapshot(dir);
+    const dry = await runCli(['audit', dir, '--fix', '--dry-run']);
+    expect(dry.exitCode).toBe(0);
+    expect(dry.stdout).toContain('--- a/docker-compose.yml');
+    expect(dry.stdout).toContain('-version: "3.8"');
+    expect(dry.stdout).toContain('+      - no-new-privileges:true');
+    expect(dry.stdout).toContain('+cd "$APP_DIR"');
+    expect(dry.stderr).toMatch(/would fix \d+ findings in 2 files; nothing written/);
+    expect(snapshot(dir)).toEqual(pristine);
+
+    const fixed = await runCli(['audit', dir, '--fix', '--format', 'json', '--fail-on', 'none']);
+    expect(fixed.exitCode).toBe(0);
+    expect(fixed.stderr).toMatch(/fixed docker-compose\.yml: .*CP-04/);
+    const left = (JSON.parse(fixed.stdout) as { findings: { ruleId: string; message: string }[] }).findings;
+    const mechanical = left.filter(
+      (f) => ['CP-01', 'CP-04', 'CP-21'].includes(f.ruleId) || (f.ruleId === 'CP-03' && /cap_drop/.test(f.message)) || (f.ruleId === 'CP-22' && /init: true/.test(f.message)) || (f.ruleId === 'SH-05' && /^unquoted expansion/.test(f.message)),
+    );
+    expect(mechanical).toEqual([]);
+    expect(left.map((f) => f.ruleId)).toEqual(expect.arrayContaining(['CP-02', 'CP-16', 'DF-06', 'DF-14']));
+    // The script keeps its mode; compose stays valid YAML that the audit reads.
+    expect((statSync(join(dir, 'scripts', 'deploy.sh')).mode & 0o777).toString(8)).toBe((statSync(join(BAD, 'scripts', 'deploy.sh')).mode & 0o777).toString(8));
+    const once = snapshot(dir);
+    const again = await runCli(['audit', dir, '--fix', '--fail-on', 'none']);
+    expect(again.stderr).toContain('nothing to fix mechanically');
+    expect(snapshot(dir)).toEqual(once);
   });
 });

@@ -27,6 +27,7 @@ import {
 } from './lib.js';
 import { readE2EEnv } from '../e2e/engine.js';
 import { renderMarkdown } from './report.js';
+import { stackBench } from './stack.js';
 import {
   METRICS,
   VARIANT_LABELS,
@@ -59,6 +60,8 @@ interface Options {
   fullStack: boolean;
   /** Re-render benchmarks.md from an existing benchmarks.json, run nothing. */
   render?: string;
+  /** Only the quick rows of stack.ts (generate, time to healthy, add one dependency). */
+  stack?: boolean;
 }
 
 function usage(): string {
@@ -70,6 +73,8 @@ function usage(): string {
     '  --variants LIST   subset of ours,naive,docker-init (development only)',
     '  --no-full-stack   skip the extra "ours with Postgres" start-up measurement',
     '  --render FILE     only rewrite benchmarks.md (in --out) from an existing benchmarks.json',
+    '  --stack           only generate --yes, compose up -> every service healthy, add one dependency vs docker init',
+    '                    (benchmarks-stack.md/json; warm builds, no cache prune)',
     '',
     'Needs the offline set-up first: bash test/e2e/infra/setup.sh',
   ].join('\n');
@@ -99,6 +104,8 @@ function parseArgs(argv: string[]): Options {
       options.variants = VARIANTS.filter((name) => names.includes(name));
     } else if (arg === '--render') {
       options.render = path.resolve(value());
+    } else if (arg === '--stack') {
+      options.stack = true;
     } else if (arg === '--no-full-stack') {
       options.fullStack = false;
     } else if (arg === '--help' || arg === '-h') {
@@ -449,6 +456,10 @@ async function main(): Promise<void> {
     await mkdir(options.out, { recursive: true });
     await writeFile(path.join(options.out, 'benchmarks.md'), renderMarkdown(report));
     log(`rendered ${path.join(options.out, 'benchmarks.md')} from ${options.render}`);
+    return;
+  }
+  if (options.stack) {
+    await stackBench(options.runs, options.out);
     return;
   }
   const facts: EnvFacts = readE2EEnv();

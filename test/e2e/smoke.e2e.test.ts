@@ -5,7 +5,7 @@
  *
  * Cases run one after another (two cores); each has its own long timeout.
  */
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, repoRoot } from '../helpers.js';
 import type { SmokeResult, SmokeStep } from '../../generators/engine/smoke.js';
 import { ensureEngine, imageTrail, leftoversOf, removeImage, type E2EEnv } from './engine.js';
+import { createRenderNode, RENDER_NODE, type RenderNode } from './render-node.js';
 
 /** What `smoke --json` prints: the engine room's own result type. */
 type SmokeJson = SmokeResult;
@@ -34,10 +35,10 @@ function fromFixture(source: string, name: string): string {
   return dir;
 }
 
-async function cli(args: string[], timeout = 20 * MINUTE) {
+async function cli(args: string[], timeout = 20 * MINUTE, env: Record<string, string> = {}) {
   return execa('node', [cliPath, ...args], {
     cwd: repoRoot,
-    env: cleanEnv,
+    env: { ...cleanEnv, ...env },
     reject: false,
     stdin: 'ignore',
     timeout,
@@ -69,9 +70,13 @@ function parseResult(stdout: string, stderr: string): SmokeJson {
   }
 }
 
-async function smoke(caseName: string, args: string[]): Promise<{ result: SmokeJson; exitCode: number | undefined; stderr: string }> {
+async function smoke(
+  caseName: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ result: SmokeJson; exitCode: number | undefined; stderr: string }> {
   const started = performance.now();
-  const r = await cli(args);
+  const r = await cli(args, 20 * MINUTE, env);
   const result = parseResult(String(r.stdout), String(r.stderr));
   if (result.tag) builtImages.add(result.tag);
   report.push({
@@ -350,14 +355,35 @@ describe.sequential('smoke on a real engine', () => {
     const dir = fromFixture('examples/fastapi-hello', 'gpu-render');
     await generate(dir, 'e2e-gpu', ['--gpu', 'render']);
     expect(existsSync(join(dir, 'docker-compose.gpu.yml'))).toBe(true);
+    const hasDri = existsSync('/dev/dri');
     const { result, exitCode, stderr } = await smoke('(d) gpu=render, no /dev/dri', ['smoke', dir, '--json', ...overrides()]);
     expectPassed(result, exitCode, stderr);
     const gpu = step(result, 'gpu override');
-    if (existsSync('/dev/dri')) {
+    if (hasDri) {
       expect(gpu.detail).toMatch(/using docker-compose\.gpu\.yml/);
     } else {
       expect(gpu.detail).toMatch(/skipped: no \/dev\/dri on this host.*docker-compose\.gpu\.yml not used/);
     }
+    await expectNothingLeft(result.project);
+  }, 20 * MINUTE);
+
+  it('(d2) NVIDIA on a host without the device: skipped, saying what was not proven; compose accepts the override', async () => {
+    const dir = fromFixture('examples/fastapi-hello', 'gpu-nvidia');
+    await generate(dir, 'e2e-gpu-nvidia', ['--gpu', 'nvidia']);
+    const hasNvidia = existsSync('/dev/nvidiactl') || existsSync('/dev/nvidia0');
+    const { result, exitCode, stderr } = await smoke('(d2) gpu=nvidia, no device', ['smoke', dir, '--json', ...overrides()]);
+    expectPassed(result, exitCode, stderr);
+    const gpu = step(result, 'gpu override');
+    if (hasNvidia) {
+      expect(gpu.detail).toMatch(/^using docker-compose\.gpu\.yml: NVIDIA device reservation for app\. Not checked:/);
+    } else {
+      expect(gpu.detail).toBe(
+        'skipped: no NVIDIA device on this host (/dev/nvidiactl, /dev/nvidia0), so the base stack runs without GPU access (docker-compose.gpu.yml not used). ' +
+          'Not proven: that the NVIDIA Container Toolkit grants its reservation (driver nvidia, count all, capabilities [gpu]) to app, and that UID 10001 can use the GPU there. ' +
+          'Proven only: docker compose config accepts it on top of docker-compose.yml',
+      );
+    }
+    expect(result.steps.map((s) => s.name)).not.toContain('gpu render node opens as the app user');
     await expectNothingLeft(result.project);
   }, 20 * MINUTE);
 
@@ -384,4 +410,60 @@ describe.sequential('smoke on a real engine', () => {
     expect(step(result, 'teardown').ok).toBe(true);
     await expectNothingLeft(result.project);
   }, 20 * MINUTE);
+  describe('render GPU on a stand-in render node (c 1 3, group render)', () => {
+    let node: RenderNode | undefined;
+    const dir = () => join(work, 'gpu-node');
+    const GPU_STEP = 'gpu render node opens as the app user';
+
+    beforeAll(async () => {
+      node = await createRenderNode();
+    }, MINUTE);
+
+    // Also after a failed case: the node and the group must not outlive the test.
+    afterAll(async () => {
+      await node?.remove();
+      if (node?.simulated) expect(existsSync(RENDER_NODE)).toBe(false);
+      if (node?.ownGroup) expect(readFileSync('/etc/group', 'utf8')).not.toMatch(/^render:/m);
+    }, MINUTE);
+
+    it('(f) the override is used and the app and the worker open the node read-write as UID 10001', async () => {
+      fromFixture('examples/fastapi-hello', 'gpu-node');
+      await generate(dir(), 'e2e-gpu-node', ['--gpu', 'render', '--worker', 'python -c "import time; time.sleep(86400)"', '--gpu-services', 'app,worker']);
+      // RENDER_GID unset: smoke takes the render group's GID from the host, as scripts/up.sh does.
+      const { result, exitCode, stderr } = await smoke('(f) gpu=render, stand-in node', ['smoke', dir(), '--json', ...overrides()], { RENDER_GID: '' });
+      expectPassed(result, exitCode, stderr);
+      const gid = node!.gid;
+      expect(step(result, 'gpu override').detail).toBe(`using docker-compose.gpu.yml: /dev/dri with render group ${gid}`);
+      const names = result.steps.map((s) => s.name);
+      expect(names.slice(-2)).toEqual([GPU_STEP, 'teardown']);
+      const detail = step(result, GPU_STEP).detail.split('\n');
+      expect(detail).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(new RegExp(`^app: /dev/dri/renderD128(, /dev/dri/renderD\\d+)* opened read-write as UID 10001 through GID ${gid} \\(RENDER_GID=${gid}\\)$`)),
+          expect.stringMatching(new RegExp(`^worker: /dev/dri/renderD128(, /dev/dri/renderD\\d+)* opened read-write as UID 10001 through GID ${gid} `)),
+        ]),
+      );
+      await expectNothingLeft(result.project);
+    }, 20 * MINUTE);
+
+    it('(g) a wrong RENDER_GID fails at the GPU step, naming the node, both GIDs and getent group render', async () => {
+      const gid = node!.gid;
+      const wrong = String(gid + 1);
+      const { result, exitCode, stderr } = await smoke('(g) gpu=render, wrong RENDER_GID', ['smoke', dir(), '--json', ...overrides()], { RENDER_GID: wrong });
+      expect(exitCode, stderr).toBe(1);
+      expect(result.success).toBe(false);
+      expect(result.steps.filter((s) => !s.ok).map((s) => s.name)).toEqual([GPU_STEP]);
+      const failure = step(result, GPU_STEP).detail;
+      const groups = [10001, Number(wrong)].sort((x, y) => x - y).join(',');
+      for (const service of ['app', 'worker']) {
+        expect(failure).toContain(
+          `${service} (UID 10001, groups ${groups}) cannot open /dev/dri/renderD128 read-write (EACCES): the node belongs to GID ${gid}, but RENDER_GID is ${wrong}. ` +
+            `Fix: set RENDER_GID to the host's render group, \`getent group render | cut -d: -f3\` (here ${gid})`,
+        );
+      }
+      expect(result.message).toMatch(new RegExp(`^"${GPU_STEP}" failed: app .*getent group render`));
+      expect(step(result, 'teardown').ok).toBe(true);
+      await expectNothingLeft(result.project);
+    }, 20 * MINUTE);
+  });
 });

@@ -121,6 +121,8 @@ describe('validation names the field and what is allowed', () => {
     ['appModule', 'main.app', /^app: .*module:attribute/],
     ['memory', '10', /^memory: .*k, m or g/],
     ['cpus', '-1', /^cpus: /],
+    ['gpuServices', 'app,db', /^gpu-services: "db" is not allowed; give app and\/or worker, comma-separated/],
+    ['gpuServices', ' , ', /^gpu-services: name at least one service/],
   ];
   for (const [key, value, message] of bad) {
     it(`${key} = ${JSON.stringify(value)}`, () => {
@@ -129,6 +131,14 @@ describe('validation names the field and what is allowed', () => {
       expect(() => spec.parse(value)).toThrow(message);
     });
   }
+
+  it('gives the GPU only to services the stack has, in one canonical order', async () => {
+    await expect(resolveAnswers({ flags: { gpu: 'render', gpuServices: 'worker' }, detected: { name: 'x' } })).rejects.toThrow(/^gpu-services: names "worker" but this stack has no worker/);
+    await expect(resolveAnswers({ flags: { gpuServices: 'worker', gpu: 'none' }, detected: { name: 'x' } })).rejects.toThrow(/^gpu-services: is only used with --gpu render or --gpu nvidia/);
+    const a = await resolveAnswers({ flags: { gpu: 'render', worker: 'python -m w' }, file: { gpuServices: ['worker', 'APP', 'worker'] }, detected: { name: 'x' } });
+    expect(a.gpuServices).toBe('app,worker');
+    expect((await resolveAnswers({ flags: { gpu: 'nvidia' }, detected: { name: 'x' } })).gpuServices).toBe('app');
+  });
 
   it('refuses migrations without a database, by name', async () => {
     await expect(resolveAnswers({ flags: { migrations: 'alembic' }, detected: { name: 'x' } })).rejects.toThrow(/^migrations: "alembic" needs a database; add --postgres/);

@@ -47,7 +47,19 @@ describe('bad input: exit 2, a message naming the field and the fix, nothing wri
     ['an unknown framework', ['--framework', 'pyramid'], /framework: "pyramid" is not allowed; choose one of: fastapi, flask, asgi, wsgi, django/],
     ['a path outside the project', ['--requirements-file', '../../etc/requirements.txt'], /requirements-file: .*inside the project/],
     ['a missing required answer', ['--framework', 'wsgi'], /app: is required here.*pass --app/],
+    ['a GPU for a service that does not exist', ['--gpu', 'render', '--gpu-services', 'app,db'], /gpu-services: "db" is not allowed; give app and\/or worker/],
+    ['a GPU for a worker the stack does not have', ['--gpu', 'render', '--gpu-services', 'app,worker'], /gpu-services: names "worker" but this stack has no worker; add --worker/],
     ['an unknown option', ['--frobnicate'], /unknown option '--frobnicate'/],
+    ['an unknown placeholder', ['--env', 'DATABASE_URL={db.uri}'], /env: DATABASE_URL: unknown placeholder \{db\.uri\}; use \{db\.host\}/],
+    ['--env with a newline', ['--env', 'A=1\nB=2'], /env: .*one line without control characters/],
+    ['--env without =', ['--env', 'DATABASE_URL'], /env: "DATABASE_URL" is not NAME=VALUE; write e\.g\. --env DATABASE_URL=\{db\.url\}/],
+    ['a literal secret in --env', ['--env', 'SECRET_KEY=hunter2'], /env: SECRET_KEY holds a secret.*--env SECRET_KEY=\{secret\.secret_key\}/],
+    ['{db.url} without a database', ['--env', 'DATABASE_URL={db.url}'], /env: \{db\.url\} needs the Postgres service; add --postgres/],
+    ['{redis.url} without Redis', ['--env', 'BROKER={redis.url}'], /env: \{redis\.url\} needs the Redis service; add --redis/],
+    ['--state-dir on /', ['--state-dir', '/'], /state-dir: "\/" is a whole system or code directory; give a directory under \/app/],
+    ['--state-dir outside the container paths', ['--state-dir', '/etc/app'], /state-dir: "\/etc\/app" is outside the container's data paths/],
+    ['--state-dir with ..', ['--state-dir', 'uploads/../../etc'], /state-dir: .*must not contain "\.\."/],
+    ['uvicorn for a Flask app', ['--framework', 'flask', '--server', 'uvicorn'], /server: uvicorn serves ASGI apps; a Flask app runs on gunicorn/],
   ];
   for (const [what, args, message] of cases) {
     it(what, async () => {
@@ -91,7 +103,7 @@ describe('generating', () => {
     expect(JSON.parse(cmd)).toEqual(['gunicorn', '--bind', '0.0.0.0:9000', '--worker-tmp-dir', '/dev/shm', '--graceful-timeout', '20', '--access-logfile', '-', 'shop:create_app()']);
     expect(statSync(join(dir, 'scripts', 'up.sh')).mode & 0o777).toBe(0o755);
     expect(existsSync(join(dir, '.create-pyimage', 'pristine', 'Dockerfile'))).toBe(true);
-    expect(readdirSync(dir).filter((f) => f.startsWith('.create-pyimage-staging'))).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.startsWith('.create-pyimage-staging') || f === '.create-pyimage-commit')).toEqual([]);
   });
 
   it('--dry-run prints the plan and a diff and writes nothing', async () => {

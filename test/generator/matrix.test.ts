@@ -196,12 +196,18 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
   rule('CP-17', (a.gpu === 'none') === (gpuFile === undefined), 'GPU override exactly when asked for');
   if (gpuFile) {
     const gpu = parseYaml(gpuFile.content) as Record<string, any>;
-    const merged = { ...compose, services: { ...services, app: { ...services.app, ...gpu.services.app } } };
+    const wanted = a.gpuServices.split(',');
+    rule('CP-17', JSON.stringify(Object.keys(gpu.services)) === JSON.stringify(wanted), `override for exactly ${a.gpuServices}`);
+    rule('CP-17', wanted.every((name) => services[name] !== undefined), `${a.gpuServices} exist in the base file`);
+    const merged = { ...compose, services: { ...services, ...Object.fromEntries(wanted.map((name) => [name, { ...services[name], ...gpu.services[name] }])) } };
     rule('CP-01', validateCompose(gpu).valid && validateCompose(merged).valid, 'override validates');
-    if (a.gpu === 'render') {
-      rule('CP-17', JSON.stringify(gpu.services.app.devices) === '["/dev/dri:/dev/dri"]' && /^\$\{RENDER_GID:\?/.test(gpu.services.app.group_add[0]), 'DRM device and numeric render GID');
-    } else {
-      rule('CP-17', gpu.services.app.deploy.resources.reservations.devices[0].driver === 'nvidia', 'NVIDIA reservation');
+    for (const name of wanted) {
+      const s = gpu.services[name] ?? {};
+      if (a.gpu === 'render') {
+        rule('CP-17', JSON.stringify(s.devices) === '["/dev/dri:/dev/dri"]' && /^\$\{RENDER_GID:\?/.test(s.group_add?.[0]), `${name}: DRM device and numeric render GID`);
+      } else {
+        rule('CP-17', s.deploy?.resources?.reservations?.devices?.[0]?.driver === 'nvidia', `${name}: NVIDIA reservation`);
+      }
     }
   }
 
@@ -233,7 +239,7 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
 
   // Scripts
   const scripts = files.filter((f) => f.path.startsWith('scripts/'));
-  const expected = ['lib', 'up', 'down', 'logs', 'smoke-test', ...(a.postgres ? ['backup-db', 'restore-db'] : []), ...(a.stateDirs.length > 0 ? ['backup-state'] : [])].map((n) => `scripts/${n}.sh`);
+  const expected = ['lib', 'up', 'down', 'logs', 'smoke-test', ...(a.postgres ? ['backup-db', 'restore-db'] : []), ...(a.stateDirs.length > 0 ? ['backup-state'] : []), 'deploy-swarm', ...(a.registry ? ['push'] : [])].map((n) => `scripts/${n}.sh`);
   rule('SH-00', JSON.stringify(scripts.map((s) => s.path).sort()) === JSON.stringify(expected.sort()), 'the scripts for these answers');
   for (const s of scripts) {
     rule('SH-01', s.content.startsWith('#!/usr/bin/env bash\n') && s.mode === 0o755, `${s.path} shebang and mode`);
@@ -260,6 +266,10 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
     rule('SH-11', /read -r -p/.test(fileOf(files, 'scripts/restore-db.sh')), 'confirmation reads with -r');
   }
   if (a.gpu === 'render') rule('CP-17', /getent group render/.test(fileOf(files, 'scripts/lib.sh')), 'up detects the render GID');
+  if (a.gpu !== 'none') {
+    const who = a.gpuServices.split(',').map((n) => `the ${n}`).join(' and ');
+    rule('CP-17', fileOf(files, 'scripts/lib.sh').includes(`GPU for ${who}:`) && fileOf(files, 'README.Docker.md').includes(`GPU access for ${who},`), `scripts and README say the GPU goes to ${who}`);
+  }
 
   // No HTML escaping anywhere.
   for (const f of files) rule('ESC', !/&#x|&amp;|&quot;|&lt;|&gt;/.test(f.content), `${f.path} has HTML entities`);
@@ -273,6 +283,8 @@ describe(`the render matrix (${combos.length} combinations)`, () => {
     const seen = (f: (a: Answers) => string) => new Set(combos.map(f)).size;
     expect(seen((a) => `${a.framework}/${a.deps}/${a.postgres}/${a.migrations}/${Boolean(a.worker)}/${a.gpu}`)).toBe(combos.length);
     expect(combos.length).toBe(5 * 3 * (1 + 4) * 2 * 3);
+    // A worker stack gives the GPU to the app, the worker or both, for each kind of GPU.
+    expect(seen((a) => (a.worker && a.gpu !== 'none' ? `${a.gpu}/${a.gpuServices}` : 'other'))).toBe(1 + 2 * 3);
   });
 
   it('meets every applicable checklist rule, by rule id, for every combination', () => {

@@ -127,3 +127,53 @@ describe('YAML merge (structure, comments kept)', () => {
     expect(f.details[0]).toContain('anchors');
   });
 });
+
+describe('key-wise merge (.env.example, .env, .gitignore)', () => {
+  it('both sides only added keys: clean, both present, the new key next to the key it follows', () => {
+    const base = '# header\nAPP_PORT=8000\nLOG_LEVEL=info\n';
+    const yours = '# header\nAPP_PORT=8000\nLOG_LEVEL=info\nMY_SETTING=42\n';
+    const next = '# header\nAPP_PORT=8000\n\n# Database name\nPOSTGRES_DB=demo\nLOG_LEVEL=info\n';
+    const merged = mergeFile('.env.example', yours, base, next);
+    expect(merged.clean).toBe(true);
+    expect(merged.text).toBe('# header\nAPP_PORT=8000\n\n# Database name\nPOSTGRES_DB=demo\nLOG_LEVEL=info\nMY_SETTING=42\n');
+    // Both sides adding at the very end is the case diff3 calls a conflict.
+    const atEnd = mergeFile('.env', 'A=1\nMINE=x\n', 'A=1\n', 'A=1\nTHEIRS=y\n');
+    expect(atEnd).toMatchObject({ clean: true, text: 'A=1\nTHEIRS=y\nMINE=x\n' });
+  });
+
+  it('the same key changed to two different values is a conflict around that line only', () => {
+    const merged = mergeFile('.env.example', 'A=1\nPORT=9000\nB=2\n', 'A=1\nPORT=8000\nB=2\n', 'A=1\nPORT=8080\nB=3\n');
+    expect(merged.clean).toBe(false);
+    expect(merged.details.join()).toMatch(/both sides changed PORT: conflict markers at line 2/);
+    expect(merged.text).toBe(
+      'A=1\n<<<<<<< yours\nPORT=9000\n||||||| generated (previous)\nPORT=8000\n=======\nPORT=8080\n>>>>>>> generated (new)\nB=3\n',
+    );
+    // The same new value on both sides, or the same value written differently, is no conflict.
+    expect(mergeFile('.env', 'PORT=8080\n', 'PORT=8000\n', 'PORT=8080\n')).toMatchObject({ clean: true, text: 'PORT=8080\n' });
+    expect(mergeFile('.env', 'PORT="8000" # mine\n', 'PORT=8000\n', 'PORT=8000\nX=1\n')).toMatchObject({ clean: true, text: 'PORT="8000" # mine\nX=1\n' });
+  });
+
+  it('a key the user deleted stays deleted, even when the generator changed its value or comment', () => {
+    const base = '# port\nPORT=8000\n# level\nLOG_LEVEL=info\n';
+    const next = '# port the app listens on\nPORT=8080\n# level\nLOG_LEVEL=info\nNEW=1\n';
+    const merged = mergeFile('.env.example', '# level\nLOG_LEVEL=debug\n', base, next);
+    expect(merged).toMatchObject({ clean: true, text: '# level\nLOG_LEVEL=debug\nNEW=1\n' });
+    // A key the generator dropped goes when you had not changed it, and stays when you had.
+    expect(mergeFile('.env', 'A=1\nOLD=x\n', 'A=1\nOLD=x\n', 'A=1\n').text).toBe('A=1\n');
+    expect(mergeFile('.env', 'A=1\nOLD=mine\n', 'A=1\nOLD=x\n', 'A=1\n').text).toBe('A=1\nOLD=mine\n');
+  });
+
+  it('.gitignore merges as a set of lines: additions on both sides, a deleted line stays deleted', () => {
+    const base = '# create-pyimage\n.env\nsecrets/\nbackups/\n';
+    const yours = 'node_modules/\n# create-pyimage\n.env\nsecrets/\n*.log\n';
+    const next = '# create-pyimage\n.env\nsecrets/\nbackups/\n.cache/\n';
+    expect(mergeFile('.gitignore', yours, base, next)).toMatchObject({
+      clean: true,
+      text: 'node_modules/\n# create-pyimage\n.env\nsecrets/\n.cache/\n*.log\n',
+    });
+  });
+
+  it('Dockerfile and scripts stay diff3: both sides appending at the end conflicts there', () => {
+    expect(mergeFile('scripts/up.sh', 'a\nmine\n', 'a\n', 'a\ntheirs\n').clean).toBe(false);
+  });
+});

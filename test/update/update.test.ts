@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { resolveAnswers } from '../../generators/answers/resolve.js';
 import type { Answers } from '../../generators/answers/types.js';
-import { UserError } from '../../generators/cli/errors.js';
+import { UserError } from '../../generators/errors.js';
 import { renderProject } from '../../generators/render/index.js';
 import { runUpdate, type UpdateOptions } from '../../generators/update/run.js';
 import { pristineFiles } from '../../generators/write/pristine.js';
@@ -278,5 +278,22 @@ describe('update: projects without pristine copies', () => {
     expect(read(dir, 'docker-compose.yml')).toContain('<<<<<<< yours\n          memory: 1g\n');
     expect(read(dir, 'docker-compose.yml')).toContain('redis:');
     expect(existsSync(join(dir, '.create-pyimage/pristine/docker-compose.yml'))).toBe(true);
+  });
+});
+
+describe('update: .env.example merges by key', () => {
+  it('MY_SETTING=42 added by the user, then --set postgres=true: exit 0, both present', async () => {
+    const dir = await generate();
+    writeFileSync(join(dir, '.env.example'), `${read(dir, '.env.example')}MY_SETTING=42\n`);
+    writeFileSync(join(dir, '.gitignore'), `${read(dir, '.gitignore')}*.log\n`);
+    const r = await update(dir, { set: ['postgres=true'] });
+    expect(r.exitCode).toBe(0);
+    expect(r.conflicts).toEqual([]);
+    expect(outcomes(r.files)).toMatchObject({ '.env.example': 'merged' });
+    const env = read(dir, '.env.example');
+    expect(env).toContain('MY_SETTING=42\n');
+    expect(env).toContain('POSTGRES_DB=demo');
+    expect(env).not.toContain('<<<<<<<');
+    expect(read(dir, '.gitignore')).toContain('*.log');
   });
 });

@@ -1,4 +1,4 @@
-/** Exit codes shared by every subcommand. */
+/** Exit codes and the user-facing error, shared by every room (a base module: no room imports the CLI for them). */
 export const EXIT_OK = 0;
 /** Findings, a failed smoke step, merge conflicts: the command ran but the result is not clean. */
 export const EXIT_FAILED = 1;

@@ -1,0 +1,105 @@
+/**
+ * What the real-engine tests share: run the compiled CLI with the host's pip settings cleared,
+ * generate into a copy of a fixture, point builds at the stand-ins, read the smoke JSON, and
+ * assert the common promises (every step passed, non-root, nothing left).
+ */
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { execa } from 'execa';
+import { expect } from 'vitest';
+import { cliPath, repoRoot } from '../helpers.js';
+import type { SmokeResult, SmokeStep } from '../../generators/engine/smoke.js';
+import { leftoversOf, type E2EEnv } from './engine.js';
+
+export const MINUTE = 60_000;
+
+/** The host's own pip settings must not leak into the builds (these machines set PIP_FIND_LINKS). */
+export const cleanEnv: Record<string, string> = {
+  CI: 'true',
+  PIP_INDEX_URL: '',
+  PIP_FIND_LINKS: '',
+  PYTHON_IMAGE: '',
+  POSTGRES_IMAGE: '',
+  REDIS_IMAGE: '',
+  BUILD_NETWORK: '',
+  SERVER_PACKAGES: '',
+};
+
+export function workDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function fromFixture(work: string, source: string, name: string): string {
+  const dir = join(work, name);
+  cpSync(join(repoRoot, source), dir, { recursive: true });
+  return dir;
+}
+
+export async function cli(args: string[], options: { timeout?: number; env?: Record<string, string> } = {}) {
+  return execa('node', [cliPath, ...args], {
+    cwd: repoRoot,
+    env: { ...cleanEnv, ...options.env },
+    reject: false,
+    stdin: 'ignore',
+    timeout: options.timeout ?? 20 * MINUTE,
+  });
+}
+
+/** Build and start overrides that point at this machine's stand-ins (registry mirrors for a real user). */
+export function standIns(e2e: E2EEnv, services: { postgres?: boolean; redis?: boolean } = {}): string[] {
+  return [
+    '--base-image',
+    e2e.pythonImage,
+    ...(services.postgres ? ['--postgres-image', e2e.postgresImage] : []),
+    ...(services.redis ? ['--redis-image', e2e.redisImage] : []),
+    '--pip-index-url',
+    e2e.indexUrl,
+    '--build-network',
+    'host',
+  ];
+}
+
+export function parseResult(stdout: string, stderr: string): SmokeResult {
+  try {
+    return JSON.parse(stdout) as SmokeResult;
+  } catch {
+    throw new Error(`stdout is not one JSON object:\n${stdout}\n--- stderr:\n${stderr}`);
+  }
+}
+
+export interface TimedSmoke {
+  result: SmokeResult;
+  exitCode: number | undefined;
+  stderr: string;
+  seconds: number;
+}
+
+export async function smokeJson(args: string[], env: Record<string, string> = {}): Promise<TimedSmoke> {
+  const started = performance.now();
+  const r = await cli(args, { env });
+  const result = parseResult(String(r.stdout), String(r.stderr));
+  return { result, exitCode: r.exitCode, stderr: String(r.stderr), seconds: Math.round((performance.now() - started) / 100) / 10 };
+}
+
+export function step(result: SmokeResult, name: string): SmokeStep {
+  const found = result.steps.find((s) => s.name === name);
+  expect(found, `step "${name}" in ${JSON.stringify(result.steps.map((s) => s.name))}`).toBeDefined();
+  return found!;
+}
+
+export function expectPassed({ result, exitCode, stderr }: TimedSmoke): void {
+  const failed = result.steps.filter((s) => !s.ok);
+  expect(failed, `${result.message}\n${stderr}`).toEqual([]);
+  expect(result.success).toBe(true);
+  expect(exitCode).toBe(0);
+  expect(result.imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+  expect(step(result, 'app runs as non-root').detail).toMatch(/^UID [1-9]\d*$/);
+  expect(step(result, 'teardown').ok).toBe(true);
+}
+
+export async function expectNothingLeft(project: string): Promise<void> {
+  expect(project).toMatch(/-smoke-[0-9a-f]{6}$/);
+  expect(await leftoversOf(project)).toEqual([]);
+}

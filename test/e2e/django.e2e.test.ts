@@ -37,7 +37,7 @@ async function generate(fixture: string, name: string, flags: string[]): Promise
 
 async function smoke(label: string, dir: string, env: Record<string, string> = {}): Promise<SmokeResult> {
   const started = performance.now();
-  const args = ['smoke', dir, '--json', '--base-image', e2e.pythonImage, '--postgres-image', e2e.postgresImage, '--pip-index-url', e2e.indexUrl, '--build-network', 'host'];
+  const args = ['smoke', dir, '--json', '--base-image', e2e.pythonImage, '--postgres-image', e2e.postgresImage, '--redis-image', e2e.redisImage, '--pip-index-url', e2e.indexUrl, '--build-network', 'host'];
   const r = await cli(args, env);
   let result: SmokeResult;
   try {
@@ -68,7 +68,7 @@ async function expectNoSecretsInImage(result: SmokeResult, dir: string): Promise
   expect(trail).toContain('COPY'); // the history is really there
   expect(trail).not.toContain(BUILD_ONLY_SECRET);
   expect(trail).not.toContain('collectstatic');
-  for (const name of ['secret_key', 'db_password']) {
+  for (const name of ['secret_key', 'db_password', ...(existsSync(join(dir, 'secrets', 'redis_password')) ? ['redis_password'] : [])]) {
     const secret = readFileSync(join(dir, 'secrets', name), 'utf8').trim();
     expect(secret.length).toBeGreaterThan(20);
     expect(trail).not.toContain(secret);
@@ -90,8 +90,12 @@ afterAll(async () => {
 }, 5 * MINUTE);
 
 describe.sequential('Django on a real engine', () => {
-  it('(1) DATABASE_URL via dj-database-url, own app with migrations, WhiteNoise, a page listing rows', async () => {
-    const { dir, stderr } = await generate('e2e-django-dburl', 'e2e-django-dburl', ['--health-path', '/items/']);
+  it('(1) DATABASE_URL via dj-database-url, own app with migrations, WhiteNoise, a page listing rows, a Celery worker', async () => {
+    // The worker command is the one detection suggests for the project's Celery app.
+    const worker = 'celery -A shop.celery:app worker --loglevel INFO';
+    const { dir, stderr } = await generate('e2e-django-dburl', 'e2e-django-dburl', ['--health-path', '/items/', '--worker', worker]);
+    expect(stderr).toContain(`run it with --worker "${worker}"`);
+    expect(stderr).toMatch(/CELERY_BROKER_URL = \{redis\.url\}/);
     // What detection found, as the user sees it.
     expect(stderr).toContain('Django: manage.py, settings shop.settings (shop/settings.py)');
     expect(stderr).toContain('WSGI application shop.wsgi:application');
@@ -101,7 +105,7 @@ describe.sequential('Django on a real engine', () => {
     expect(stderr).toMatch(/DATABASE_URL = \{db\.url\}/);
     expect(stderr).toMatch(/the image installs gunicorn==/);
     // The stand-in index has gunicorn 20.1.0, not the pinned version: the build argument picks it.
-    const result = await smoke('(1) django + DATABASE_URL + whitenoise', dir, { SERVER_PACKAGES: 'gunicorn==20.1.0' });
+    const result = await smoke('(1) django + DATABASE_URL + whitenoise + celery', dir, { SERVER_PACKAGES: 'gunicorn==20.1.0' });
     expect(step(result, 'migration exited 0').detail).toMatch(/inventory\.0002_seed_items\.\.\. OK/);
     // The page renders {% static %} through the manifest collectstatic wrote, and lists the seeded rows.
     expect(step(result, 'health probe').detail).toMatch(/\/items\/ -> 200 .*bolts: 120.*nuts: 80/);
@@ -110,6 +114,8 @@ describe.sequential('Django on a real engine', () => {
     // The generated secret file is a key Django accepts: no W009 (shorter than 50 characters).
     expect(step(result, 'django check --deploy').detail).not.toContain('security.W009');
     expect(step(result, 'app runs as non-root').detail).toMatch(/^UID [1-9]\d*$/);
+    expect(step(result, 'worker running').ok).toBe(true);
+    expect(step(result, 'worker connected to redis').detail).toMatch(/^\d+ connections? from the worker/);
     await expectNoSecretsInImage(result, dir);
     expect(await leftoversOf(result.project)).toEqual([]);
   }, 25 * MINUTE);

@@ -39,8 +39,9 @@ describe('Django detection', () => {
       staticRoot: '/app/staticfiles',
       whitenoise: true,
     });
-    expect(answers).toMatchObject({ framework: 'django', server: 'gunicorn', appModule: 'shop.wsgi:application', migrations: 'django', collectStatic: true, postgres: true, installServer: true });
+    expect(answers).toMatchObject({ framework: 'django', server: 'gunicorn', appModule: 'shop.wsgi:application', migrations: 'django', collectStatic: true, postgres: true, redis: true, installServer: true });
     expect(answers.env.sort()).toEqual([
+      'CELERY_BROKER_URL={redis.url}',
       'DATABASE_URL={db.url}',
       'DJANGO_ALLOWED_HOSTS=localhost,127.0.0.1',
       'DJANGO_CSRF_TRUSTED_ORIGINS=http://localhost:8000,http://127.0.0.1:8000',
@@ -61,7 +62,7 @@ describe('Django detection', () => {
   it('django-environ project: the Celery app is suggested as the worker', () => {
     const detection = detectProject(join(FIXTURES, 'scan-django'));
     expect(detection.answers.framework).toBe('django');
-    expect(detection.notes.join('\n')).toContain('--worker "celery -A mysite.celery worker --loglevel INFO"');
+    expect(detection.notes.join('\n')).toContain('--worker "celery -A mysite.celery:app worker --loglevel INFO"');
   });
 
   it('uvicorn serves the ASGI application; a WSGI one with uvicorn is refused by name', async () => {
@@ -79,7 +80,7 @@ describe('Django stack', () => {
     const dockerfile = files.find((f) => f.path === 'Dockerfile')!.content;
     const [build, runtime] = dockerfile.split(/^FROM \$\{PYTHON_IMAGE\} AS runtime$/m);
     expect(build).toMatch(/^FROM builder AS static$/m);
-    expect(build).toMatch(/^RUN DATABASE_URL=sqlite:\/\/:memory: .*DJANGO_SECRET_KEY=build-only-not-a-secret \/opt\/venv\/bin\/python manage\.py collectstatic --noinput$/m);
+    expect(build).toMatch(/^RUN CELERY_BROKER_URL=redis:\/\/redis:6379\/0 DATABASE_URL=sqlite:\/\/:memory: .*DJANGO_SECRET_KEY=build-only-not-a-secret \/opt\/venv\/bin\/python manage\.py collectstatic --noinput$/m);
     expect(runtime).toContain('COPY --from=static /app /app');
     expect(runtime).not.toMatch(/build-only|collectstatic|SECRET_KEY/);
     expect(runtime).toMatch(/^CMD \["gunicorn", .*"shop\.wsgi:application"\]$/m);

@@ -7,8 +7,10 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { SmokeOptions, SmokeResult } from '../engine/smoke.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
+import { chooseEngine, EngineChoiceError, type EngineName } from '../engine/engines.js';
 
 export interface SmokeFlags {
+  engine?: string;
   json?: boolean;
   timeout?: string;
   baseImage?: string;
@@ -23,6 +25,7 @@ export interface SmokeFlags {
 /** The overrides for mirrors and air-gapped hosts; shared with `create-pyimage [dir] --smoke`. */
 export function addSmokeOptions(command: Command, prefix = ''): Command {
   return command
+    .addOption(new Option('--engine <engine>', `${prefix}docker or podman (CONTAINER_ENGINE; default: the only one installed, else docker)`))
     .addOption(new Option(`--base-image <image>`, `${prefix}Python base image, e.g. a mirror's python:3.12-slim-bookworm (PYTHON_IMAGE)`))
     .addOption(new Option('--postgres-image <image>', `${prefix}Postgres image, e.g. from a mirror (POSTGRES_IMAGE)`))
     .addOption(new Option('--redis-image <image>', `${prefix}Redis image, e.g. from a mirror (REDIS_IMAGE)`))
@@ -41,6 +44,13 @@ function smokeOptions(flags: SmokeFlags, signal: AbortSignal): SmokeOptions {
   if (!Number.isInteger(timeout) || timeout < 1) {
     throw new UserError(`--timeout: "${flags.timeout}" is not a whole number of seconds`, EXIT_USAGE);
   }
+  let engine: EngineName;
+  try {
+    engine = chooseEngine(flags.engine);
+  } catch (error) {
+    if (error instanceof EngineChoiceError) throw new UserError(error.message, EXIT_USAGE);
+    throw error;
+  }
   const renderer = flags.json ? 'silent' : process.stderr.isTTY && !process.env.CI ? 'default' : 'simple';
   for (const [flag, value] of [
     ['base-image', flags.baseImage],
@@ -52,6 +62,7 @@ function smokeOptions(flags: SmokeFlags, signal: AbortSignal): SmokeOptions {
     }
   }
   return {
+    engine,
     baseImage: flags.baseImage,
     postgresImage: flags.postgresImage,
     redisImage: flags.redisImage,
@@ -120,13 +131,14 @@ export function register(program: Command, setExit: (code: number) => void): voi
   );
   command.addHelpText(
     'after',
-    '\nEvery override can also come from the environment (PYTHON_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE, PIP_INDEX_URL,\n' +
-      'PIP_FIND_LINKS, BUILD_NETWORK), as with scripts/smoke-test.sh. Index URLs reach the build stage\n' +
+    '\nEvery override can also come from the environment (CONTAINER_ENGINE, PYTHON_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE,\n' +
+      'PIP_INDEX_URL, PIP_FIND_LINKS, BUILD_NETWORK), as with scripts/smoke-test.sh. Index URLs reach the build stage\n' +
       'only, never the final image. Exit codes: 0 every step passed, 1 a step failed, 2 bad input.\n\n' +
       'Examples:\n' +
       '  npx create-pyimage smoke\n' +
       '  npx create-pyimage smoke my-service --json\n' +
       '  npx create-pyimage smoke --swarm\n' +
+      '  npx create-pyimage smoke --engine podman\n' +
       '  npx create-pyimage smoke --base-image mirror.local/python:3.12-slim-bookworm \\\n' +
       '      --pip-index-url http://127.0.0.1:3141/simple/ --build-network host',
   );

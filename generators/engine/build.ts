@@ -5,6 +5,7 @@
  * (COPY/ADD sources, RUN --mount=type=bind sources) are checked before the engine is asked, so a
  * missing requirements file says so instead of failing deep in BuildKit's log.
  */
+import { engineFacts } from './engines.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { DockerfileParser } from 'dockerfile-ast';
@@ -168,7 +169,7 @@ export async function buildImage(raw: unknown, options: { cwd?: string; signal?:
     const why = run.stopped ? 'the build was interrupted' : `docker build failed (exit ${run.exitCode ?? '?'})`;
     return failed(`${why}:\n${failureTail(run.all)}`);
   }
-  const image = await inspectImage(input.tag);
+  const image = await inspectImage(engineFacts('docker'), input.tag);
   if (!image) return failed(`the build finished but ${input.tag} is not in the engine's image list`);
   return { imageId: image.id, tag: input.tag, size: image.size, success: true, message: `built ${input.tag} (${(image.size / 1e6).toFixed(1)} MB)` };
 }

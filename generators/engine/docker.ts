@@ -1,8 +1,10 @@
 /**
- * The only module that runs `docker`. Thin execa wrappers, the engine checks (each with the fix a
- * user needs), and the compose project a smoke run works on.
+ * The only module that runs the engine's CLI (`docker` or `podman`, facts in engines.ts). Thin execa
+ * wrappers, the engine checks (each with the fix a user needs), and the compose project a smoke run
+ * works on.
  */
 import { execa, type Options as ExecaOptions } from 'execa';
+import { atLeast, CHECK_NAMES, composeProvider, engineFacts, type Engine } from './engines.js';
 
 export interface RunResult {
   ok: boolean;
@@ -27,14 +29,14 @@ export interface RunOptions {
   detached?: boolean;
 }
 
-/** Runs `docker <args>`; never throws for a non-zero exit (the caller decides what failed). */
-export async function docker(args: string[], options: RunOptions = {}): Promise<RunResult> {
+/** Runs `<engine> <args>`; never throws for a non-zero exit (the caller decides what failed). */
+export async function run(engine: Engine, args: string[], options: RunOptions = {}): Promise<RunResult> {
   const execaOptions: ExecaOptions = {
     reject: false,
     all: true,
     stdin: 'ignore',
     cwd: options.cwd,
-    env: options.env,
+    env: { ...engine.env, ...options.env },
     extendEnv: true,
     timeout: options.timeout,
     cancelSignal: options.signal,
@@ -42,7 +44,7 @@ export async function docker(args: string[], options: RunOptions = {}): Promise<
     stripFinalNewline: true,
     detached: options.detached,
   };
-  const child = execa('docker', args, execaOptions);
+  const child = execa(engine.binary, args, execaOptions);
   if (options.onLine && child.all) {
     let pending = '';
     child.all.on('data', (chunk: Buffer) => {
@@ -79,6 +81,10 @@ const INSTALL_URL = 'https://docs.docker.com/engine/install/';
 function firstLine(text: string): string {
   return text.split('\n').find((l) => l.trim())?.trim() ?? '';
 }
+
+const DOCKER = engineFacts('docker');
+/** Docker-only callers (build, Swarm): the docker CLI. */
+export const docker = (args: string[], options: RunOptions = {}) => run(DOCKER, args, options);
 
 /** Is the docker CLI installed at all? (Every other check needs it.) */
 async function dockerCli(): Promise<EngineCheck> {
@@ -139,7 +145,7 @@ async function buildx(): Promise<EngineCheck> {
  * Docker CLI, daemon, Compose v2 and buildx, in that order. Without the CLI the others are
  * reported as not checked rather than as three confusing failures.
  */
-export async function checkEngine(): Promise<EngineCheck[]> {
+async function checkDocker(): Promise<EngineCheck[]> {
   const cli = await dockerCli();
   if (!cli.ok) {
     return [
@@ -151,11 +157,94 @@ export async function checkEngine(): Promise<EngineCheck[]> {
   return Promise.all([daemon(), composeV2(), buildx()]);
 }
 
+// Podman: the CLI, the Docker-compatible API socket Compose v2 talks to, Compose v2 as the
+// provider of `podman compose`, and a buildah new enough for the generated Dockerfile.
+
+const PODMAN_INSTALL = 'https://podman.io/docs/installation (Debian 13 / Ubuntu 24.04: apt-get install podman)';
+
+async function podmanCli(podman: Engine): Promise<{ check: EngineCheck; version: string }> {
+  const r = await run(podman, ['version', '--format', '{{.Version}}'], { timeout: 20_000 }).catch(() => undefined);
+  const version = r?.ok ? firstLine(r.stdout) : '';
+  if (!version) {
+    return { version, check: { name: 'podman', ok: false, detail: `the podman command is not installed or not on PATH. Fix: install Podman 5 (${PODMAN_INSTALL}).` } };
+  }
+  if (!atLeast(version, 4, 7)) {
+    return { version, check: { name: 'podman', ok: false, detail: `podman ${version} has no \`podman compose\`. Fix: upgrade to Podman 5 (${PODMAN_INSTALL}).` } };
+  }
+  return { version, check: { name: 'podman', ok: true, detail: `podman ${version}` } };
+}
+
+async function podmanSocket(podman: Engine): Promise<EngineCheck> {
+  const info = await run(podman, ['info', '--format', '{{.Host.RemoteSocket.Path}} {{.Host.Security.Rootless}}'], { timeout: 30_000 });
+  const [path = '', rootless = 'false'] = firstLine(info.stdout).split(' ');
+  const url = path.includes('://') ? path : `unix://${path}`;
+  const ping = path ? await run(podman, ['--url', url, 'version', '--format', '{{.Server.Version}}'], { timeout: 20_000 }) : undefined;
+  if (ping?.ok) return { name: 'podman API socket', ok: true, detail: `${url} answers (podman ${firstLine(ping.stdout)})` };
+  const fix =
+    rootless === 'true'
+      ? 'systemctl --user enable --now podman.socket'
+      : 'sudo systemctl enable --now podman.socket';
+  return {
+    name: 'podman API socket',
+    ok: false,
+    detail:
+      `the Podman API socket${path ? ` (${path})` : ''} does not answer, and Compose v2 talks to Podman through it. ` +
+      `Fix: ${fix}; without systemd: podman system service --time=0 ${url || 'unix:///run/podman/podman.sock'} &`,
+  };
+}
+
+async function podmanCompose(podman: Engine): Promise<EngineCheck> {
+  const r = await run(podman, ['compose', 'version'], { timeout: 20_000 });
+  const provider = composeProvider(r.all);
+  const install =
+    'install Compose v2 (Debian: apt-get install docker-compose from trixie; or the docker-compose-plugin package) ' +
+    'and, if podman does not find it, point PODMAN_COMPOSE_PROVIDER or compose_providers in containers.conf at it';
+  if (r.ok && provider.kind === 'compose-v2') return { name: 'compose provider', ok: true, detail: `podman compose runs Docker Compose ${provider.version}` };
+  if (provider.kind === 'podman-compose') {
+    return {
+      name: 'compose provider',
+      ok: false,
+      detail: `podman compose runs podman-compose ${provider.version}, which create-pyimage does not support (no up --wait, no JSON ps). Fix: ${install}.`,
+    };
+  }
+  return { name: 'compose provider', ok: false, detail: `\`podman compose\` found no Compose v2 provider (${firstLine(r.all) || 'no answer'}). Fix: ${install}.` };
+}
+
+async function buildah(podman: Engine): Promise<EngineCheck> {
+  const r = await run(podman, ['info', '--format', '{{.Host.BuildahVersion}}'], { timeout: 30_000 });
+  const version = firstLine(r.stdout);
+  // RUN --mount=type=cache,bind arrived in buildah 1.24; podman builds behind Compose's classic
+  // build endpoint keep HEALTHCHECK (docker format).
+  if (r.ok && atLeast(version, 1, 24)) {
+    return { name: 'buildah features', ok: true, detail: `buildah ${version}: RUN --mount=type=cache/bind, HEALTHCHECK kept (docker format)` };
+  }
+  return {
+    name: 'buildah features',
+    ok: false,
+    detail: `podman's buildah is ${version || 'unknown'}; the Dockerfile needs RUN --mount=type=cache (buildah 1.24+). Fix: upgrade to Podman 5 (${PODMAN_INSTALL}).`,
+  };
+}
+
+async function checkPodman(podman: Engine): Promise<EngineCheck[]> {
+  const { check } = await podmanCli(podman);
+  if (!check.ok) {
+    const rest = CHECK_NAMES.podman.slice(1).map((name) => ({ name, ok: false, detail: 'not checked: podman is missing or too old' }));
+    return [check, ...rest];
+  }
+  return [check, ...(await Promise.all([podmanSocket(podman), podmanCompose(podman), buildah(podman)]))];
+}
+
+/** The engine's checks, named as CHECK_NAMES lists them, each failure with its fix. */
+export async function checkEngine(engine: Engine): Promise<EngineCheck[]> {
+  return engine.name === 'podman' ? checkPodman(engine) : checkDocker();
+}
+
 // ---------------------------------------------------------------------------------------------
 // A compose project with a name of its own.
 // ---------------------------------------------------------------------------------------------
 
 export interface ComposeProject {
+  engine: Engine;
   dir: string;
   /** Compose files, relative to dir, in order. */
   files: string[];
@@ -174,7 +263,7 @@ export function composeArgs(project: ComposeProject, args: string[]): string[] {
 }
 
 export function compose(project: ComposeProject, args: string[], options: RunOptions = {}): Promise<RunResult> {
-  return docker(composeArgs(project, args), {
+  return run(project.engine, composeArgs(project, args), {
     ...options,
     cwd: project.dir,
     env: { ...project.env, ...options.env },
@@ -217,12 +306,13 @@ export async function composePs(project: ComposeProject, signal?: AbortSignal): 
 }
 
 /** Containers, networks and volumes still labelled with the project name. */
-export async function leftovers(projectName: string): Promise<string[]> {
-  const filter = `label=com.docker.compose.project=${projectName}`;
+export async function leftovers(project: Pick<ComposeProject, 'engine' | 'name'>): Promise<string[]> {
+  const { engine } = project;
+  const filter = `label=${engine.projectLabel}=${project.name}`;
   const [containers, networks, volumes] = await Promise.all([
-    docker(['ps', '--all', '--quiet', '--filter', filter], { timeout: 30_000 }),
-    docker(['network', 'ls', '--quiet', '--filter', filter], { timeout: 30_000 }),
-    docker(['volume', 'ls', '--quiet', '--filter', filter], { timeout: 30_000 }),
+    run(engine, ['ps', '--all', '--quiet', '--filter', filter], { timeout: 30_000 }),
+    run(engine, ['network', 'ls', '--quiet', '--filter', filter], { timeout: 30_000 }),
+    run(engine, ['volume', 'ls', '--quiet', '--filter', filter], { timeout: 30_000 }),
   ]);
   const left: string[] = [];
   const add = (kind: string, r: RunResult) => {
@@ -251,18 +341,19 @@ export interface ImageInfo {
   size: number;
 }
 
-export async function inspectImage(ref: string): Promise<ImageInfo | undefined> {
-  const r = await docker(['image', 'inspect', '--format', '{{.Id}} {{.Size}}', ref], { timeout: 30_000 });
+export async function inspectImage(engine: Engine, ref: string): Promise<ImageInfo | undefined> {
+  const r = await run(engine, ['image', 'inspect', '--format', '{{.Id}} {{.Size}}', ref], { timeout: 30_000 });
   if (!r.ok) return undefined;
-  const [id, size] = firstLine(r.stdout).split(' ');
-  return { id: id ?? '', size: Number(size ?? 0) };
+  const [id = '', size] = firstLine(r.stdout).split(' ');
+  // Podman prints the bare digest; the result always carries Docker's `sha256:` form.
+  return { id: /^[0-9a-f]{64}$/.test(id) ? `sha256:${id}` : id, size: Number(size ?? 0) };
 }
 
 /** Everything an image carries about how it was made: config, env, labels and every history line. */
-export async function imageMetadata(ref: string): Promise<string> {
+export async function imageMetadata(engine: Engine, ref: string): Promise<string> {
   const [inspect, history] = await Promise.all([
-    docker(['image', 'inspect', ref], { timeout: 30_000 }),
-    docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', ref], { timeout: 30_000 }),
+    run(engine, ['image', 'inspect', ref], { timeout: 30_000 }),
+    run(engine, ['history', '--no-trunc', '--format', '{{.CreatedBy}}', ref], { timeout: 30_000 }),
   ]);
   return `${inspect.stdout}\n${history.stdout}`;
 }

@@ -25,7 +25,7 @@ import {
   checkEngine,
   compose,
   composePs,
-  docker,
+  run,
   imageMetadata,
   inspectImage,
   leftovers,
@@ -36,8 +36,12 @@ import {
   type RunResult,
 } from './docker.js';
 import { checkRenderAccess, type ServiceExec } from './gpu-check.js';
+import { CHECK_NAMES, chooseEngine, engineFacts, gpuGroup, type Engine, type EngineName } from './engines.js';
+import { upDrivingHealth } from './health.js';
 
 export interface SmokeOptions {
+  /** docker or podman; by default CONTAINER_ENGINE, else the only one installed, else docker. */
+  engine?: EngineName;
   /** PYTHON_IMAGE: a mirrored or stand-in base image. */
   baseImage?: string;
   /** POSTGRES_IMAGE: a mirrored or stand-in database image. */
@@ -280,7 +284,7 @@ async function unhealthyReport(ctx: Context, states: ContainerState[]): Promise<
     const logs = await compose(ctx.project, ['logs', '--no-color', '--no-log-prefix', '--tail', '40', c.service], {
       timeout: MINUTE,
     });
-    const health = await docker(['inspect', '--format', '{{json .State.Health}}', c.name], { timeout: MINUTE });
+    const health = await run(ctx.project.engine, ['inspect', '--format', '{{json .State.Health}}', c.name], { timeout: MINUTE });
     let healthText = '';
     try {
       const parsed = JSON.parse(health.stdout) as { Log?: { ExitCode: number; Output: string }[] } | null;
@@ -338,10 +342,10 @@ export async function probe(url: string, signal: AbortSignal): Promise<{ status:
   throw new StepFailure(`GET ${url} ${lastError}, expected 2xx`);
 }
 
-const ENGINE_STEPS: StepSpec[] = ['docker daemon reachable', 'compose v2', 'buildx'].map((name) => ({
+const engineSteps = (engine: Engine): StepSpec[] => CHECK_NAMES[engine.name].map((name) => ({
   name,
   run: async (ctx) => {
-    const check = (await (ctx.engine ??= checkEngine())).find((c) => c.name === name)!;
+    const check = (await (ctx.engine ??= checkEngine(engine))).find((c) => c.name === name)!;
     if (!check.ok) throw new StepFailure(check.detail);
     return check.detail;
   },
@@ -372,14 +376,14 @@ export const STACK_STEPS: StepSpec[] = [
       const build = await compose(ctx.project, ['--progress', 'plain', 'build'], {
         timeout: (ctx.options.buildTimeout ?? 1800) * 1000,
         signal: ctx.signal,
-        env: { DOCKER_BUILDKIT: '1', COMPOSE_DOCKER_CLI_BUILD: '1' },
+        env: ctx.project.engine.buildEnv,
         onLine: progress,
       });
       if (!build.ok) {
         const why = build.stopped ? 'interrupted' : `docker compose build failed (exit ${build.exitCode ?? '?'})`;
         throw new StepFailure(why, failedBuildLog(build.all));
       }
-      const image = await inspectImage(ctx.tag);
+      const image = await inspectImage(ctx.project.engine, ctx.tag);
       if (!image) throw new StepFailure(`the build finished but image ${ctx.tag} is not there`);
       ctx.imageId = image.id;
       ctx.size = image.size;
@@ -390,7 +394,7 @@ export const STACK_STEPS: StepSpec[] = [
     name: 'pip index not in image',
     when: (ctx) => Boolean(ctx.project.env.PIP_INDEX_URL || ctx.project.env.PIP_FIND_LINKS),
     run: async (ctx) => {
-      const metadata = await imageMetadata(ctx.tag);
+      const metadata = await imageMetadata(ctx.project.engine, ctx.tag);
       const secrets = [ctx.project.env.PIP_INDEX_URL, ctx.project.env.PIP_FIND_LINKS].filter((v): v is string => Boolean(v));
       const found = secrets.filter((s) => metadata.includes(s));
       if (found.length > 0) {
@@ -416,16 +420,22 @@ export const STACK_STEPS: StepSpec[] = [
     name: 'start stack (up --wait)',
     run: async (ctx) => {
       const seconds = ctx.options.timeout ?? 180;
-      const up = await compose(ctx.project, ['up', '--detach', '--wait', '--wait-timeout', String(seconds)], {
-        timeout: (seconds + 120) * 1000,
-        signal: ctx.signal,
-      });
-      if (up.ok) return `every service up within ${seconds}s`;
+      const drive = ctx.project.engine.drivesHealth;
+      const up = drive
+        ? await upDrivingHealth(ctx.project, seconds, ctx.signal)
+        : await compose(ctx.project, ['up', '--detach', '--wait', '--wait-timeout', String(seconds)], {
+            timeout: (seconds + 120) * 1000,
+            signal: ctx.signal,
+          });
+      const waited = drive ? (await composePs(ctx.project)).filter((c) => c.health !== '' && c.health !== 'healthy') : [];
+      if (up.ok && waited.length === 0) {
+        return `every service up within ${seconds}s${drive ? ' (no systemd: each healthcheck run by smoke with podman healthcheck run)' : ''}`;
+      }
       const states = await composePs(ctx.project);
       const report = await unhealthyReport(ctx, states);
       const why = up.stopped ? 'interrupted' : lastLines(up.stderr, 1) || `exit ${up.exitCode ?? '?'}`;
       throw new StepFailure(
-        `the stack did not come up healthy (limit ${seconds}s): ${why}. Containers: ${describeStates(states) || 'none'}`,
+        `the stack did not come up healthy (limit ${seconds}s): ${up.ok ? 'not healthy in time' : why}. Containers: ${describeStates(states) || 'none'}`,
         report || lastLines(up.all, 30),
       );
     },
@@ -534,7 +544,7 @@ export const STACK_STEPS: StepSpec[] = [
     when: (ctx) => ctx.answers.redis && ctx.answers.worker.trim() !== '',
     run: async (ctx) => {
       const worker = await findService(ctx, 'worker');
-      const ips = await containerIps(worker.name);
+      const ips = await containerIps(ctx.project.engine, worker.name);
       const list = `REDISCLI_AUTH="$(cat /run/secrets/${REDIS_SECRET})" redis-cli -h 127.0.0.1 client list`;
       // A worker connects once it has imported its app: give it a little time after "healthy".
       for (let attempt = 0; attempt < 30 && !ctx.signal.aborted; attempt++) {
@@ -570,8 +580,8 @@ export const STACK_STEPS: StepSpec[] = [
 ];
 
 /** The container's addresses on its networks. */
-async function containerIps(name: string): Promise<string[]> {
-  const r = await docker(['inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', name], { timeout: MINUTE });
+async function containerIps(engine: Engine, name: string): Promise<string[]> {
+  const r = await run(engine, ['inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', name], { timeout: MINUTE });
   return r.stdout.split(/\s+/).filter(Boolean);
 }
 
@@ -581,17 +591,17 @@ async function teardown({ project }: Context): Promise<string> {
     timeout: 3 * MINUTE,
     detached: true,
   });
-  let left = await leftovers(project.name);
+  let left = await leftovers(project);
   if (left.length > 0) {
     for (const item of left) {
       const [kind, id] = item.split(' ') as [string, string];
       const args = kind === 'container' ? ['rm', '--force', '--volumes', id] : [kind, 'rm', id];
-      await docker(args, { timeout: MINUTE, detached: true });
+      await run(project.engine, args, { timeout: MINUTE, detached: true });
     }
-    left = await leftovers(project.name);
+    left = await leftovers(project);
   }
   if (left.length > 0) {
-    throw new StepFailure(`still there after docker compose down: ${left.join(', ')}`, lastLines(down.all, 20));
+    throw new StepFailure(`still there after ${project.engine.binary} compose down: ${left.join(', ')}`, lastLines(down.all, 20));
   }
   return `no containers, networks or volumes left for ${project.name}`;
 }
@@ -693,9 +703,12 @@ export async function smokeProject(dirArg: string, options: SmokeOptions = {}, p
     const value = options[option] ?? process.env[variable];
     if (typeof value === 'string' && value !== '') env[variable] = value;
   }
+  const engine = engineFacts(options.engine ?? chooseEngine(undefined));
   const gpu = gpuDecision(answers, dir);
+  if (gpu?.env.RENDER_GID) gpu.env.RENDER_GID = gpuGroup(engine, gpu.env.RENDER_GID);
   Object.assign(env, gpu?.env);
   const project: ComposeProject = {
+    engine,
     dir,
     files: [COMPOSE_FILE, ...(gpu?.use ? [GPU_COMPOSE_FILE] : [])],
     name: projectName(answers.name),
@@ -713,7 +726,7 @@ export async function smokeProject(dirArg: string, options: SmokeOptions = {}, p
     rendererOptions: { logger: new ListrLogger({ processOutput: stderrOnly }), collapseErrors: false },
   };
 
-  const engineOk = await runPhase(runner, ctx, ENGINE_STEPS, false);
+  const engineOk = await runPhase(runner, ctx, engineSteps(engine), false);
   if (engineOk) {
     try {
       await runPhase(runner, ctx, plan.steps, true);

@@ -143,7 +143,8 @@ export function composeObject(view: StackView): Record<string, unknown> {
       // The image's HEALTHCHECK probes HTTP, which a worker does not serve: check instead that the
       // worker process under init is alive and not a zombie.
       healthcheck: {
-        test: ['CMD', 'python', '-c', WORKER_PROBE],
+        // CMD-SHELL: Podman 5's Docker API splits CMD arguments at spaces (containers/podman#26519).
+        test: ['CMD-SHELL', `python -c "${WORKER_PROBE}"`],
         interval: APP_HEALTH.interval,
         timeout: '5s',
         retries: 3,

@@ -138,7 +138,8 @@ export function buildView(a: Answers): StackView {
     healthUrl,
     server,
     command,
-    healthcheck: ['python', '-c', `import urllib.request; urllib.request.urlopen(${JSON.stringify(healthUrl).replace(/"/g, "'")}, timeout=4)`],
+    // No whitespace inside an argument: Podman 5's Docker API splits them (containers/podman#26519).
+    healthcheck: ['python', '-c', `__import__('urllib.request').request.urlopen(${JSON.stringify(healthUrl).replace(/"/g, "'")},timeout=4)`],
     serverPackages: a.installServer ? serverPackages(a.framework, a.server).map((p) => SERVER_PINS[p]) : [],
     stateDirs: a.stateDirs.map((path) => ({ path, volume: stateVolumeName(path) })),
     pythonPath: a.pythonPath ? `${APP_DIR}/${a.pythonPath}` : '',

@@ -5,6 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { expect } from 'vitest';
+import type { SmokeResult, SmokeStep } from '../../generators/engine/smoke.js';
 import { repoRoot } from '../helpers.js';
 
 export interface E2EEnv {
@@ -21,7 +23,7 @@ const cacheDir = process.env.PYIMAGE_E2E_CACHE_DIR ?? '/var/cache/create-pyimage
 export const envFile = join(cacheDir, 'e2e.env');
 const setupScript = join(repoRoot, 'test', 'e2e', 'infra', 'setup.sh');
 
-function readEnvFile(): Record<string, string> {
+export function readEnvFile(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of readFileSync(envFile, 'utf8').split('\n')) {
     const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
@@ -108,8 +110,8 @@ export async function ensureEngine(): Promise<E2EEnv> {
   return readE2EEnv();
 }
 
-async function lines(args: string[]): Promise<string[]> {
-  const r = await execa('docker', args, { reject: false, timeout: 30_000 });
+async function lines(args: string[], binary = 'docker'): Promise<string[]> {
+  const r = await execa(binary, args, { reject: false, timeout: 30_000 });
   return String(r.stdout ?? '')
     .split('\n')
     .map((l) => l.trim())
@@ -118,15 +120,18 @@ async function lines(args: string[]): Promise<string[]> {
 
 /**
  * Containers, networks and volumes whose compose project or name matches `project`
- * (exactly, or as a prefix when `prefix` is set).
+ * (exactly, or as a prefix when `prefix` is set), on Docker or (binary 'podman') on Podman.
  */
-export async function leftoversOf(project: string, prefix = false): Promise<string[]> {
+export async function leftoversOf(project: string, prefix = false, binary = 'docker'): Promise<string[]> {
   const matches = (value: string) => (prefix ? value.startsWith(project) : value === project || value.startsWith(`${project}_`) || value.startsWith(`${project}-`));
-  const label = '{{.Label "com.docker.compose.project"}}';
+  // Podman's list templates have no .Label function: there, a label filter finds the project's own.
+  const label = binary === 'docker' ? ' {{.Label "com.docker.compose.project"}}' : '';
+  const labelled = binary === 'docker' ? [] : ['--filter', `label=com.docker.compose.project=${project}`];
+  const both = async (args: string[]) => [...(await lines(args, binary)), ...(labelled.length ? (await lines([...args, ...labelled], binary)).map((name) => `${name} ${project}`) : [])];
   const [containers, networks, volumes] = await Promise.all([
-    lines(['ps', '--all', '--format', `{{.Names}} ${label}`]),
-    lines(['network', 'ls', '--format', `{{.Name}} ${label}`]),
-    lines(['volume', 'ls', '--format', `{{.Name}} ${label}`]),
+    both(['ps', '--all', '--format', `{{.Names}}${label}`]),
+    both(['network', 'ls', '--format', `{{.Name}}${label}`]),
+    both(['volume', 'ls', '--format', `{{.Name}}${label}`]),
   ]);
   const left: string[] = [];
   for (const [kind, rows] of [
@@ -153,4 +158,22 @@ export async function imageTrail(image: string): Promise<string> {
 
 export async function removeImage(image: string): Promise<void> {
   await execa('docker', ['image', 'rm', '--force', image], { reject: false, timeout: 60_000 });
+}
+
+/** The named step of a smoke result (the test fails, listing the steps, when there is none). */
+export function stepOf(result: SmokeResult, name: string): SmokeStep {
+  const found = result.steps.find((s) => s.name === name);
+  expect(found, `step "${name}" in ${JSON.stringify(result.steps.map((s) => s.name))}`).toBeDefined();
+  return found!;
+}
+
+/** Every step passed, exit 0, an image was built, and the app ran as a non-root UID. */
+export function expectSmokePassed(result: SmokeResult, exitCode: number | undefined, stderr: string): void {
+  const failed = result.steps.filter((s) => !s.ok);
+  expect(failed, `${result.message}\n${stderr}`).toEqual([]);
+  expect(result.success).toBe(true);
+  expect(exitCode).toBe(0);
+  expect(result.imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+  expect(result.size).toBeGreaterThan(10e6);
+  expect(stepOf(result, 'app runs as non-root').detail).toMatch(/^UID [1-9]\d*$/);
 }

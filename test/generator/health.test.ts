@@ -47,9 +47,9 @@ describe('health probe timing', () => {
     const fake = join(dir, 'bin', 'docker');
     writeFileSync(fake, `#!/bin/sh\nif [ "$1" = version ]; then [ -n "${api}" ] || exit 1; echo "${api}"; fi\nexit 0\n`);
     chmodSync(fake, 0o755);
-    const r = await execa('bash', ['-c', 'source scripts/lib.sh; require_docker; echo "${HEALTHCHECK_START_INTERVAL:-unset}"'], {
+    const r = await execa('bash', ['-c', 'source scripts/lib.sh; require_engine; echo "${HEALTHCHECK_START_INTERVAL:-unset}"'], {
       cwd: dir,
-      env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, HEALTHCHECK_START_INTERVAL: '' },
+      env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, HEALTHCHECK_START_INTERVAL: '', CONTAINER_ENGINE: 'docker' },
       reject: false,
     });
     expect(r.exitCode, r.stderr).toBe(0);

@@ -316,6 +316,6 @@ describe(`the render matrix (${combos.length} combinations)`, () => {
         }
       }
       expect(problems).toEqual([]);
-    }, 300_000);
+    }, 300_000); // 36 sets x 7 scripts that each follow lib.sh: ~4 s a set on a busy 2-core machine
   });
 });

@@ -292,7 +292,7 @@ describe('update: .env.example merges by key', () => {
     expect(outcomes(r.files)).toMatchObject({ '.env.example': 'merged' });
     const env = read(dir, '.env.example');
     expect(env).toContain('MY_SETTING=42\n');
-    expect(env).toContain('POSTGRES_DB=demo');
+    expect(env).toContain('POSTGRES_IMAGE=postgres:17-bookworm');
     expect(env).not.toContain('<<<<<<<');
     expect(read(dir, '.gitignore')).toContain('*.log');
   });

@@ -531,6 +531,7 @@ main() {
   fi
   log "steps d+e (index) done in $((SECONDS - t))s"
   step_env_file
+  source "$INFRA_DIR/podman.sh" && step_podman # Podman 5 beside Docker; appends PODMAN facts to e2e.env
   log "setup.sh finished in $(elapsed)"
 }
 

@@ -9,6 +9,7 @@ import type { Answers } from './types.js';
 import { PYTHON_VERSIONS, type ProjectFacts } from './schema.js';
 import { readProjectDotenv, scanProject, type ScanResult } from './scan/index.js';
 import { detectStateDirs } from './state-detect.js';
+import { detectDjango } from './django.js';
 
 export interface Detection {
   answers: Partial<Answers>;
@@ -168,7 +169,8 @@ export function detectProject(projectDir: string): Detection {
   if (names.has('fastapi')) answers.framework = 'fastapi';
   else if (names.has('flask')) answers.framework = 'flask';
   else if (names.has('uvicorn') || names.has('starlette')) answers.framework = 'asgi';
-  else if (names.has('gunicorn') || names.has('django')) answers.framework = 'wsgi';
+  else if (names.has('django')) answers.framework = 'django';
+  else if (names.has('gunicorn')) answers.framework = 'wsgi';
   if (answers.framework) notes.push(`framework from the dependencies: ${answers.framework}`);
 
   const pgDriver =
@@ -235,6 +237,13 @@ export function detectProject(projectDir: string): Detection {
       notes.push(`Celery app ${celery.module}:${celery.attribute} (${celery.file}:${celery.line}): run it with --worker "celery -A ${celery.module}:${celery.attribute} worker --loglevel INFO"`);
     }
     for (const file of readProjectDotenv(projectDir)) warnings.push(...file.warnings);
+  }
+
+  const django = detectDjango(projectDir, facts.dependencies, scan);
+  if (django) {
+    Object.assign(answers, django.answers);
+    facts.django = django.facts;
+    notes.push(...django.notes);
   }
 
   if (has('.python-version')) {

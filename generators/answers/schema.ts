@@ -8,6 +8,7 @@ import { splitCommand } from './shell-words.js';
 import { AnswerError } from './errors.js';
 import { envEntries, parseEnvList, parseStateDirs, placeholdersIn } from './settings.js';
 import { stackEnv, wireDetected, type WiringFacts } from './wiring.js';
+import { DJANGO_MIGRATE, djangoProblems } from './django.js';
 
 export { AnswerError };
 
@@ -126,6 +127,7 @@ export const FRAMEWORKS: Choice[] = [
   { value: 'flask', name: 'Flask on gunicorn', hint: 'WSGI, served by gunicorn' },
   { value: 'asgi', name: 'Other ASGI app on uvicorn', hint: 'give its module:attribute' },
   { value: 'wsgi', name: 'Other WSGI app on gunicorn', hint: 'give its module:attribute' },
+  { value: 'django', name: 'Django on gunicorn', hint: 'manage.py migrate, collectstatic at build time' },
 ];
 
 /** Services built from our image that can be given the GPU; order here is the canonical order. */
@@ -196,7 +198,7 @@ export const OPTIONS: OptionSpec[] = [
     flag: 'framework',
     kind: 'choice',
     question: 'Framework',
-    hint: 'fastapi (uvicorn), flask (gunicorn), asgi or wsgi for any other app',
+    hint: 'fastapi (uvicorn), flask (gunicorn), django (gunicorn), asgi or wsgi for any other app',
     defaultText: 'detected, else fastapi',
     choices: FRAMEWORKS,
     fallback: (_a, d) => d.framework ?? 'fastapi',
@@ -207,7 +209,7 @@ export const OPTIONS: OptionSpec[] = [
     flag: 'app',
     kind: 'string',
     question: 'Where is the app object (module:attribute)?',
-    hint: 'e.g. main:app, myapp.api:app or flaskr:create_app() for a factory',
+    hint: 'e.g. main:app, myapp.api:app, flaskr:create_app() for a factory, mysite.wsgi:application for Django',
     defaultText: 'detected, else main:app (fastapi) or app:app (flask)',
     fallback: (a, d) => frameworkModuleDefault(a, d),
     parse: (raw) => {
@@ -224,7 +226,7 @@ export const OPTIONS: OptionSpec[] = [
     kind: 'choice',
     question: 'Server',
     hint: 'gunicorn (WSGI; ASGI apps run with uvicorn workers) or uvicorn (ASGI)',
-    defaultText: 'gunicorn for flask/wsgi, uvicorn for fastapi/asgi',
+    defaultText: 'gunicorn for flask/wsgi/django, uvicorn for fastapi/asgi',
     choices: SERVERS,
     flagOnly: true,
     fallback: (a) => (a.framework === 'fastapi' || a.framework === 'asgi' ? 'uvicorn' : 'gunicorn'),
@@ -362,15 +364,16 @@ export const OPTIONS: OptionSpec[] = [
     kind: 'choice',
     question: 'Database migrations before the app starts',
     hint: 'runs once as the "migrate" service; the app waits for it',
-    defaultText: 'detected (alembic.ini, migrations/), else none',
+    defaultText: 'detected (alembic.ini, migrations/, manage.py), else none',
     choices: [
       { value: 'none', name: 'None', hint: '' },
       { value: 'alembic', name: 'alembic upgrade head', hint: '' },
       { value: 'flask-db', name: 'flask db upgrade (Flask-Migrate)', hint: '' },
+      { value: 'django', name: DJANGO_MIGRATE.join(' '), hint: '' },
       { value: 'custom', name: 'A custom command', hint: '' },
     ],
     when: (a) => a.postgres === true,
-    fallback: (a, d) => (a.postgres ? (d.migrations ?? 'none') : 'none'),
+    fallback: (a, d) => (a.postgres ? (d.migrations ?? (a.framework === 'django' ? 'django' : 'none')) : 'none'),
     parse: (raw) => parseChoice('migrations', raw, OPTIONS.find((o) => o.key === 'migrations')!.choices!) as Answers['migrations'],
   },
   {
@@ -383,6 +386,17 @@ export const OPTIONS: OptionSpec[] = [
     when: (a) => a.migrations === 'custom',
     fallback: () => '',
     parse: (raw) => parseCommand('migrate-command', raw, true),
+  },
+  {
+    key: 'collectStatic',
+    flag: 'collectstatic',
+    kind: 'boolean',
+    question: 'Collect static files at build time (manage.py collectstatic)?',
+    hint: 'Django: STATIC_ROOT is filled in the build, with throw-away settings that never reach the image',
+    defaultText: 'yes when the settings set STATIC_ROOT',
+    when: (a) => a.framework === 'django',
+    fallback: (a, d) => a.framework === 'django' && (d.collectStatic ?? false),
+    parse: (raw) => parseBoolean('collectstatic', raw),
   },
   {
     key: 'worker',
@@ -546,6 +560,7 @@ export const OPTION_BY_FLAG = new Map(OPTIONS.map((o) => [o.flag, o]));
 
 /** Rules between answers, checked after each field is valid on its own. */
 export function crossValidate(a: Answers, facts: ProjectFacts = {}): void {
+  djangoProblems(a, facts.django);
   if ((a.framework === 'flask' || a.framework === 'wsgi') && a.server === 'uvicorn') {
     throw new AnswerError('server', `uvicorn serves ASGI apps; a ${a.framework === 'flask' ? 'Flask' : 'WSGI'} app runs on gunicorn (drop --server or use --server gunicorn)`);
   }
@@ -596,6 +611,8 @@ export function migrationArgv(a: Answers): string[] | undefined {
       return ['alembic', 'upgrade', 'head'];
     case 'flask-db':
       return ['flask', 'db', 'upgrade'];
+    case 'django':
+      return [...DJANGO_MIGRATE];
     case 'custom':
       return splitCommand(a.migrateCommand);
   }

@@ -2,9 +2,9 @@
  * The one typed answers object. Everything downstream (render, write, engine, audit, update)
  * reads this and nothing else; `schema.ts` describes how each field is asked, flagged and validated.
  */
-export type Framework = 'fastapi' | 'flask' | 'asgi' | 'wsgi';
+export type Framework = 'fastapi' | 'flask' | 'asgi' | 'wsgi' | 'django';
 export type DependencySource = 'requirements' | 'pip-pyproject' | 'uv';
-export type Migrations = 'none' | 'alembic' | 'flask-db' | 'custom';
+export type Migrations = 'none' | 'alembic' | 'flask-db' | 'django' | 'custom';
 export type Gpu = 'none' | 'render' | 'nvidia';
 export type PythonVersion = '3.10' | '3.11' | '3.12' | '3.13';
 export type Server = 'gunicorn' | 'uvicorn';
@@ -32,6 +32,8 @@ export interface Answers {
   migrations: Migrations;
   /** The migration command when migrations=custom. */
   migrateCommand: string;
+  /** Django: run `manage.py collectstatic` at build time (STATIC_ROOT is set) and ship the result. */
+  collectStatic: boolean;
   /** Background worker command; empty = no worker. */
   worker: string;
   /** A Redis service (broker/cache), password from a file secret, internal network only. */

@@ -4,6 +4,7 @@
  * `--env`, so nothing is guessed.
  */
 import type { Answers } from './types.js';
+import { djangoWiring, type DjangoFacts } from './django.js';
 
 /** One variable the code reads (the scanner's finding). */
 export interface EnvRead {
@@ -22,6 +23,8 @@ export interface WiringFacts {
   prefixedEnv?: string[];
   /** Driver-qualified schemes the code spells out (e.g. postgresql+asyncpg). */
   driverSchemes?: string[];
+  /** Django: how the settings read ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS and DEBUG. */
+  django?: DjangoFacts;
 }
 
 /** What the stack itself gives app, worker and migrate when there is a database (the password as a file). */
@@ -45,6 +48,10 @@ export function dbUrlTemplate(driverSchemes: string[] = []): string {
 /** What a variable is wired to by default, or undefined when its meaning is not plain. */
 export function defaultWiring(name: string, a: Partial<Answers>, facts: WiringFacts): string | undefined {
   const bare = (facts.prefixedEnv ?? []).reduce((n, prefix) => (n.startsWith(`${prefix}_`) ? n.slice(prefix.length + 1) : n), name);
+  if (a.framework === 'django') {
+    const django = djangoWiring(name, a, facts.django);
+    if (django !== undefined) return django;
+  }
   if (DB_URL_NAMES.includes(bare)) return a.postgres ? dbUrlTemplate(facts.driverSchemes) : undefined;
   if (SECRET_KEY_NAMES.includes(bare) || name === 'DJANGO_SECRET_KEY') return '{secret.secret_key}';
   if (REDIS_URL_NAMES.includes(bare)) return a.redis ? '{redis.url}' : undefined;

@@ -14,6 +14,7 @@ import { auditEnv, auditEnvTemplate, auditGitignore, isEnvTemplate, type EnvEntr
 import { applyIgnores, parseInlineIgnores } from './ignores.js';
 import { auditScript, sourcedScripts, systemShellcheck } from './scripts.js';
 import { auditStack, isStackFile } from './swarm.js';
+import { auditDjango, collectDjangoSettings } from './django.js';
 import {
   SEVERITIES,
   severityRank,
@@ -171,6 +172,9 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
     if (fellBack) notes.push('ShellCheck failed on some scripts: minimal script checks used for those');
   }
 
+  // Django's own failure modes: its settings files (auditProject collects them) and the same compose files and Dockerfiles.
+  findings.push(...auditDjango(input.map((f) => ({ ...f, path: normalisePath(f.path.replace(/\\/g, '/')) }))));
+
   if (files.length === 0) notes.push('no Dockerfile, compose file, .env, .dockerignore or shell script found');
 
   const unique = new Map<string, Finding>();
@@ -238,7 +242,7 @@ export function collectProjectFiles(dir: string): AuditFile[] {
 }
 
 export async function auditProject(dir: string, options: AuditOptions = {}): Promise<AuditReport> {
-  return auditFiles(collectProjectFiles(dir), options);
+  return auditFiles([...collectProjectFiles(dir), ...collectDjangoSettings(dir)], options);
 }
 
 export function atOrAbove(findings: Finding[], threshold: Finding['severity']): Finding[] {

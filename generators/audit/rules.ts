@@ -1,5 +1,6 @@
 import type { Finding, Severity } from './types.js';
 import { SWARM_RULES } from './swarm-rules.js';
+import { DJANGO_RULES } from './django-rules.js';
 
 /**
  * Every rule the audit can report, once. Ids DF/CP/PG/SH/EV/DI are those of
@@ -507,6 +508,7 @@ export const RULES = {
     fix: 'Delete the ignore, or renew it with a current reason and a new `expires:` date.',
   },
   ...SWARM_RULES,
+  ...DJANGO_RULES,
 } as const satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof RULES;

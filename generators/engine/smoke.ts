@@ -20,6 +20,7 @@ import { AnswerError } from '../answers/errors.js';
 import { EXIT_USAGE, UserError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { readManifest } from '../write/manifest.js';
+import { checkDeployArgv, readCheckOutput } from './django-check.js';
 import {
   checkEngine,
   compose,
@@ -116,7 +117,8 @@ export function ensureSecrets(dir: string, names: string[]): string[] {
     const previous = process.umask(0o077);
     try {
       mkdirSync(secrets, { recursive: true, mode: 0o700 });
-      const value = randomBytes(32).toString('base64').replace(/[/+=\n]/g, '');
+      // 48 bytes as scripts/lib.sh makes them: long enough for a Django SECRET_KEY (50+, W009).
+      const value = randomBytes(48).toString('base64').replace(/[/+=\n]/g, '');
       writeFileSync(`${file}.tmp`, value, { mode: 0o444 });
       chmodSync(`${file}.tmp`, 0o444);
       renameSync(`${file}.tmp`, file);
@@ -489,6 +491,15 @@ export const STACK_STEPS: StepSpec[] = [
       }
       const last = lastLines(logs.all, 1);
       return `migrate exited 0${last ? `: ${last}` : ''}`;
+    },
+  },
+  {
+    name: 'django check --deploy',
+    when: (ctx) => ctx.answers.framework === 'django',
+    run: async (ctx) => {
+      const r = await compose(ctx.project, ['exec', '-T', 'app', ...checkDeployArgv(ctx.answers)], { timeout: MINUTE, signal: ctx.signal });
+      if (!r.ok) throw new StepFailure(`manage.py check --deploy failed (exit ${r.exitCode ?? '?'})`, lastLines(r.all, 30));
+      return `manage.py check --deploy: ${readCheckOutput(r.all).summary}`;
     },
   },
   {

@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { templatesDir } from '../paths.js';
 import type { WriteStrategy } from '../write/tree.js';
 import { composeVariables, composeYaml, gpuComposeYaml } from './compose.js';
-import { envValue } from './escape.js';
+import { envValue, shellQuote } from './escape.js';
 import { renderTemplate } from './handlebars.js';
 import { STACK_FILE, stackYaml, swarmScriptView } from './stack.js';
 import { APP_DIR, APP_HEALTH, buildView, START_INTERVAL, UV_IMAGE, VENV, type StackView } from './view.js';
 import { ENTRYPOINT_FILE, entrypointSource, resolveAppEnv } from './app-env.js';
+import { checkDeployArgv, collectStaticEnv } from './django.js';
 
 export interface RenderedFile {
   /** Relative to the project, with forward slashes. */
@@ -63,6 +64,8 @@ function dockerfile(view: StackView): string {
     serverPackagesText: view.serverPackages.join(' '),
     serverNames: view.serverPackages.map((p) => p.split('==')[0]).join(' and '),
     entrypointFile: ENTRYPOINT_FILE,
+    collectStatic: a.framework === 'django' && a.collectStatic,
+    collectStaticEnv: collectStaticEnv(a),
   });
 }
 
@@ -98,6 +101,9 @@ function scriptView(view: StackView) {
     serviceList: services.join(', '),
     gunicorn: view.server === 'gunicorn',
     builderPackagesText: view.builderPackages.join(', '),
+    django: a.framework === 'django',
+    checkDeploy: checkDeployArgv(a).map(shellQuote).join(' '),
+    collectStatic: a.framework === 'django' && a.collectStatic,
     startInterval: { ...START_INTERVAL, minApiMinor: Number(START_INTERVAL.minApi.split('.')[1]) },
   };
 }

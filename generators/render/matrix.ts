@@ -21,6 +21,7 @@ export const BASE_ANSWERS: Answers = {
   postgresVersion: 17,
   migrations: 'none',
   migrateCommand: '',
+  collectStatic: false,
   worker: '',
   redis: false,
   env: [],
@@ -65,11 +66,12 @@ export function allAnswerCombinations(): Answers[] {
     { framework: 'flask', appModule: 'app:create_app()' },
     { framework: 'asgi', appModule: 'service.api:application' },
     { framework: 'wsgi', appModule: 'service.wsgi:application' },
+    { framework: 'django', appModule: 'mysite.wsgi:application' },
   ] as const;
   for (const fw of frameworks) {
     for (const deps of ['requirements', 'pip-pyproject', 'uv'] as const) {
       for (const postgres of [false, true]) {
-        const migrations = postgres ? (['none', 'alembic', 'flask-db', 'custom'] as const) : (['none'] as const);
+        const migrations = postgres ? (['none', 'alembic', fw.framework === 'django' ? 'django' : 'flask-db', 'custom'] as const) : (['none'] as const);
         for (const migration of migrations) {
           for (const worker of ['', 'python -m service.worker --queue default']) {
             for (const gpu of ['none', 'render', 'nvidia'] as const) {
@@ -81,6 +83,8 @@ export function allAnswerCombinations(): Answers[] {
                   libpq: postgres,
                   migrations: migration,
                   migrateCommand: migration === 'custom' ? 'python -m service.migrate' : '',
+                  // Django collects static files at build time in all but every third combination.
+                  collectStatic: fw.framework === 'django' && out.length % 3 !== 0,
                   worker,
                   gpu,
                   // With a worker, the GPU goes to the app, the worker or both, chosen from the Python

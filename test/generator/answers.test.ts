@@ -112,7 +112,7 @@ describe('validation names the field and what is allowed', () => {
     ['port', 0, /^port: 0 is not allowed; use a whole number from 1024 to 65535/],
     ['port', '70000', /^port: "70000" is not allowed/],
     ['pythonVersion', '2.7', /^python: "2\.7" is not supported; choose one of: 3\.10, 3\.11, 3\.12, 3\.13/],
-    ['framework', 'django', /^framework: "django" is not allowed; choose one of: fastapi, flask, asgi, wsgi/],
+    ['framework', 'pyramid', /^framework: "pyramid" is not allowed; choose one of: fastapi, flask, asgi, wsgi, django/],
     ['worker', 'python -m app.worker\nrm -rf /', /^worker: must be a single line/],
     ['worker', 'python worker.py && echo done', /^worker: shell operator "&"/],
     ['requirementsFile', '../outside/requirements.txt', /^requirements-file: .*inside the project/],

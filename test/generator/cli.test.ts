@@ -44,7 +44,7 @@ describe('bad input: exit 2, a message naming the field and the fix, nothing wri
     ['port 70000', ['--port', '70000'], /port: "70000" is not allowed/],
     ['Python 2.7', ['--python', '2.7'], /python: "2\.7" is not supported; choose one of: 3\.10, 3\.11, 3\.12, 3\.13/],
     ['a worker command with a newline', ['--worker', 'python -m app.worker\nrm -rf /'], /worker: must be a single line/],
-    ['an unknown framework', ['--framework', 'django'], /framework: "django" is not allowed; choose one of: fastapi, flask, asgi, wsgi/],
+    ['an unknown framework', ['--framework', 'pyramid'], /framework: "pyramid" is not allowed; choose one of: fastapi, flask, asgi, wsgi, django/],
     ['a path outside the project', ['--requirements-file', '../../etc/requirements.txt'], /requirements-file: .*inside the project/],
     ['a missing required answer', ['--framework', 'wsgi'], /app: is required here.*pass --app/],
     ['a GPU for a service that does not exist', ['--gpu', 'render', '--gpu-services', 'app,db'], /gpu-services: "db" is not allowed; give app and\/or worker/],

@@ -175,6 +175,22 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
     rule('PG-06', services.db === undefined && compose.secrets?.db_password === undefined, 'no db without --postgres');
   }
 
+  // Django: collectstatic in a stage of its own whose throw-away settings never reach the runtime image.
+  if (a.framework === 'django') {
+    const staticStage = all.find((s) => s.name === 'static');
+    rule('DJ', a.collectStatic === (staticStage !== undefined), 'a static stage exactly with collectstatic');
+    if (staticStage) {
+      const run = staticStage.lines.find((l) => l.startsWith('RUN '));
+      rule('DJ', /manage\.py collectstatic --noinput$/.test(run ?? ''), `collectstatic runs in the static stage: ${run}`);
+      for (const name of a.env.filter((e) => e.includes('{secret.')).map((e) => e.split('=')[0])) {
+        rule('DF-14', (run ?? '').includes(`${name}=build-only-not-a-secret`), `${name} gets a throw-away value at build time`);
+      }
+      rule('DF-14', !dockerfile.split(/^FROM .* AS runtime$/m)[1]!.includes('build-only-not-a-secret'), 'no build-time setting in the runtime stage');
+      rule('DF-05', /COPY --from=static \/app \/app/.test(lastText) && !/^COPY \. /m.test(lastText), 'runtime copies code and static files from the static stage');
+    }
+    if (a.migrations === 'django') rule('CP-13', JSON.stringify(services.migrate!.command) === '["python","manage.py","migrate","--noinput"]', 'manage.py migrate --noinput as the migrate service');
+  }
+
   // GPU override
   const gpuFile = files.find((f) => f.path === 'docker-compose.gpu.yml');
   rule('CP-17', (a.gpu === 'none') === (gpuFile === undefined), 'GPU override exactly when asked for');
@@ -266,7 +282,7 @@ describe(`the render matrix (${combos.length} combinations)`, () => {
   it('covers every framework, dependency source, migration and GPU choice with and without Postgres and a worker', () => {
     const seen = (f: (a: Answers) => string) => new Set(combos.map(f)).size;
     expect(seen((a) => `${a.framework}/${a.deps}/${a.postgres}/${a.migrations}/${Boolean(a.worker)}/${a.gpu}`)).toBe(combos.length);
-    expect(combos.length).toBe(4 * 3 * (1 + 4) * 2 * 3);
+    expect(combos.length).toBe(5 * 3 * (1 + 4) * 2 * 3);
     // A worker stack gives the GPU to the app, the worker or both, for each kind of GPU.
     expect(seen((a) => (a.worker && a.gpu !== 'none' ? `${a.gpu}/${a.gpuServices}` : 'other'))).toBe(1 + 2 * 3);
   });

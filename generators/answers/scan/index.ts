@@ -239,6 +239,10 @@ class Scan {
       // decouple: config(name, default, cast); starlette: config(name, cast, default)
       const fallback = args.keywords.get('default') ?? (callee.startsWith('starlette') ? third : second);
       this.read(file, node, file.stringValue(first), 'config-from-env', !fallback, fallback);
+    } else if (callee === 'dj_database_url.config') {
+      // dj-database-url reads DATABASE_URL (or env=...) itself; without it and without a default, DATABASES is empty.
+      const fallback = args.keywords.get('default');
+      this.read(file, node, file.stringValue(args.keywords.get('env')) ?? 'DATABASE_URL', 'config-from-env', false, fallback);
     } else if (callee.startsWith('environ.Env()')) {
       this.djangoEnv(file, node, callee.slice('environ.Env()'.length).replace(/^\./, ''));
     } else if (callee === 'flask.Flask' || callee === 'Flask') {

@@ -1,0 +1,24 @@
+/**
+ * Django's own production checklist, run in the built image: `manage.py check --deploy` in the
+ * running app container, through the image's entrypoint when settings hold secrets (so SECRET_KEY is
+ * the real one, not its token). Warnings are reported, not fatal; an error exit fails the step.
+ */
+/** The argv (render/django.ts shares it with scripts/smoke-test.sh). */
+export { checkDeployArgv } from '../render/django.js';
+
+export interface CheckReport {
+  /** Check ids with their first line, e.g. "security.W004 You have not set a value for SECURE_HSTS_SECONDS." */
+  issues: { id: string; text: string }[];
+  summary: string;
+}
+
+/** Reads Django's report: "?: (security.W004) You have not set ..." lines. */
+export function readCheckOutput(output: string): CheckReport {
+  const issues: { id: string; text: string }[] = [];
+  for (const line of output.split('\n')) {
+    const m = /^\S*: \(([a-z_]+\.[A-Z]\d+)\) (.*)$/.exec(line.trim());
+    if (m && !issues.some((i) => i.id === m[1])) issues.push({ id: m[1]!, text: m[2]!.split('. ')[0]!.replace(/\.$/, '') });
+  }
+  const summary = issues.length === 0 ? 'no issues' : `${issues.length} warning${issues.length === 1 ? '' : 's'}: ${issues.map((i) => `${i.id} (${i.text.slice(0, 70)})`).join('; ')}`;
+  return { issues, summary };
+}

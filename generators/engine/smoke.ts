@@ -689,7 +689,6 @@ export async function smokeProject(dirArg: string, options: SmokeOptions = {}, p
     // A random loopback port, so a stack the user already runs on APP_PORT is not touched.
     APP_PORT: '0',
     APP_BIND_IP: '127.0.0.1',
-    ...(await oldEngineEnv(START_INTERVAL.minApi, START_INTERVAL.variable, START_INTERVAL.oldEngines)),
   };
   const overrides: [keyof SmokeOptions, string][] = [
     ['baseImage', 'PYTHON_IMAGE'],
@@ -704,6 +703,13 @@ export async function smokeProject(dirArg: string, options: SmokeOptions = {}, p
     if (typeof value === 'string' && value !== '') env[variable] = value;
   }
   const engine = engineFacts(options.engine ?? chooseEngine(undefined));
+  // start_interval needs Docker's API 1.44 (engine 25); Podman's Docker-compatible API is older.
+  Object.assign(
+    env,
+    engine.name === 'podman'
+      ? { [START_INTERVAL.variable]: START_INTERVAL.oldEngines }
+      : await oldEngineEnv(START_INTERVAL.minApi, START_INTERVAL.variable, START_INTERVAL.oldEngines),
+  );
   const gpu = gpuDecision(answers, dir);
   if (gpu?.env.RENDER_GID) gpu.env.RENDER_GID = gpuGroup(engine, gpu.env.RENDER_GID);
   Object.assign(env, gpu?.env);

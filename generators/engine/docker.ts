@@ -324,16 +324,12 @@ export async function leftovers(project: Pick<ComposeProject, 'engine' | 'name'>
   return left;
 }
 
-/**
- * Interpolation variables for an engine older than the generated healthchecks expect: before
- * API 1.44 (engine 25) start_interval is refused, so it is set to 0s (see render/view.ts).
- */
-export async function oldEngineEnv(minApi: string, variable: string, value: string): Promise<Record<string, string>> {
+/** Whether the Docker engine's API is older than `minApi` (e.g. 1.44, engine 25). */
+export async function engineApiBefore(minApi: string): Promise<boolean> {
   const r = await docker(['version', '--format', '{{.Server.APIVersion}}'], { timeout: 20_000 });
   const [major = 0, minor = 0] = firstLine(r.stdout).split('.').map(Number);
   const [needMajor = 0, needMinor = 0] = minApi.split('.').map(Number);
-  const old = r.ok && (major < needMajor || (major === needMajor && minor < needMinor));
-  return old ? { [variable]: value } : {};
+  return r.ok && (major < needMajor || (major === needMajor && minor < needMinor));
 }
 
 export interface ImageInfo {

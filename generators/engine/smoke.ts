@@ -7,13 +7,15 @@
  * `{imageId, tag, size, success, message, steps: [{name, ok, seconds, detail}]}`.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Listr, ListrLogger, ProcessOutput, type ListrRendererValue } from 'listr2';
 import type { Answers } from '../answers/types.js';
 import { gpuServiceList } from '../answers/schema.js';
-import { APP_UID, dependencyFiles, START_INTERVAL } from '../render/view.js';
+import { APP_UID, buildView, dependencyFiles, START_INTERVAL, withoutStartInterval } from '../render/view.js';
+import { composeObject, startIntervalServices } from '../render/compose.js';
 import { REDIS_SECRET, stackSecrets } from '../render/app-env.js';
 import { completeStoredAnswers } from '../answers/resolve.js';
 import { AnswerError } from '../answers/errors.js';
@@ -29,7 +31,7 @@ import {
   imageMetadata,
   inspectImage,
   leftovers,
-  oldEngineEnv,
+  engineApiBefore,
   type ComposeProject,
   type ContainerState,
   type EngineCheck,
@@ -704,19 +706,17 @@ export async function smokeProject(dirArg: string, options: SmokeOptions = {}, p
   }
   const engine = engineFacts(options.engine ?? chooseEngine(undefined));
   // start_interval needs Docker's API 1.44 (engine 25); Podman's Docker-compatible API is older.
-  Object.assign(
-    env,
-    engine.name === 'podman'
-      ? { [START_INTERVAL.variable]: START_INTERVAL.oldEngines }
-      : await oldEngineEnv(START_INTERVAL.minApi, START_INTERVAL.variable, START_INTERVAL.oldEngines),
-  );
+  // There an override removes the key (see render/view.ts START_INTERVAL).
+  const legacyHealth =
+    engine.name === 'podman' || (await engineApiBefore(START_INTERVAL.minApi)) ? join(mkdtempSync(join(tmpdir(), 'pyimage-health-')), 'without-start-interval.yml') : undefined;
+  if (legacyHealth) writeFileSync(legacyHealth, withoutStartInterval(startIntervalServices(composeObject(buildView(answers)))));
   const gpu = gpuDecision(answers, dir);
   if (gpu?.env.RENDER_GID) gpu.env.RENDER_GID = gpuGroup(engine, gpu.env.RENDER_GID);
   Object.assign(env, gpu?.env);
   const project: ComposeProject = {
     engine,
     dir,
-    files: [COMPOSE_FILE, ...(gpu?.use ? [GPU_COMPOSE_FILE] : [])],
+    files: [COMPOSE_FILE, ...(gpu?.use ? [GPU_COMPOSE_FILE] : []), ...(legacyHealth ? [legacyHealth] : [])],
     name: projectName(answers.name),
     envFile: existsSync(join(dir, '.env')) ? undefined : join(dir, '.env.example'),
     env,
@@ -741,6 +741,7 @@ export async function smokeProject(dirArg: string, options: SmokeOptions = {}, p
       await runPhase(runner, quiet, [{ name: 'teardown', run: () => plan.teardown(quiet) }], false);
     }
   }
+  if (legacyHealth) rmSync(join(legacyHealth, '..'), { recursive: true, force: true });
 
   const success = runner.steps.every((s) => s.ok);
   const failed = runner.steps.find((s) => !s.ok);

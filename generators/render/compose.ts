@@ -29,7 +29,7 @@ export function composeVariables(view: StackView): ComposeVariable[] {
     { name: 'PIP_INDEX_URL', value: '', comment: 'Package index for the build (a mirror); empty = the default index. Used only in the build stage.' },
     { name: 'PIP_FIND_LINKS', value: '', comment: 'Extra wheel directory or URL for the build; empty = none.' },
     { name: 'BUILD_NETWORK', value: 'default', comment: 'Network for the build: "host" reaches an index on this machine\'s loopback.' },
-    { name: START_INTERVAL.variable, value: START_INTERVAL.value, comment: `Health probes every ${START_INTERVAL.value} until the first pass. Docker Engine before 25 refuses it: ${START_INTERVAL.oldEngines} there (scripts/ do it for you).` },
+    { name: START_INTERVAL.variable, value: START_INTERVAL.value, comment: `Health probes every ${START_INTERVAL.value} until the first pass. Docker Engine before 25 and Podman refuse the key: scripts/ and smoke remove it there.` },
   ];
   if (a.postgres) {
     vars.push({ name: 'POSTGRES_IMAGE', value: view.postgresImage, comment: `Postgres image, pinned to major ${a.postgresVersion}: the data directory layout depends on it.` });
@@ -332,4 +332,11 @@ export function gpuComposeYaml(view: StackView): string | undefined {
     ' still starts on hosts without one. scripts/up.sh adds this file when the device exists:\n' +
     '   docker compose -f docker-compose.yml -f docker-compose.gpu.yml up -d --wait';
   return doc.toString({ lineWidth: 0, indentSeq: true });
+}
+
+/** The services whose healthcheck probes faster at start (what an old engine's override resets). */
+export function startIntervalServices(compose: Record<string, unknown>): string[] {
+  return Object.entries(compose.services as Record<string, { healthcheck?: Record<string, unknown> }>)
+    .filter(([, s]) => s.healthcheck?.start_interval !== undefined)
+    .map(([name]) => name);
 }

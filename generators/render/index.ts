@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { templatesDir } from '../paths.js';
 import type { WriteStrategy } from '../write/tree.js';
-import { composeVariables, composeYaml, gpuComposeYaml } from './compose.js';
+import { composeObject, composeVariables, startIntervalServices, composeYaml, gpuComposeYaml } from './compose.js';
 import { envValue, shellQuote } from './escape.js';
 import { renderTemplate } from './handlebars.js';
 import { STACK_FILE, stackYaml, swarmScriptView } from './stack.js';
@@ -105,6 +105,7 @@ function scriptView(view: StackView) {
     checkDeploy: checkDeployArgv(a).map(shellQuote).join(' '),
     collectStatic: a.framework === 'django' && a.collectStatic,
     startInterval: { ...START_INTERVAL, minApiMinor: Number(START_INTERVAL.minApi.split('.')[1]) },
+    startIntervalServices: startIntervalServices(composeObject(view)),
   };
 }
 

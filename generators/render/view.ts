@@ -23,17 +23,16 @@ export const STOP_GRACE_SECONDS = 30;
  */
 export const APP_HEALTH = { interval: '5s', timeout: '5s', startPeriod: '30s', retries: 3 } as const;
 /**
- * Compose's `start_interval` for app, worker and db: probe every second until the first pass, so
- * `up --wait` returns within about a second of the slowest service being ready. Engines since 25
- * (API 1.44) honour it. Older engines refuse it: Compose 2.26 stops when it creates the first
- * container ("specify health-check start interval" requires API version 1.44), so scripts/lib.sh
- * and `create-pyimage smoke` set HEALTHCHECK_START_INTERVAL=0s there (0 is not sent at all), and
- * the 5 s interval alone paces the probes. A variable rather than an override file: plain
- * `docker compose` on such an engine works with one line in .env, and nothing else changes.
- * The image's HEALTHCHECK has no --start-interval: the builders of those engines reject the flag,
- * and the Dockerfile must build on them too (compose's healthcheck replaces it anyway).
+ * Compose's `start_interval` for app, worker, db and Redis: probe every second until the first
+ * pass, so `up --wait` returns within about a second of the slowest service being ready. Engines
+ * since 25 (API 1.44) honour it. Older engines, and Podman's Docker-compatible API, refuse it:
+ * Compose stops when it creates the first container ("can't set healthcheck.start_interval"), for
+ * any value, 0s included. So scripts/lib.sh and `create-pyimage smoke` add an override there that
+ * removes the key (`!reset`, Compose 2.24+) and the 5 s interval alone paces the probes; nothing
+ * else changes. The image's HEALTHCHECK has no --start-interval: the builders of those engines
+ * reject the flag, and the Dockerfile must build on them too (compose's healthcheck replaces it).
  */
-export const START_INTERVAL = { variable: 'HEALTHCHECK_START_INTERVAL', value: '1s', oldEngines: '0s', minApi: '1.44' } as const;
+export const START_INTERVAL = { variable: 'HEALTHCHECK_START_INTERVAL', value: '1s', minApi: '1.44' } as const;
 export const START_INTERVAL_REF = `\${${START_INTERVAL.variable}:-${START_INTERVAL.value}}`;
 
 export interface StackView {
@@ -154,4 +153,9 @@ export function buildView(a: Answers): StackView {
     gpu: a.gpu,
     answers: a,
   };
+}
+
+/** The override for engines without start_interval: `!reset` removes the key from each service. */
+export function withoutStartInterval(services: string[]): string {
+  return `services:\n${services.map((s) => `  ${s}:\n    healthcheck:\n      start_interval: !reset null\n`).join('')}`;
 }

@@ -43,7 +43,7 @@ const STACKS: StackRow[] = [
     // On engine 26, start_interval 0 means the default start interval (5 s), the pace at which an
     // engine < 25 probes (interval 5 s): the same timing. (A client forced to API 1.41 against this
     // engine cannot create containers on two networks at once, so that cannot stand in for one.)
-    label: 'app + Postgres + worker, engine < 25 timing (HEALTHCHECK_START_INTERVAL=0s, as scripts/ set it there)',
+    label: 'app + Postgres + worker, engine < 25 timing (no start_interval, as scripts/ arrange there; measured with HEALTHCHECK_START_INTERVAL=0s on engine 26)',
     services: [],
     env: { HEALTHCHECK_START_INTERVAL: '0s' },
   },
@@ -193,9 +193,8 @@ export function renderStack(report: StackReport): string {
     '',
     '"Ready" is the first 200 from GET /health, polled every 50 ms from `up`; the app starts last (it waits for',
     'Postgres to be healthy), so it is the slowest service. "Healthy" is when `docker compose up -d --wait` returns.',
-    'The engine < 25 row runs the same stack with HEALTHCHECK_START_INTERVAL=0s, which scripts/lib.sh and `create-pyimage smoke`',
-    'set on engines before 25 (they refuse `start_interval`); engine 26 then probes every 5 s during the start period,',
-    'the pace of an older engine with our 5 s interval.',
+    'The engine < 25 row runs the same stack with HEALTHCHECK_START_INTERVAL=0s (no probes between intervals, as on engines where scripts/lib.sh and `create-pyimage smoke` remove start_interval)',
+    '; engine 26 then probes every 5 s during the start period, the pace of an older engine with our 5 s interval.',
     `"Adding one dependency" appends \`${ADDED_DEPENDENCY}\` to requirements.txt and rebuilds (warm cache, pip cache mount warm).`,
     '',
   );

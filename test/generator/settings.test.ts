@@ -56,6 +56,22 @@ describe('detection in real-project patterns', () => {
     expect(flaskInstancePath('flaskr', 'src/flaskr/__init__.py', install('requirements', 'src'))).toBe('/app/src/instance');
   });
 
+  it('a read in a helper runs when called: optional; in the app factory or at import: required', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFileSync(join(dir, 'requirements.txt'), 'flask\n');
+      writeFileSync(
+        join(dir, 'app.py'),
+        'import os\nfrom flask import Flask\nTOKEN = os.environ["AT_IMPORT"]\n\ndef create_app():\n    app = Flask(__name__)\n    app.config["X"] = os.environ["IN_FACTORY"]\n    return app\n\n' +
+          'def report():\n    return os.environ["WHEN_CALLED"]\n',
+      );
+      const reads = Object.fromEntries((detectProject(dir).facts.envReads ?? []).map((r) => [r.name, r.required]));
+      expect(reads).toEqual({ AT_IMPORT: true, IN_FACTORY: true, WHEN_CALLED: false });
+    } finally {
+      cleanup();
+    }
+  });
+
   it('sqlite and upload folders: relative to the project become volumes under /app; a file beside the code is a note', () => {
     const { dir, cleanup } = tempDir();
     try {

@@ -441,12 +441,22 @@ function dictEntries(file: PyFile, dict: PyNode): { key: string; value: PyNode; 
   return out;
 }
 
-/** True when `node` only runs where X is known to be set, or a missing X is caught. */
+/** Functions that run at start-up: a read in them fails the app at once. */
+const STARTUP_FUNCTIONS = new Set(['create_app', 'make_app', 'app_factory', 'create_application', 'get_application', 'main']);
+
+/**
+ * True when `node` only runs where X is known to be set, or a missing X is caught, or it sits in a
+ * function that is not an app factory (it runs when called, not when the app starts).
+ */
 function guarded(file: PyFile, node: PyNode, name: string): boolean {
   const mentions = (condition: PyNode) => someDescendant(condition, (n) => n.name === 'String' && file.stringValue(n) === name);
   let child = node;
   for (const up of ancestors(node)) {
     const parts = children(up);
+    if (up.name === 'FunctionDefinition') {
+      const fn = parts.find((part) => part.name === 'VariableName');
+      if (fn && !STARTUP_FUNCTIONS.has(file.text(fn))) return true;
+    }
     if (up.name === 'TryStatement' && parts[1]?.from === child.from) {
       // in the try body: look at the except clauses
       for (let i = 0; i < parts.length; i++) {

@@ -2,12 +2,13 @@
  * Detection in an existing project: reads dependency files and Python sources to fill defaults,
  * and says what it found (and what it cannot handle yet) in plain notes.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { Answers } from './types.js';
 import { PYTHON_VERSIONS, type ProjectFacts } from './schema.js';
 import { readProjectDotenv, scanProject, type ScanResult } from './scan/index.js';
+import { moduleName, projectPythonFiles } from './scan/files.js';
 import { detectStateDirs } from './state-detect.js';
 import { detectDjango } from './django.js';
 
@@ -23,7 +24,6 @@ export interface Detection {
   warnings: string[];
 }
 
-const SKIP_DIRS = new Set(['.git', '.venv', 'venv', 'env', 'node_modules', '__pycache__', '.tox', '.mypy_cache', '.pytest_cache', 'build', 'dist', 'site-packages', 'secrets', 'backups']);
 
 /** PEP 503 normalised name of a requirement line or PEP 508 string: "Flask[async]>=2" -> "flask". */
 export function requirementName(spec: string): string | undefined {
@@ -54,39 +54,6 @@ function readRequirements(file: string, seen = new Set<string>()): string[] {
   return specs;
 }
 
-function pythonFiles(root: string, depth = 0, out: string[] = []): string[] {
-  if (depth > 3) return out;
-  let entries: string[];
-  try {
-    entries = readdirSync(root);
-  } catch {
-    return out;
-  }
-  for (const entry of entries.sort()) {
-    if (SKIP_DIRS.has(entry) || entry.startsWith('.')) continue;
-    const path = join(root, entry);
-    let stats;
-    try {
-      stats = statSync(path);
-    } catch {
-      continue;
-    }
-    if (stats.isDirectory()) pythonFiles(path, depth + 1, out);
-    else if (entry.endsWith('.py') && stats.size < 512 * 1024) out.push(path);
-  }
-  return out;
-}
-
-/** `src/pkg/app.py` -> `pkg.app`; `pkg/__init__.py` -> `pkg`. */
-function moduleName(projectDir: string, file: string): string {
-  let parts = relative(projectDir, file).split(sep);
-  if (parts[0] === 'src' && parts.length > 1) parts = parts.slice(1);
-  const last = parts[parts.length - 1]!.replace(/\.py$/, '');
-  if (last === '__init__') parts.pop();
-  else parts[parts.length - 1] = last;
-  return parts.join('.');
-}
-
 interface AppCandidate {
   appModule: string;
   framework: 'fastapi' | 'flask';
@@ -95,10 +62,12 @@ interface AppCandidate {
 
 function findAppObject(projectDir: string): AppCandidate | undefined {
   const candidates: (AppCandidate & { rank: number })[] = [];
-  for (const file of pythonFiles(projectDir)) {
-    if (/(^|\/)(tests?|migrations|alembic)\//.test(relative(projectDir, file).split(sep).join('/'))) continue;
+  // The scanner's walk of the project's own Python files (no tests, virtualenvs or caches).
+  for (const rel of projectPythonFiles(projectDir)) {
+    if (/(^|\/)(migrations|alembic)\//.test(rel)) continue;
+    const file = join(projectDir, rel);
     const source = readFileSync(file, 'utf8');
-    const module = moduleName(projectDir, file);
+    const module = moduleName(rel);
     if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(module)) continue;
     const assigned = /^([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[A-Za-z_.]+\s*)?=\s*(FastAPI|Flask)\s*\(/m.exec(source);
     if (assigned) {

@@ -82,20 +82,14 @@ describe('a rename that fails while rolling back', () => {
 
 describe('update is all-or-nothing', () => {
   it.each([0, 3, 10, 25])('a failure after %i renames leaves the project exactly as it was', async (renames) => {
-    const t = tempDir('pyimage-atomic-');
-    cleanups.push(t.cleanup);
-    const answers = await resolveAnswers({ flags: { name: 'demo', framework: 'flask' }, detected: {} });
-    const rendered = renderProject(answers);
-    commitPlan(t.dir, planWrite(t.dir, [...rendered, ...pristineFiles(rendered)], { overwrite: true }));
-    const compose = join(t.dir, 'docker-compose.yml');
-    writeFileSync(compose, readFileSync(compose, 'utf8').replace('memory: 512m', 'memory: 1g'));
-    const before = snapshot(t.dir);
+    const { dir, compose } = await generatedProject();
+    const before = snapshot(dir);
     failAfter.renames = renames;
-    await expect(runUpdate(t.dir, { set: ['postgres=true'], out: () => {}, note: () => {} })).rejects.toThrow(/injected failure/);
-    expect(snapshot(t.dir)).toEqual(before);
+    await expect(runUpdate(dir, { set: ['postgres=true'], out: () => {}, note: () => {} })).rejects.toThrow(/injected failure/);
+    expect(snapshot(dir)).toEqual(before);
     // And with the failure gone the same update goes through.
     failAfter.renames = Number.POSITIVE_INFINITY;
-    const result = await runUpdate(t.dir, { set: ['postgres=true'], out: () => {}, note: () => {} });
+    const result = await runUpdate(dir, { set: ['postgres=true'], out: () => {}, note: () => {} });
     expect(result.exitCode).toBe(0);
     expect(readFileSync(compose, 'utf8')).toContain('memory: 1g');
     expect(readFileSync(compose, 'utf8')).toContain('  db:');

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, repoRoot } from '../helpers.js';
 import type { SmokeResult, SmokeStep } from '../../generators/engine/smoke.js';
 import { BUILD_ONLY_SECRET } from '../../generators/render/django.js';
-import { ensureEngine, imageTrail, leftoversOf, removeImage, type E2EEnv } from './engine.js';
+import { ensureEngine, imageTrail, leftoversOf, removeImage, requireBuiltCli, type E2EEnv } from './engine.js';
 
 const MINUTE = 60_000;
 let e2e: E2EEnv;
@@ -78,9 +78,7 @@ async function expectNoSecretsInImage(result: SmokeResult, dir: string): Promise
 
 beforeAll(async () => {
   e2e = await ensureEngine();
-  if (!existsSync(cliPath) || !existsSync(join(repoRoot, 'dist', 'generators', 'cli', 'main.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` (npm test does) before the e2e tests');
-  }
+  requireBuiltCli();
 }, 35 * MINUTE);
 
 afterAll(async () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { expect } from 'vitest';
 import type { SmokeResult, SmokeStep } from '../../generators/engine/smoke.js';
-import { repoRoot } from '../helpers.js';
+import { cliPath, repoRoot } from '../helpers.js';
 
 export interface E2EEnv {
   pythonImage: string;
@@ -176,4 +176,11 @@ export function expectSmokePassed(result: SmokeResult, exitCode: number | undefi
   expect(result.imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
   expect(result.size).toBeGreaterThan(10e6);
   expect(stepOf(result, 'app runs as non-root').detail).toMatch(/^UID [1-9]\d*$/);
+}
+
+/** The e2e tests run the compiled CLI: `npm test` builds first; a bare `vitest run` needs it too. */
+export function requireBuiltCli(): void {
+  if (!existsSync(cliPath) || !existsSync(join(repoRoot, 'dist', 'generators', 'cli', 'main.js'))) {
+    throw new Error('dist/ is missing: run `npm run build` (npm test does) before the e2e tests');
+  }
 }

@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, repoRoot } from '../helpers.js';
 import type { SmokeResult } from '../../generators/engine/smoke.js';
-import { ensureEngine, expectSmokePassed, leftoversOf, readEnvFile, stepOf, type E2EEnv } from './engine.js';
+import { ensureEngine, expectSmokePassed, leftoversOf, readEnvFile, stepOf, requireBuiltCli, type E2EEnv } from './engine.js';
 
 const MINUTE = 60_000;
 const work = mkdtempSync(join(tmpdir(), 'pyimage-podman-'));
@@ -150,9 +150,7 @@ beforeAll(async () => {
   }
   if (typeof ready === 'string') throw new Error(`the Podman e2e tests need Podman 5: ${ready}. Run as root: bash test/e2e/infra/setup.sh`);
   podman = ready;
-  if (!existsSync(cliPath) || !existsSync(join(repoRoot, 'dist', 'generators', 'cli', 'main.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` (npm test does) before the e2e tests');
-  }
+  requireBuiltCli();
 }, 35 * MINUTE);
 
 afterAll(async () => {

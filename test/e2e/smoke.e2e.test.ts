@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, repoRoot } from '../helpers.js';
 import type { SmokeResult, SmokeStep } from '../../generators/engine/smoke.js';
-import { ensureEngine, expectSmokePassed, imageTrail, leftoversOf, removeImage, stepOf, type E2EEnv } from './engine.js';
+import { ensureEngine, expectSmokePassed, imageTrail, leftoversOf, removeImage, stepOf, requireBuiltCli, type E2EEnv } from './engine.js';
 import { createRenderNode, RENDER_NODE, type RenderNode } from './render-node.js';
 
 /** What `smoke --json` prints: the engine room's own result type. */
@@ -116,10 +116,7 @@ async function expectNothingLeft(project: string): Promise<void> {
 
 beforeAll(async () => {
   e2e = await ensureEngine();
-  // The tests run the compiled CLI: `npm test` builds first; a bare `vitest run` needs it too.
-  if (!existsSync(cliPath) || !existsSync(join(repoRoot, 'dist', 'generators', 'cli', 'main.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` (npm test does) before the e2e tests');
-  }
+  requireBuiltCli();
 }, 35 * MINUTE);
 
 afterAll(async () => {

@@ -17,7 +17,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, repoRoot } from '../helpers.js';
 import type { SmokeResult } from '../../generators/engine/smoke.js';
-import { ensureEngine, removeImage, type E2EEnv } from './engine.js';
+import { ensureEngine, removeImage, requireBuiltCli, type E2EEnv } from './engine.js';
 
 const MINUTE = 60_000;
 let e2e: E2EEnv;
@@ -115,9 +115,7 @@ async function expectEngineAsFound(): Promise<void> {
 
 beforeAll(async () => {
   e2e = await ensureEngine();
-  if (!existsSync(join(repoRoot, 'dist', 'generators', 'cli', 'main.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` (npm test does) before the e2e tests');
-  }
+  requireBuiltCli();
   swarmBefore = await swarmState();
   gatewayBefore = await hasGateway();
   // Other sessions share this engine: these tests make their own single-node swarm and leave it.

@@ -309,8 +309,32 @@ check_redis() {
   [[ $out == PONG ]] || { log "redis-default over the network: $out"; return 1; }
 }
 
+check_mariadb() {
+  local out
+  # the app user logs in over TCP with the password from the file secret (never on a command line)
+  out=$(docker compose -p "$project" exec -T db bash -ec \
+    'mariadb --defaults-extra-file=<(printf "[client]\npassword=%s\n" "$(cat /run/secrets/db_password)") \
+       -h 127.0.0.1 -u app appdb -NBe "select concat(current_user(), \" \", database())"')
+  [[ $out == 'app@% appdb' ]] || { log "mariadb app login: $out"; return 1; }
+  # the server is PID 1 with uid 999, the named volume belongs to 999:999
+  out=$(docker compose -p "$project" exec -T db sh -ec \
+    'cat /proc/1/comm; awk "/^Uid:/ { print \$2 }" /proc/1/status; stat -c "%u:%g" /var/lib/mysql')
+  [[ $out == $'mariadbd\n999\n999:999' ]] || { log "mariadb db: $out"; return 1; }
+  # started as root: drops to mysql (999); root's password came from the file secret
+  out=$(docker compose -p "$project" exec -T db-default bash -ec \
+    'awk "/^Uid:/ { print \$2 }" /proc/1/status
+     mariadb --defaults-extra-file=<(printf "[client]\npassword=%s\n" "$(cat /run/secrets/db_password)") \
+       -h 127.0.0.1 -u root -NBe "select 1"')
+  [[ $out == $'999\n1' ]] || { log "mariadb db-default: $out"; return 1; }
+  # the password is in no environment of the server, and the healthcheck logs in (no warnings)
+  out=$(docker compose -p "$project" exec -T db sh -ec 'tr "\0" "\n" </proc/1/environ | grep -cF "$(cat /run/secrets/db_password)" || true')
+  [[ $out == 0 ]] || { log "mariadb: the password is in the server's environment"; return 1; }
+  out=$(docker compose -p "$project" logs --no-color db | grep -c 'Access denied' || true)
+  [[ $out == 0 ]] || { log "mariadb: the healthcheck was denied $out time(s)"; return 1; }
+}
+
 step_images() {
-  local rootfs_hash py_hash pg_hash redis_hash
+  local rootfs_hash py_hash pg_hash redis_hash mariadb_hash
   rootfs_hash=$(printf '%s' "$ROOTFS_INCLUDE" | sha256sum | cut -c1-16)
   ensure_rootfs_image "$rootfs_hash"
 
@@ -330,7 +354,13 @@ step_images() {
     build_image "$REDIS_IMAGE" images/redis "$redis_hash" --build-arg "BASE=$PYTHON_IMAGE"
   fi
   prove redis "$REDIS_IMAGE" redis-check redis_password check_redis
-  log "images ok: $PYTHON_IMAGE, $POSTGRES_IMAGE, $REDIS_IMAGE"
+
+  mariadb_hash=$(printf '%s %s' "$py_hash" "$(dir_hash images/mariadb mariadb-check)" | sha256sum | cut -c1-16)
+  if [[ $FORCE == images || $FORCE == all || $(image_label "$MARIADB_IMAGE" org.create-pyimage.context) != "$mariadb_hash" ]]; then
+    build_image "$MARIADB_IMAGE" images/mariadb "$mariadb_hash" --build-arg "BASE=$PYTHON_IMAGE"
+  fi
+  prove mariadb "$MARIADB_IMAGE" mariadb-check db_password check_mariadb
+  log "images ok: $PYTHON_IMAGE, $POSTGRES_IMAGE, $REDIS_IMAGE, $MARIADB_IMAGE"
 }
 
 # ---------------------------------------------------------------------------
@@ -502,6 +532,8 @@ step_env_file() {
     printf 'PYIMAGE_E2E_POSTGRES_IMAGE=%s\n' "$POSTGRES_IMAGE"
     printf 'PYIMAGE_E2E_POSTGRES_VERSION=%s\n' 15
     printf 'PYIMAGE_E2E_REDIS_IMAGE=%s\n' "$REDIS_IMAGE"
+    printf 'PYIMAGE_E2E_MARIADB_IMAGE=%s\n' "$MARIADB_IMAGE"
+    printf 'PYIMAGE_E2E_MARIADB_VERSION=%s\n' 10.11
     printf 'PYIMAGE_E2E_INDEX_URL=%s\n' "http://127.0.0.1:$INDEX_PORT/simple/"
     printf 'PYIMAGE_E2E_FIND_LINKS=%s\n' "http://127.0.0.1:$INDEX_PORT/files/"
     printf 'PYIMAGE_E2E_WHEELHOUSE=%s\n' "$WHEELHOUSE"

@@ -417,12 +417,12 @@ step_wheelhouse_verify() {
       PIP_INDEX_URL="$url"
     venv/bin/pip install -q flask gunicorn fastapi uvicorn psycopg2 alembic flask-migrate \
       flask-sqlalchemy sqlalchemy asyncpg databases celery rq redis django whitenoise \
-      dj-database-url django-environ python-decouple
+      dj-database-url django-environ python-decouple pymysql mysqlclient
     venv/bin/gunicorn --version
     venv/bin/uvicorn --version
     venv/bin/alembic --version
     venv/bin/flask --version
-    venv/bin/python -c 'import psycopg2, fastapi, pydantic, sqlalchemy, flask_migrate; print("imports ok", psycopg2.__version__)'
+    venv/bin/python -c 'import psycopg2, fastapi, pydantic, sqlalchemy, flask_migrate, pymysql; print("imports ok", psycopg2.__version__, pymysql.__version__)'
     # pyproject project with setuptools backend, build isolation on, offline
     mkdir -p proj/src/tinyproj
     cat >proj/pyproject.toml <<'EOF'
@@ -448,7 +448,8 @@ EOF
   rm -rf "$dir"
   ((rc == 0)) || die "package index verification failed"
   # Inside the slim stand-in (no Debian -dev/runtime libs besides libc and
-  # libstdc++): every compiled extension except psycopg2 (libpq5) must import.
+  # libstdc++): every compiled extension except psycopg2 (libpq5) and MySQLdb
+  # (libmariadb3) must import.
   log "verifying the index inside $PYTHON_IMAGE (network host)"
   docker run --rm --network host -e PIP_INDEX_URL="$url" -e PIP_DISABLE_PIP_VERSION_CHECK=1 \
     -e PIP_NO_CACHE_DIR=1 "$PYTHON_IMAGE" sh -ec '
@@ -456,9 +457,9 @@ EOF
       /tmp/v/bin/pip install -q fastapi "uvicorn[standard]" gunicorn flask flask-migrate \
         sqlalchemy greenlet markupsafe pyyaml wrapt "redis[hiredis]" psycopg asyncpg \
         "databases[asyncpg]" "databases[postgresql]" "celery[redis]" rq django whitenoise \
-        dj-database-url django-environ python-decouple python-dateutil
+        dj-database-url django-environ python-decouple python-dateutil pymysql mysqlclient
       /tmp/v/bin/pip check
-      /tmp/v/bin/python -c "import uvloop, httptools, yaml, greenlet, markupsafe._speedups, wrapt._wrappers, sqlalchemy.cimmutabledict, pydantic, fastapi, flask_migrate, redis, hiredis, asyncpg, databases, celery, kombu, billiard, vine, amqp, click_didyoumean, click_repl, click_plugins, prompt_toolkit, dateutil, pytz, rq, django, sqlparse, asgiref, whitenoise, dj_database_url, environ, decouple; from yaml import CSafeLoader; print(\"in-image imports ok\")"
+      /tmp/v/bin/python -c "import uvloop, httptools, yaml, greenlet, markupsafe._speedups, wrapt._wrappers, sqlalchemy.cimmutabledict, pydantic, fastapi, flask_migrate, redis, hiredis, asyncpg, databases, celery, kombu, billiard, vine, amqp, click_didyoumean, click_repl, click_plugins, prompt_toolkit, dateutil, pytz, rq, django, sqlparse, asgiref, whitenoise, dj_database_url, environ, decouple, pymysql; from yaml import CSafeLoader; print(\"in-image imports ok\")"
       /tmp/v/bin/celery --version
       /tmp/v/bin/rq --version
       /tmp/v/bin/django-admin --version

@@ -7,6 +7,7 @@ import type { AnswerKey, Answers } from './types.js';
 import { splitCommand } from './shell-words.js';
 import { AnswerError } from './errors.js';
 import { envEntries, parseEnvList, parseStateDirs, placeholdersIn } from './settings.js';
+import { placeholderList, SERVICE_FAMILIES } from './placeholders.js';
 import { stackEnv, wireDetected, type WiringFacts } from './wiring.js';
 import { DJANGO_MIGRATE, djangoProblems } from './django.js';
 
@@ -45,6 +46,11 @@ export interface OptionSpec {
   fallback: (a: Partial<Answers>, detected: Partial<Answers>, facts: ProjectFacts) => Answers[AnswerKey] | undefined;
   /** Turns a raw value (flag string, JSON/YAML value, prompt result) into the typed value or throws AnswerError. */
   parse: (raw: unknown) => Answers[AnswerKey];
+  /**
+   * Another answer this one is an alias of (`--postgres` for `--database postgres`): given alone, it
+   * sets that answer too (`to`), and given that answer, it follows (`from`). See resolve.ts.
+   */
+  aliasOf?: { key: AnswerKey; to: (value: never) => unknown; from: (target: never) => unknown };
   /** Lists that add to what detection found rather than replace it (--env, --state-dir). */
   combine?: (fallback: Answers[AnswerKey] | undefined, given: Answers[AnswerKey]) => Answers[AnswerKey];
 }
@@ -61,6 +67,11 @@ const MEMORY_RE = /^(\d+)([kmg])$/i;
 const REGISTRY_RE = /^(?:[a-z0-9]+(?:[.-][a-z0-9]+)*)(?::\d{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
 export const PYTHON_VERSIONS = ['3.10', '3.11', '3.12', '3.13'] as const;
+/** The database services: each is a module of the stack (generators/stack/modules). */
+export const DATABASES: Choice[] = [
+  { value: 'none', name: 'None', hint: '' },
+  { value: 'postgres', name: 'Postgres', hint: 'official postgres image' },
+];
 export const POSTGRES_VERSIONS = [13, 14, 15, 16, 17, 18] as const;
 
 function describe(raw: unknown): string {
@@ -334,10 +345,24 @@ export const OPTIONS: OptionSpec[] = [
     flag: 'postgres',
     kind: 'boolean',
     question: 'Add a Postgres database?',
-    hint: 'official postgres image, password from a secret file, never published',
+    hint: 'official postgres image, password from a secret file, never published (same as --database postgres)',
     defaultText: 'detected (a Postgres driver in the dependencies), else no',
-    fallback: (_a, d) => d.postgres ?? false,
+    fallback: (_a, d) => d.postgres ?? (d.database === undefined ? false : d.database === 'postgres'),
     parse: (raw) => parseBoolean('postgres', raw),
+    aliasOf: { key: 'database', to: (on: boolean) => (on ? 'postgres' : 'none'), from: (database: string) => database === 'postgres' },
+  },
+  {
+    key: 'database',
+    flag: 'database',
+    kind: 'choice',
+    question: 'Database',
+    hint: 'the database service: its password from a secret file, never published; {db.*} placeholders reach it',
+    defaultText: 'postgres with --postgres or a detected driver, else none',
+    choices: DATABASES,
+    // Asked as "Add a Postgres database?" (the alias) until a second database can be chosen here.
+    flagOnly: true,
+    fallback: (a, d) => (a.postgres ? 'postgres' : (d.database ?? 'none')),
+    parse: (raw) => parseChoice('database', raw, DATABASES) as Answers['database'],
   },
   {
     key: 'postgresVersion',
@@ -372,8 +397,8 @@ export const OPTIONS: OptionSpec[] = [
       { value: 'django', name: DJANGO_MIGRATE.join(' '), hint: '' },
       { value: 'custom', name: 'A custom command', hint: '' },
     ],
-    when: (a) => a.postgres === true,
-    fallback: (a, d) => (a.postgres ? (d.migrations ?? (a.framework === 'django' ? 'django' : 'none')) : 'none'),
+    when: (a) => a.database !== undefined && a.database !== 'none',
+    fallback: (a, d) => (a.database !== 'none' ? (d.migrations ?? (a.framework === 'django' ? 'django' : 'none')) : 'none'),
     parse: (raw) => parseChoice('migrations', raw, OPTIONS.find((o) => o.key === 'migrations')!.choices!) as Answers['migrations'],
   },
   {
@@ -423,7 +448,7 @@ export const OPTIONS: OptionSpec[] = [
     flag: 'env',
     kind: 'list',
     question: 'Settings for the app',
-    hint: 'NAME=VALUE for app, worker and migrate (repeatable); placeholders {db.url} {db.host} {db.port} {db.user} {db.password} {db.name} {redis.url} {secret.NAME}',
+    hint: `NAME=VALUE for app, worker and migrate (repeatable); placeholders ${placeholderList().join(' ')}`,
     defaultText: 'the variables the code reads whose meaning is plain (DATABASE_URL, SECRET_KEY, REDIS_URL, ...)',
     flagOnly: true,
     fallback: (a, _d, facts) => wireDetected(a, facts),
@@ -564,12 +589,13 @@ export function crossValidate(a: Answers, facts: ProjectFacts = {}): void {
   if ((a.framework === 'flask' || a.framework === 'wsgi') && a.server === 'uvicorn') {
     throw new AnswerError('server', `uvicorn serves ASGI apps; a ${a.framework === 'flask' ? 'Flask' : 'WSGI'} app runs on gunicorn (drop --server or use --server gunicorn)`);
   }
+  if (a.postgres !== (a.database === 'postgres')) {
+    throw new AnswerError('database', `--database ${a.database} and --${a.postgres ? '' : 'no-'}postgres disagree; give one of them`);
+  }
   for (const placeholder of placeholdersIn(a.env)) {
-    if (placeholder.startsWith('db.') && !a.postgres) {
-      throw new AnswerError('env', `{${placeholder}} needs the Postgres service; add --postgres or set the value yourself`);
-    }
-    if (placeholder.startsWith('redis.') && !a.redis) {
-      throw new AnswerError('env', `{${placeholder}} needs the Redis service; add --redis or set the value yourself`);
+    const family = SERVICE_FAMILIES.find((f) => placeholder.startsWith(`${f.family}.`));
+    if (family && !family.active(a)) {
+      throw new AnswerError('env', `{${placeholder}} needs ${family.service}; ${family.enable} or set the value yourself`);
     }
   }
   const given = new Set([...envEntries(a.env).map((e) => e.name), ...stackEnv(a)]);
@@ -579,10 +605,10 @@ export function crossValidate(a: Answers, facts: ProjectFacts = {}): void {
     throw new AnswerError(
       'env',
       `the app requires ${where} and nothing sets ${missing.length === 1 ? 'it' : 'them'}: pass ${missing.map((r) => `--env ${r.name}=VALUE`).join(' ')} ` +
-        '(VALUE may use {db.url}, {db.host}, {db.user}, {db.password}, {db.name}, {redis.url} or {secret.NAME})',
+        `(VALUE may use ${placeholderList().join(', ')})`,
     );
   }
-  if (!a.postgres && a.migrations !== 'none') {
+  if (a.database === 'none' && a.migrations !== 'none') {
     throw new AnswerError('migrations', `"${a.migrations}" needs a database; add --postgres or use --migrations none`);
   }
   if (a.migrations === 'custom' && a.migrateCommand === '') {

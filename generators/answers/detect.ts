@@ -154,6 +154,14 @@ export function detectProject(projectDir: string): Detection {
     notes.push(`Postgres driver ${pgDriver}: adding a Postgres service` + (answers.libpq ? '; libpq-dev in the builder and libpq5 at run time' : ''));
   }
 
+  // mysqlclient is MySQLdb (Django's choice); PyMySQL is pure Python. Either means a MySQL-compatible database.
+  const mysqlDriver = (['mysqlclient', 'pymysql'] as const).find((n) => names.has(n));
+  if (mysqlDriver && !pgDriver) {
+    answers.database = 'mariadb';
+    answers.mysqlDriver = mysqlDriver;
+    notes.push(`MySQL driver ${mysqlDriver}: adding a MariaDB service` + (mysqlDriver === 'mysqlclient' ? '; the MariaDB client headers in the builder and libmariadb3 at run time' : ''));
+  }
+
   const app = findAppObject(projectDir);
   if (app) {
     answers.appModule = app.appModule;

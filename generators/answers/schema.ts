@@ -71,6 +71,11 @@ export const PYTHON_VERSIONS = ['3.10', '3.11', '3.12', '3.13'] as const;
 export const DATABASES: Choice[] = [
   { value: 'none', name: 'None', hint: '' },
   { value: 'postgres', name: 'Postgres', hint: 'official postgres image' },
+  { value: 'mariadb', name: 'MariaDB', hint: 'official mariadb image (MySQL-compatible)' },
+];
+export const MYSQL_DRIVERS: Choice[] = [
+  { value: 'pymysql', name: 'PyMySQL', hint: 'pure Python: {db.url} is mysql+pymysql:// (mysql:// for Django)' },
+  { value: 'mysqlclient', name: 'mysqlclient', hint: 'MySQLdb, built against libmariadb: {db.url} is mysql://' },
 ];
 export const POSTGRES_VERSIONS = [13, 14, 15, 16, 17, 18] as const;
 
@@ -363,6 +368,18 @@ export const OPTIONS: OptionSpec[] = [
     flagOnly: true,
     fallback: (a, d) => (a.postgres ? 'postgres' : (d.database ?? 'none')),
     parse: (raw) => parseChoice('database', raw, DATABASES) as Answers['database'],
+  },
+  {
+    key: 'mysqlDriver',
+    flag: 'mysql-driver',
+    kind: 'choice',
+    question: 'MySQL driver the app imports',
+    hint: 'decides the {db.url} scheme and whether the image builds against libmariadb',
+    defaultText: 'detected from the dependencies, else mysqlclient for Django and PyMySQL otherwise',
+    choices: MYSQL_DRIVERS,
+    when: (a) => a.database === 'mariadb',
+    fallback: (a, d) => d.mysqlDriver ?? (a.framework === 'django' ? 'mysqlclient' : 'pymysql'),
+    parse: (raw) => parseChoice('mysqlDriver', raw, MYSQL_DRIVERS) as Answers['mysqlDriver'],
   },
   {
     key: 'postgresVersion',

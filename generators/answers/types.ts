@@ -9,7 +9,9 @@ export type Gpu = 'none' | 'render' | 'nvidia';
 export type PythonVersion = '3.10' | '3.11' | '3.12' | '3.13';
 export type Server = 'gunicorn' | 'uvicorn';
 /** The database service: a module of the stack (generators/stack/modules). */
-export type Database = 'none' | 'postgres';
+export type Database = 'none' | 'postgres' | 'mariadb';
+/** The MySQL driver the app imports: it decides `{db.url}`'s scheme and the image's client library. */
+export type MysqlDriver = 'pymysql' | 'mysqlclient';
 
 export interface Answers {
   /** Compose project and image name: lowercase letters, digits and dashes. */
@@ -33,6 +35,8 @@ export interface Answers {
   postgres: boolean;
   /** Which database the stack runs ('none': no database). */
   database: Database;
+  /** With `database: mariadb`: PyMySQL (pure Python) or mysqlclient (builds against libmariadb). */
+  mysqlDriver: MysqlDriver;
   postgresVersion: number;
   migrations: Migrations;
   /** The migration command when migrations=custom. */

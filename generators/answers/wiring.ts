@@ -52,7 +52,7 @@ export function defaultWiring(name: string, a: Partial<Answers>, facts: WiringFa
     const django = djangoWiring(name, a, facts.django);
     if (django !== undefined) return django;
   }
-  if (DB_URL_NAMES.includes(bare)) return a.postgres ? dbUrlTemplate(facts.driverSchemes) : undefined;
+  if (DB_URL_NAMES.includes(bare)) return a.postgres || (a.database ?? 'none') !== 'none' ? dbUrlTemplate(facts.driverSchemes) : undefined;
   if (SECRET_KEY_NAMES.includes(bare) || name === 'DJANGO_SECRET_KEY') return '{secret.secret_key}';
   if (REDIS_URL_NAMES.includes(bare)) return a.redis ? '{redis.url}' : undefined;
   return undefined;

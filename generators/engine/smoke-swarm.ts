@@ -14,7 +14,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { STACK_FILE } from '../render/stack.js';
 import { docker } from './docker.js';
 import {
-  DB_QUERY,
+  databaseQuery,
   ensureSecrets,
   nonRootUid,
   lastLines,
@@ -206,7 +206,7 @@ function swarmSteps(run: SwarmRun): StepSpec[] {
     },
     {
       name: 'migration exited 0',
-      when: (ctx) => ctx.answers.postgres && ctx.answers.migrations !== 'none',
+      when: (ctx) => ctx.answers.database !== 'none' && ctx.answers.migrations !== 'none',
       run: async (ctx) => {
         const tasks = await serviceTasks(service(ctx, 'migrate'));
         const done = tasks.find((t) => t.state === 'complete' && t.exitCode === 0);
@@ -232,10 +232,11 @@ function swarmSteps(run: SwarmRun): StepSpec[] {
     },
     {
       name: 'database answers',
-      when: (ctx) => ctx.answers.postgres,
+      when: (ctx) => databaseQuery(ctx.answers) !== undefined,
       run: async (ctx) => {
-        const r = must(await docker(['exec', await container(ctx, 'db'), 'sh', '-c', DB_QUERY], { timeout: MINUTE, signal: ctx.signal }), 'select 1 on db');
-        if (r.stdout.trim() !== '1') throw new StepFailure(`select 1 answered ${JSON.stringify(r.stdout.trim())}`);
+        const query = databaseQuery(ctx.answers)!;
+        const r = must(await docker(['exec', await container(ctx, 'db'), 'sh', '-c', query.script], { timeout: MINUTE, signal: ctx.signal }), 'select 1 on db');
+        if (r.stdout.trim() !== query.expect) throw new StepFailure(`select 1 answered ${JSON.stringify(r.stdout.trim())}`);
         return 'select 1 -> 1 (password from the Swarm secret, over TCP)';
       },
     },

@@ -18,6 +18,7 @@ import { APP_UID, buildView, dependencyFiles, START_INTERVAL, withoutStartInterv
 import { composeObject, startIntervalServices } from '../render/compose.js';
 import { REDIS_SECRET, stackSecrets } from '../render/app-env.js';
 import { completeStoredAnswers } from '../answers/resolve.js';
+import { activeModules } from '../stack/index.js';
 import { AnswerError } from '../answers/errors.js';
 import { EXIT_USAGE, UserError } from '../errors.js';
 import { packageVersion } from '../paths.js';
@@ -323,9 +324,13 @@ export function nonRootUid(status: RunResult): string {
   return `UID ${uid}`;
 }
 
-/** Over TCP with the secret's password: the same path the app takes. */
-export const DB_QUERY =
-  'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "select 1"';
+/** The active database module's own query (its smoke step data): the script and its expected answer. */
+export function databaseQuery(a: Answers): { script: string; expect: string } | undefined {
+  for (const step of activeModules(a).flatMap((m) => m.smoke?.(a) ?? [])) {
+    if (step.name === 'database answers' && step.check.kind === 'exec') return step.check;
+  }
+  return undefined;
+}
 
 export async function probe(url: string, signal: AbortSignal): Promise<{ status: number; body: string }> {
   let lastError = '';
@@ -482,7 +487,7 @@ export const STACK_STEPS: StepSpec[] = [
   },
   {
     name: 'migration exited 0',
-    when: (ctx) => ctx.answers.postgres && ctx.answers.migrations !== 'none',
+    when: (ctx) => ctx.answers.database !== 'none' && ctx.answers.migrations !== 'none',
     run: async (ctx) => {
       const c = await findService(ctx, 'migrate');
       const logs = await compose(ctx.project, ['logs', '--no-color', '--no-log-prefix', '--tail', '40', 'migrate'], {
@@ -517,13 +522,14 @@ export const STACK_STEPS: StepSpec[] = [
   },
   {
     name: 'database answers',
-    when: (ctx) => ctx.answers.postgres,
+    when: (ctx) => databaseQuery(ctx.answers) !== undefined,
     run: async (ctx) => {
+      const query = databaseQuery(ctx.answers)!;
       const r = must(
-        await compose(ctx.project, ['exec', '-T', 'db', 'sh', '-c', DB_QUERY], { timeout: MINUTE, signal: ctx.signal }),
+        await compose(ctx.project, ['exec', '-T', 'db', 'sh', '-c', query.script], { timeout: MINUTE, signal: ctx.signal }),
         'select 1 on db',
       );
-      if (r.stdout.trim() !== '1') throw new StepFailure(`select 1 answered ${JSON.stringify(r.stdout.trim())}`);
+      if (r.stdout.trim() !== query.expect) throw new StepFailure(`select 1 answered ${JSON.stringify(r.stdout.trim())}`);
       return 'select 1 -> 1 (password from the secret, over TCP)';
     },
   },

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { templatesDir } from '../paths.js';
 import type { WriteStrategy } from '../write/tree.js';
 import { buildStack } from '../stack/build.js';
-import type { StackModel } from '../stack/types.js';
+import type { ModuleScript, StackModel } from '../stack/types.js';
 import { composeObject, composeVariables, startIntervalServices, composeYaml, gpuComposeYaml } from './compose.js';
 import { envValue, shellQuote } from './escape.js';
 import { renderTemplate } from './handlebars.js';
@@ -129,18 +129,19 @@ export function renderProject(answers: Answers): RenderedFile[] {
   const gpu = gpuComposeYaml(view);
   if (gpu) files.push(file('docker-compose.gpu.yml', gpu));
   if (view.entrypoint) files.push(file(ENTRYPOINT_FILE, entrypointSource(view.version)));
-  const scriptNames = [
+  const scriptNames: (string | ModuleScript)[] = [
     'lib',
     'up',
     'down',
     'logs',
     'smoke-test',
-    ...view.modules.flatMap((m) => (m.scripts?.(answers) ?? []).map((script) => script.name)),
+    ...view.modules.flatMap((m) => m.scripts?.(answers) ?? []),
     ...(view.stateDirs.length > 0 ? ['backup-state'] : []),
   ];
   files.push(file(STACK_FILE, stackYaml(view)));
-  for (const name of scriptNames) {
-    files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${name}.sh.hbs`, scripts), 0o755));
+  for (const script of scriptNames) {
+    const { name, template = name } = typeof script === 'string' ? { name: script } : script;
+    files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${template}.sh.hbs`, scripts), 0o755));
   }
   const swarm = { ...scripts, ...swarmScriptView(view) };
   for (const name of ['deploy-swarm', ...(answers.registry ? ['push'] : [])]) {

@@ -19,6 +19,7 @@ export const BASE_ANSWERS: Answers = {
   requirementsFile: 'requirements.txt',
   postgres: false,
   database: 'none',
+  mysqlDriver: 'pymysql',
   postgresVersion: 17,
   migrations: 'none',
   migrateCommand: '',

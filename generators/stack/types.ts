@@ -109,6 +109,8 @@ export interface ImageOverride {
 /** A script the module adds under scripts/ (rendered from templates/<template>). */
 export interface ModuleScript {
   name: string;
+  /** The template under templates/scripts/ when it is not `<name>.sh.hbs` (a second database's own dump). */
+  template?: string;
 }
 
 /** System packages the image needs for a module's client library. */

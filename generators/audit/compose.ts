@@ -7,6 +7,7 @@ import type { DockerfileFacts } from './dockerfile.js';
 import { effectiveArgv, gracefulTimeout, programOf, seconds, workerTmpDirProblem } from './program.js';
 import type { EnvEntry } from './env.js';
 import { finding, type RuleId } from './rules.js';
+import { auditMariadb, MARIADB_IMAGE_RE } from './mariadb.js';
 import type { Finding } from './types.js';
 import {
   PROXY_NAME,
@@ -277,6 +278,7 @@ export function auditCompose(path: string, content: string, ctx: ComposeContext)
     if (single) add('CP-20', at('healthcheck', 'test'), `the healthcheck's \`$${single[2]}\` is expanded by compose on the host when the file is read; write \`$$${single[2]}\` for the container's shell`);
 
     if (!partial && imageValue && PG_IMAGE.test(imageValue.value)) auditPostgres(name, svc, root, imageValue.value, add, at, svcLine, interp);
+    if (!partial && imageValue && MARIADB_IMAGE_RE.test(imageValue.value)) auditMariadb({ name, svc, root, image: imageValue.value, env: environmentOf(svc, at), add, at, svcLine, interp });
 
     // CP-21: log rotation.
     const logging = asRecord(svc.logging);

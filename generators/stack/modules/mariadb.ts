@@ -119,6 +119,6 @@ export const mariadb: ServiceModule = {
   smoke: () => [
     { name: 'database answers', service: DB_HOST, check: { kind: 'exec', script: MARIADB_QUERY, expect: '1' }, passed: 'select 1 -> 1 (password from the secret, over TCP)' },
   ],
-  audit: () => [{ service: DB_HOST, rules: ['MD-01', 'MD-02', 'MD-03', 'MD-04', 'MD-05', 'MD-06', 'MD-07'], image: /^(?:[^/]+\/)*(mariadb|mysql)(:|@|$)/ }],
+  audit: () => [{ service: DB_HOST, rules: ['MD-01', 'MD-02', 'MD-03', 'MD-04', 'MD-05', 'MD-06', 'MD-07', 'PG-06', 'CP-18'], image: /^(?:[^/]+\/)*(mariadb|mysql)(:|@|$)/ }],
   image: { variable: 'MARIADB_IMAGE', option: 'mariadbImage', flag: 'mariadb-image', default: MARIADB_IMAGE },
 };

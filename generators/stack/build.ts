@@ -73,8 +73,3 @@ export function buildStack(a: Answers): StackModel {
     has: (id) => ids.has(id),
   };
 }
-
-/** The model for a view: the view itself when it is one, else built from its answers. */
-export function modelOf(view: { answers: Answers }): StackModel {
-  return 'services' in view && 'settings' in view ? (view as StackModel) : buildStack(view.answers);
-}

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { templatesDir } from '../paths.js';
 import type { WriteStrategy } from '../write/tree.js';
-import { buildStack } from '../stack/build.js';
+import { buildStack, modulePackages } from '../stack/build.js';
 import type { StackModel } from '../stack/types.js';
 import { composeObject, composeVariables, startIntervalServices, composeYaml, gpuComposeYaml } from './compose.js';
 import { envValue, shellQuote } from './escape.js';
@@ -45,7 +45,7 @@ function readDependencies(pythonVersion: string): string {
 
 function dockerfile(view: StackModel): string {
   const a = view.answers;
-  const packages = view.modules.map((m) => m.packages?.(a)).filter((p) => p !== undefined);
+  const packages = modulePackages(a);
   return renderTemplate('Dockerfile.hbs', {
     ...view,
     syntaxLine: a.dockerfileSyntax,

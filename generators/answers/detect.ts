@@ -156,9 +156,9 @@ export function detectProject(projectDir: string): Detection {
 
   // mysqlclient is MySQLdb (Django's choice); PyMySQL is pure Python. Either means a MySQL-compatible database.
   const mysqlDriver = (['mysqlclient', 'pymysql'] as const).find((n) => names.has(n));
+  if (mysqlDriver) answers.mysqlDriver = mysqlDriver;
   if (mysqlDriver && !pgDriver) {
     answers.database = 'mariadb';
-    answers.mysqlDriver = mysqlDriver;
     notes.push(`MySQL driver ${mysqlDriver}: adding a MariaDB service` + (mysqlDriver === 'mysqlclient' ? '; the MariaDB client headers in the builder and libmariadb3 at run time' : ''));
   }
 

@@ -65,7 +65,7 @@ type Layer = Partial<Record<AnswerKey, unknown>>;
  * alone sets its target and a target given alone sets its aliases, so a higher layer's choice
  * (flags over the answers file) replaces both. Both given in one layer must agree (crossValidate).
  */
-function withAliases(layer: Layer | undefined, higher: Layer = {}): Layer | undefined {
+export function withAliases(layer: Layer | undefined, higher: Layer = {}): Layer | undefined {
   if (!layer) return layer;
   const out: Layer = { ...layer };
   for (const spec of OPTIONS) {

@@ -6,7 +6,7 @@
  */
 import { Document, isMap, isScalar, YAMLMap } from 'yaml';
 import { gpuServiceList } from '../answers/schema.js';
-import { modelOf } from '../stack/build.js';
+import { modelOf } from '../stack/model.js';
 import type { ComposeVariable, StackModel } from '../stack/types.js';
 import { START_INTERVAL, type StackView } from './view.js';
 

@@ -7,7 +7,7 @@
  * runtime image does not descend from.
  */
 import type { Answers } from '../answers/types.js';
-import { modelOf } from '../stack/build.js';
+import { modelOf } from '../stack/model.js';
 import type { StackModel } from '../stack/types.js';
 import { ENTRYPOINT_FILE } from '../stack/view.js';
 import { shellQuote } from './escape.js';

@@ -9,7 +9,7 @@
  * are classified by shape. It projects the stack model (generators/stack) through its compose form.
  */
 import { Document } from 'yaml';
-import { modelOf } from '../stack/build.js';
+import { modelOf } from '../stack/model.js';
 import { knownRoles } from '../stack/modules/index.js';
 import { isNamedVolume, roleOf as classify } from '../stack/roles.js';
 import type { ComposeService, Role, StackModel } from '../stack/types.js';

@@ -28,7 +28,8 @@
  *
  * Rooms: stack imports answers only; render, engine and audit import stack, never the reverse.
  */
-export { activeModules, buildStack, modelOf } from './build.js';
+export { activeModules, buildStack } from './build.js';
+export { modelOf } from './model.js';
 export { BUILD_ONLY_SECRET, endpointUrl, secretToken } from './env.js';
 export { MODULES, knownRoles } from './modules/index.js';
 export type * from './types.js';

@@ -174,7 +174,7 @@ export interface ServiceModule {
   variables?: (a: Answers) => ComposeVariable[];
   /** The Swarm role when the shape (a named volume) does not tell. */
   role?: Role;
-  /** Image packages for its client library (libpq for psycopg2). */
+  /** Image packages for its client library (libpq for psycopg2); asked of every module, active or not. */
   packages?: (a: Answers) => ImagePackages | undefined;
   scripts?: (a: Answers) => ModuleScript[];
   smoke?: (a: Answers) => SmokeStepContribution[];

@@ -86,7 +86,7 @@ export const postgres: ServiceModule = {
   id: 'postgres',
   kind: 'backing',
   serviceName: DB_HOST,
-  applies: (a) => a.postgres,
+  applies: (a) => a.database === 'postgres',
   options: ['postgres', 'database', 'postgresVersion', 'libpq'],
   endpoint,
   appEnv: (a) => ({

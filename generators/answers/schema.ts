@@ -273,7 +273,7 @@ export const OPTIONS: OptionSpec[] = [
     when: (a) => a.database === 'mariadb',
     // Also without the MariaDB service: a mysqlclient in the dependencies needs its headers to build.
     fallback: (a, d) => d.mysqlDriver ?? (a.database === 'mariadb' && a.framework === 'django' ? 'mysqlclient' : 'pymysql'),
-    parse: (raw) => parseChoice('mysqlDriver', raw, MYSQL_DRIVERS) as Answers['mysqlDriver'],
+    parse: (raw) => parseChoice('mysql-driver', raw, MYSQL_DRIVERS) as Answers['mysqlDriver'],
   },
   {
     key: 'postgresVersion',

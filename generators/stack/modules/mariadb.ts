@@ -12,8 +12,8 @@ import { DB_HOST, DB_SECRET, DB_VOLUME, dbName } from './postgres.js';
 export const MARIADB_PORT = 3306;
 /** Root's password: the app never gets it; the image refuses to initialise without one. */
 export const MARIADB_ROOT_SECRET = 'db_root_password';
-/** Pinned to a release series (an LTS): the data files of a newer one may not be read by an older one. */
-export const MARIADB_IMAGE = 'mariadb:11.4';
+/** Pinned to a release series (an LTS) and its base: data files of a newer series may not open in an older one. */
+export const MARIADB_IMAGE = 'mariadb:11.4-noble';
 export const MARIADB_DATA = '/var/lib/mysql';
 
 /** The URL scheme `{db.url}` gets: what the app's database layer reads for this driver. */

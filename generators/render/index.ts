@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { templatesDir } from '../paths.js';
 import { buildStack, modulePackages } from '../stack/build.js';
-import type { StackModel } from '../stack/types.js';
+import type { ModuleScript, StackModel } from '../stack/types.js';
 import { composeObject, composeVariables, startIntervalServices, composeYaml, gpuComposeYaml } from './compose.js';
 import { envValue, shellQuote } from './escape.js';
 import { renderTemplate } from './handlebars.js';
@@ -135,18 +135,14 @@ export function renderProject(answers: Answers): RenderedFile[] {
   const gpu = gpuComposeYaml(view);
   if (gpu) files.push(file('docker-compose.gpu.yml', gpu));
   if (view.entrypoint) files.push(file(ENTRYPOINT_FILE, entrypointSource(view.version)));
-  const scriptNames = [
-    'lib',
-    'up',
-    'down',
-    'logs',
-    'smoke-test',
-    ...view.modules.flatMap((m) => (m.scripts?.(answers) ?? []).map((script) => script.name)),
-    ...(view.stateDirs.length > 0 ? ['backup-state'] : []),
+  const scriptList: ModuleScript[] = [
+    ...['lib', 'up', 'down', 'logs', 'smoke-test'].map((name) => ({ name })),
+    ...view.modules.flatMap((m) => m.scripts?.(answers) ?? []),
+    ...(view.stateDirs.length > 0 ? [{ name: 'backup-state' }] : []),
   ];
   files.push(file(STACK_FILE, stackYaml(view)));
-  for (const name of scriptNames) {
-    files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${name}.sh.hbs`, scripts), 0o755));
+  for (const { name, template } of scriptList) {
+    files.push(file(`scripts/${name}.sh`, renderTemplate(template ?? `scripts/${name}.sh.hbs`, scripts), 0o755));
   }
   const swarm = { ...scripts, ...swarmScriptView(view) };
   for (const name of ['deploy-swarm', ...(answers.registry ? ['push'] : [])]) {

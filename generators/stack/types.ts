@@ -106,9 +106,11 @@ export interface ImageOverride {
   default: string;
 }
 
-/** A script the module adds under scripts/ (rendered from templates/<template>). */
+/** A script the module adds: scripts/<name>.sh, rendered from templates/<template>. */
 export interface ModuleScript {
   name: string;
+  /** Under templates/; by default scripts/<name>.sh.hbs (a second database names its own). */
+  template?: string;
 }
 
 /** System packages the image needs for a module's client library. */

@@ -129,14 +129,19 @@ export function renderProject(answers: Answers): RenderedFile[] {
   const gpu = gpuComposeYaml(view);
   if (gpu) files.push(file('docker-compose.gpu.yml', gpu));
   if (view.entrypoint) files.push(file(ENTRYPOINT_FILE, entrypointSource(view.version)));
-  const scriptList: ModuleScript[] = [
-    ...['lib', 'up', 'down', 'logs', 'smoke-test'].map((name) => ({ name })),
+  const scriptNames: (string | ModuleScript)[] = [
+    'lib',
+    'up',
+    'down',
+    'logs',
+    'smoke-test',
     ...view.modules.flatMap((m) => m.scripts?.(answers) ?? []),
-    ...(view.stateDirs.length > 0 ? [{ name: 'backup-state' }] : []),
+    ...(view.stateDirs.length > 0 ? ['backup-state'] : []),
   ];
   files.push(file(STACK_FILE, stackYaml(view)));
-  for (const { name, template } of scriptList) {
-    files.push(file(`scripts/${name}.sh`, renderTemplate(template ?? `scripts/${name}.sh.hbs`, scripts), 0o755));
+  for (const script of scriptNames) {
+    const { name, template = name } = typeof script === 'string' ? { name: script } : script;
+    files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${template}.sh.hbs`, scripts), 0o755));
   }
   const swarm = { ...scripts, ...swarmScriptView(view) };
   for (const name of ['deploy-swarm', ...(answers.registry ? ['push'] : [])]) {

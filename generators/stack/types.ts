@@ -106,10 +106,10 @@ export interface ImageOverride {
   default: string;
 }
 
-/** A script the module adds: scripts/<name>.sh, rendered from templates/<template>. */
+/** A script the module adds under scripts/ (rendered from templates/<template>). */
 export interface ModuleScript {
   name: string;
-  /** Under templates/; by default scripts/<name>.sh.hbs (a second database names its own). */
+  /** The template under templates/scripts/ when it is not `<name>.sh.hbs` (a second database's own dump). */
   template?: string;
 }
 

@@ -7,7 +7,8 @@ import { gpuServiceList } from '../answers/schema.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { templatesDir } from '../paths.js';
-import type { WriteStrategy } from '../write/tree.js';
+import { buildStack, modulePackages } from '../stack/build.js';
+import type { ModuleScript, StackModel } from '../stack/types.js';
 import { composeObject, composeVariables, startIntervalServices, composeYaml, gpuComposeYaml } from './compose.js';
 import { envValue, shellQuote } from './escape.js';
 import { renderTemplate } from './handlebars.js';
@@ -15,8 +16,13 @@ import { STACK_FILE, stackYaml, swarmScriptView } from './stack.js';
 import { APP_DIR, APP_HEALTH, START_INTERVAL, UV_IMAGE, VENV } from './view.js';
 import { ENTRYPOINT_FILE, entrypointSource } from './app-env.js';
 import { checkDeployArgv, collectStaticEnv } from './django.js';
-import { buildStack, modulePackages } from '../stack/build.js';
-import type { ModuleScript, StackModel } from '../stack/types.js';
+
+/**
+ * How a file lands on disk (the write room's WriteStrategy, named here so render imports nothing
+ * from the room below it): `replace` a file the user may edit, `append-lines` lines we need in a
+ * file the user owns, `owned` our own bookkeeping.
+ */
+export type RenderedStrategy = 'replace' | 'append-lines' | 'owned';
 
 export interface RenderedFile {
   /** Relative to the project, with forward slashes. */
@@ -24,8 +30,8 @@ export interface RenderedFile {
   content: string;
   /** File mode: 0o755 for scripts, 0o644 otherwise. */
   mode: number;
-  /** How it lands on disk: see WriteStrategy. */
-  strategy: WriteStrategy;
+  /** How it lands on disk. */
+  strategy: RenderedStrategy;
 }
 
 export const MANIFEST_FILE = '.create-pyimage.json';

@@ -21,7 +21,7 @@ function readiness(modules: readonly ServiceModule[]): Record<string, { conditio
 
 /**
  * System packages for client libraries, from every module whether its service runs or not: a
- * driver built against libpq talks to a Postgres outside the stack just as well (--libpq alone).
+ * driver built against its C library talks to a database outside the stack just as well.
  */
 export function modulePackages(a: Answers): ImagePackages[] {
   return MODULES.map((m) => m.packages?.(a)).filter((p) => p !== undefined);

@@ -19,6 +19,7 @@ vi.mock('../../generators/stack/build.js', async (original) => {
 const { buildStack } = await import('../../generators/stack/build.js');
 const { generate, update } = await import('../../generators/index.js');
 const { MODULES } = await import('../../generators/stack/modules/index.js');
+const { activeImageOverrides, smokeContributions } = await import('../../generators/stack/contributions.js');
 const { OPTION_BY_KEY, OPTION_BY_FLAG, crossValidate } = await import('../../generators/answers/schema.js');
 const { parseEnvEntry } = await import('../../generators/answers/settings.js');
 const { placeholderList, SERVICE_FAMILIES } = await import('../../generators/answers/placeholders.js');
@@ -145,7 +146,9 @@ describe('every service module keeps its contract', () => {
     const steps = model.modules.flatMap((m) => m.smoke?.(a) ?? []).map((s) => s.name);
     expect(steps).toEqual(['app healthy', 'worker running', 'migration exited 0', 'database answers', 'redis answers with its password', 'worker connected to redis']);
     for (const m of model.modules) for (const e of m.audit?.(a) ?? []) expect(Object.keys(compose.services)).toContain(e.service);
-    expect(model.modules.flatMap((m) => (m.image ? [m.image.variable] : []))).toEqual(['PYTHON_IMAGE', 'POSTGRES_IMAGE', 'REDIS_IMAGE']);
+    expect(activeImageOverrides(a).map((o) => [o.variable, o.flag])).toEqual([['PYTHON_IMAGE', 'base-image'], ['POSTGRES_IMAGE', 'postgres-image'], ['REDIS_IMAGE', 'redis-image']]);
+    expect(activeImageOverrides(answersFor({})).map((o) => o.variable)).toEqual(['PYTHON_IMAGE']);
+    expect(smokeContributions(model).map((s) => s.name)).toEqual(steps);
   });
 
   it('each placeholder family is served by a module endpoint', () => {

@@ -13,7 +13,7 @@ import type { BuildInput, BuildResult } from './engine/build.js';
 import type { SmokeOptions, SmokeResult } from './engine/smoke.js';
 import type { UpdateOptions, UpdateResult } from './update/run.js';
 
-export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
+export { AnswerError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, InputError, UserError } from './errors.js';
 export type { AnswerKey, Answers, AuditOptions, AuditReport, BuildInput, BuildResult, GenerateResult, SmokeOptions, SmokeResult, UpdateOptions, UpdateResult };
 export type { Finding, Severity } from './audit/types.js';
 

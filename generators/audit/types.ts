@@ -1,4 +1,5 @@
 /** Shapes shared by every audit module. No logic here. */
+import { InputError } from '../errors.js';
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 
@@ -39,7 +40,7 @@ export interface SuppressedFinding {
 }
 
 /** Bad input the user must fix (unknown rule id in an ignore, bad config): the CLI exits 2. */
-export class AuditInputError extends Error {
+export class AuditInputError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'AuditInputError';

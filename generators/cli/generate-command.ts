@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { detectProject, type Detection } from '../answers/detect.js';
 import { readAnswersFile, resolveAnswers } from '../answers/resolve.js';
-import { AnswerError, OPTIONS, SERVER_PINS, serverPackages } from '../answers/schema.js';
+import { OPTIONS, SERVER_PINS, serverPackages } from '../answers/schema.js';
 import { describeSettings } from '../answers/wiring.js';
 import type { AnswerKey, Answers } from '../answers/types.js';
 import { renderProject } from '../render/index.js';
@@ -16,7 +16,7 @@ import { hasInterruptedCommit, recoverInterruptedCommit } from '../write/journal
 import { pristineFiles } from '../write/pristine.js';
 import { commitPlan, conflicts, describePlan, diffOf, displayPath, planWrite, type ChangeKind } from '../write/tree.js';
 import type { AuditReport } from '../audit/types.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
+import { EXIT_FAILED, EXIT_OK, InputError, UserError } from '../errors.js';
 import { auditGenerated } from '../audit/generated.js';
 import { addSmokeOptions, runSmoke, type SmokeFlags } from './smoke-command.js';
 
@@ -113,31 +113,25 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
   const err = options.err ?? ((line: string) => console.error(line));
   const out = options.out ?? ((line: string) => console.log(line));
   if (existsSync(dir) && !statSync(dir).isDirectory()) {
-    throw new UserError(`dir: ${dir} is a file; give a directory (new or existing)`);
+    throw new InputError(`dir: ${dir} is a file; give a directory (new or existing)`);
   }
   const interactive = isInteractive(options.yes);
   // A write that an earlier run left half-done is finished or undone before anything is read.
   if (options.dryRun && hasInterruptedCommit(dir)) {
-    throw new UserError(`an earlier write to ${dir} was interrupted: run again without --dry-run to finish or undo it first`, EXIT_USAGE);
+    throw new InputError(`an earlier write to ${dir} was interrupted: run again without --dry-run to finish or undo it first`);
   }
   const recovered = existsSync(dir) ? recoverInterruptedCommit(dir) : undefined;
   if (recovered) err(`  note: ${recovered.message}`);
   const detection = detectProject(dir);
   printDetection(detection, err);
 
-  let answers: Answers;
-  try {
-    answers = await resolveAnswers({
-      flags: { ...options.values, ...flagAnswers(options) },
-      file: options.answers ? readAnswersFile(options.answers) : undefined,
-      detected: detection.answers,
-      facts: detection.facts,
-      prompt: interactive ? await lazyPrompter() : undefined,
-    });
-  } catch (error) {
-    if (error instanceof AnswerError) throw new UserError(error.message, EXIT_USAGE);
-    throw error;
-  }
+  const answers: Answers = await resolveAnswers({
+    flags: { ...options.values, ...flagAnswers(options) },
+    file: options.answers ? readAnswersFile(options.answers) : undefined,
+    detected: detection.answers,
+    facts: detection.facts,
+    prompt: interactive ? await lazyPrompter() : undefined,
+  });
 
   printSettings(answers, detection);
   // The same files the node-plop generator stages (render/plop.ts, for plop's CLI and the API),
@@ -154,7 +148,7 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
     const consent =
       interactive && (await (await import('@inquirer/prompts')).confirm({ message: `These files exist and differ:\n${list}\nOverwrite them?`, default: false }));
     if (!consent) {
-      throw new UserError(
+      throw new InputError(
         `these files already exist and differ from what would be generated:\n${list}\n` +
           'Nothing was written. Re-run with --force to overwrite them, --dry-run to see the differences, ' +
           'or `create-pyimage update` to merge into a project generated before.',

@@ -6,8 +6,8 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { SmokeOptions, SmokeResult } from '../engine/smoke.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
-import { chooseEngine, EngineChoiceError, type EngineName } from '../engine/engines.js';
+import { EXIT_FAILED, EXIT_OK, InputError } from '../errors.js';
+import { chooseEngine, type EngineName } from '../engine/engines.js';
 
 export interface SmokeFlags {
   engine?: string;
@@ -42,15 +42,9 @@ const IMAGE_REF_RE = /^[a-z0-9][a-z0-9._:/-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,12
 function smokeOptions(flags: SmokeFlags, signal: AbortSignal): SmokeOptions {
   const timeout = Number(flags.timeout ?? '180');
   if (!Number.isInteger(timeout) || timeout < 1) {
-    throw new UserError(`--timeout: "${flags.timeout}" is not a whole number of seconds`, EXIT_USAGE);
+    throw new InputError(`--timeout: "${flags.timeout}" is not a whole number of seconds`);
   }
-  let engine: EngineName;
-  try {
-    engine = chooseEngine(flags.engine);
-  } catch (error) {
-    if (error instanceof EngineChoiceError) throw new UserError(error.message, EXIT_USAGE);
-    throw error;
-  }
+  const engine: EngineName = chooseEngine(flags.engine);
   const renderer = flags.json ? 'silent' : process.stderr.isTTY && !process.env.CI ? 'default' : 'simple';
   for (const [flag, value] of [
     ['base-image', flags.baseImage],
@@ -58,7 +52,7 @@ function smokeOptions(flags: SmokeFlags, signal: AbortSignal): SmokeOptions {
     ['redis-image', flags.redisImage],
   ] as const) {
     if (value !== undefined && !IMAGE_REF_RE.test(value)) {
-      throw new UserError(`--${flag}: ${JSON.stringify(value)} is not an image reference; write e.g. mirror.local/library/redis:7.4-bookworm (no spaces or quotes)`, EXIT_USAGE);
+      throw new InputError(`--${flag}: ${JSON.stringify(value)} is not an image reference; write e.g. mirror.local/library/redis:7.4-bookworm (no spaces or quotes)`);
     }
   }
   return {
@@ -82,7 +76,7 @@ function smokeOptions(flags: SmokeFlags, signal: AbortSignal): SmokeOptions {
 export async function runSmoke(dirArg: string | undefined, flags: SmokeFlags): Promise<number> {
   const dir = resolve(dirArg ?? '.');
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UserError(`dir: ${dir} is not a directory: run create-pyimage first`, EXIT_USAGE);
+    throw new InputError(`dir: ${dir} is not a directory: run create-pyimage first`);
   }
   const controller = new AbortController();
   let interrupted = 0;

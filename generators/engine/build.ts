@@ -5,6 +5,7 @@
  * (COPY/ADD sources, RUN --mount=type=bind sources) are checked before the engine is asked, so a
  * missing requirements file says so instead of failing deep in BuildKit's log.
  */
+import { InputError } from '../errors.js';
 import { engineFacts } from './engines.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';

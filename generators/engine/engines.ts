@@ -3,6 +3,7 @@
  * `docker.ts` runs whichever binary `Engine.binary` names; nothing else branches on the engine name
  * except through these facts.
  */
+import { InputError } from '../errors.js';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 

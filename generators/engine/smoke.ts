@@ -18,8 +18,7 @@ import { APP_UID, buildView, dependencyFiles, START_INTERVAL, withoutStartInterv
 import { composeObject, startIntervalServices } from '../render/compose.js';
 import { REDIS_SECRET, stackSecrets } from '../render/app-env.js';
 import { completeStoredAnswers } from '../answers/resolve.js';
-import { AnswerError } from '../answers/errors.js';
-import { EXIT_USAGE, UserError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { readManifest } from '../write/manifest.js';
 import { checkDeployArgv, readCheckOutput } from './django-check.js';
@@ -95,13 +94,14 @@ const GPU_COMPOSE_FILE = 'docker-compose.gpu.yml';
 /** The answers a stack was generated from; a directory without a generated stack is bad input (exit 2). */
 export async function readStackAnswers(dir: string): Promise<Answers> {
   if (!existsSync(join(dir, COMPOSE_FILE))) {
-    throw new UserError(`${dir} has no ${COMPOSE_FILE}: run create-pyimage first`, EXIT_USAGE);
+    throw new InputError(`${dir} has no ${COMPOSE_FILE}: run create-pyimage first`);
   }
   try {
     // Stored by this or an older version: answers it did not know yet take their defaults.
     return await completeStoredAnswers(readManifest(dir, packageVersion()).answers);
   } catch (error) {
-    if (error instanceof AnswerError) throw new UserError(`.create-pyimage.json: ${error.message}`, EXIT_USAGE);
+    // Say where the bad answer was stored; the error stays what it is.
+    if (error instanceof InputError) error.message = `.create-pyimage.json: ${error.message}`;
     throw error;
   }
 }

@@ -5,9 +5,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Prompter } from '../answers/resolve.js';
-import { AnswerError } from '../answers/schema.js';
 import type { AnswerKey, Answers } from '../answers/types.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
+import { EXIT_FAILED, EXIT_OK, InputError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { renderProject } from '../render/index.js';
 import { hasInterruptedCommit, recoverInterruptedCommit } from '../write/journal.js';
@@ -74,10 +73,10 @@ export async function runUpdate(dirArg: string | undefined, options: UpdateOptio
   const out = options.out ?? ((line: string) => console.log(line));
   const note = options.note ?? ((line: string) => console.error(line));
   const dir = resolve(dirArg ?? '.');
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`dir: ${dir} is not a directory`, EXIT_USAGE);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`dir: ${dir} is not a directory`);
   // A write that an earlier run left half-done is finished or undone before anything is read.
   if (options.dryRun && hasInterruptedCommit(dir)) {
-    throw new UserError(`an earlier write to ${dir} was interrupted: run again without --dry-run to finish or undo it first`, EXIT_USAGE);
+    throw new InputError(`an earlier write to ${dir} was interrupted: run again without --dry-run to finish or undo it first`);
   }
   const recovered = recoverInterruptedCommit(dir);
   if (recovered) note(`  note: ${recovered.message}`);
@@ -86,24 +85,16 @@ export async function runUpdate(dirArg: string | undefined, options: UpdateOptio
   const stored = storedAnswers(manifest.answers);
   for (const key of stored.dropped) note(`  note: stored answer "${key}" is not used by create-pyimage ${ourVersion}; dropped`);
 
-  let answers: Answers;
-  try {
-    const changes = { ...options.flags, ...parseSets(options.set ?? []) };
-    answers = await resolveUpdateAnswers({ stored: stored.answers, changes, file: options.file, prompt: options.prompt });
-  } catch (error) {
-    if (error instanceof AnswerError) throw new UserError(error.message, EXIT_USAGE);
-    throw error;
-  }
+  const changes = { ...options.flags, ...parseSets(options.set ?? []) };
+  const answers: Answers = await resolveUpdateAnswers({ stored: stored.answers, changes, file: options.file, prompt: options.prompt });
 
   // Rendered directly, as generate does (see generate-command.ts: node-plop is slow to load).
   const rendered = renderProject(answers);
   const unresolved = unresolvedConflicts(dir, rendered);
   if (unresolved.length > 0) {
-    throw new UserError(
+    throw new InputError(
       `these files still hold conflict markers from an earlier update:\n${unresolved.map((p) => `  ${p}`).join('\n')}\n` +
-        'Resolve them (keep what you want, delete the <<<<<<< ||||||| ======= >>>>>>> lines), then run update again. Nothing was written.',
-      EXIT_USAGE,
-    );
+        'Resolve them (keep what you want, delete the <<<<<<< ||||||| ======= >>>>>>> lines), then run update again. Nothing was written.');
   }
   const plan = planUpdate(dir, rendered);
   const conflicts = plan.files.filter((f) => f.outcome === 'conflict');

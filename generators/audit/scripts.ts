@@ -62,7 +62,8 @@ function resultCache(id: string) {
       stored.version = version;
       dirty = true;
     },
-    get: (key: string) => stored.results[key],
+    // Another version may have cached another shape under the same key: only a list is ours.
+    get: (key: string) => (Array.isArray(stored.results[key]) ? stored.results[key] : undefined),
     set: (key: string, comments: ShellcheckComment[]) => {
       const keys = Object.keys(stored.results);
       if (keys.length >= 500) delete stored.results[keys[0]!];

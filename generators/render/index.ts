@@ -7,7 +7,7 @@ import { gpuServiceList } from '../answers/schema.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { templatesDir } from '../paths.js';
-import type { WriteStrategy } from '../write/tree.js';
+import type { WriteStrategy } from '../base/files.js';
 import { composeObject, composeVariables, startIntervalServices, composeYaml, gpuComposeYaml } from './compose.js';
 import { envValue, shellQuote } from './escape.js';
 import { renderTemplate } from './handlebars.js';

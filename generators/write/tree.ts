@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
+import type { WriteStrategy } from '../base/files.js';
 import { commitJournaled, recoverInterruptedCommit } from './journal.js';
 
 export interface FileToWrite {
@@ -15,12 +16,7 @@ export interface FileToWrite {
   strategy: WriteStrategy;
 }
 
-/**
- * `replace`: a whole file the user may have edited (never overwritten without consent);
- * `append-lines`: lines we need in a file the user owns (.gitignore): only missing lines are added;
- * `owned`: create-pyimage's own bookkeeping (.create-pyimage.json, pristine copies): always replaced.
- */
-export type WriteStrategy = 'replace' | 'append-lines' | 'owned';
+export type { WriteStrategy };
 
 export type ChangeKind = 'create' | 'identical' | 'overwrite' | 'conflict' | 'append' | 'delete';
 
@@ -104,14 +100,14 @@ export function diffOf(change: PlannedChange): string {
  * was moved, and a run that was killed is finished or undone by the next one. Conflicts must have
  * been resolved (or refused) before.
  */
-export function commitPlan(projectDir: string, plan: PlannedChange[]): void {
+export function commitPlan(projectDir: string, plan: PlannedChange[], note: (line: string) => void = (line) => console.error(line)): void {
   if (conflicts(plan).length > 0) throw new Error('commitPlan: unresolved conflicts');
   const changes = plan.filter((c) => c.kind !== 'identical');
   if (changes.length === 0) return;
   mkdirSync(projectDir, { recursive: true });
   // The commands recover before they plan; this is the safety net for other callers.
   const recovered = recoverInterruptedCommit(resolve(projectDir));
-  if (recovered) console.error(`  note: ${recovered.message}`);
+  if (recovered) note(`  note: ${recovered.message}`);
   commitJournaled(
     resolve(projectDir),
     changes.map((c) => ({ path: c.path, target: safeJoin(projectDir, c.path), content: c.content, mode: c.mode })),

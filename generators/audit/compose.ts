@@ -5,7 +5,7 @@
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import type { DockerfileFacts } from './dockerfile.js';
 import { effectiveArgv, gracefulTimeout, programOf, seconds, workerTmpDirProblem } from './program.js';
-import type { EnvEntry } from './env.js';
+
 import { finding, type RuleId } from './rules.js';
 import type { Finding } from './types.js';
 import {
@@ -20,6 +20,8 @@ import {
   isFileReference,
   joinPath,
   normalisePath,
+  HOST_SHELL_VARIABLES,
+  type EnvEntry,
   type EnvValue,
 } from './util.js';
 
@@ -413,8 +415,6 @@ export function auditCompose(path: string, content: string, ctx: ComposeContext)
   return findings;
 }
 
-/** Set in every shell that runs compose: not configuration a project documents or requires. */
-export const HOST_SHELL_VARIABLES = new Set(['HOME', 'PWD', 'USER', 'HOSTNAME', 'PATH', 'SHELL', 'LOGNAME', 'TMPDIR']);
 
 const PG_IMAGE = /^(?:[^/]+\/)*(postgres|postgis|timescaledb(-ha)?)(:|@|$)/;
 const PG_ENTRYPOINT_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'];

@@ -1,14 +1,11 @@
 /** `.env*` files: compose's env-file format, read line by line with positions. */
 import { parseDocument } from 'yaml';
-import { HOST_SHELL_VARIABLES } from './compose.js';
 import { isIgnored, parseDockerignore } from './dockerignore.js';
 import { finding } from './rules.js';
 import type { Finding } from './types.js';
-import { PROXY_NAME, SECRET_NAME, basename, dirname, imagePinProblem, isFileReference, isPlaceholder, joinPath, normalisePath, type EnvValue } from './util.js';
+import { HOST_SHELL_VARIABLES, PROXY_NAME, SECRET_NAME, basename, dirname, imagePinProblem, isFileReference, isPlaceholder, joinPath, normalisePath, type EnvEntry } from './util.js';
 
-export interface EnvEntry extends EnvValue {
-  key: string;
-}
+export type { EnvEntry };
 
 /** Templates that are meant to be committed (as opposed to the local `.env`). */
 export function isEnvTemplate(path: string): boolean {

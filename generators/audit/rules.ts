@@ -1,4 +1,4 @@
-import type { Finding, Severity } from './types.js';
+import type { Finding, Rule, Severity } from './types.js';
 import { SWARM_RULES } from './swarm-rules.js';
 import { DJANGO_RULES } from './django-rules.js';
 
@@ -7,12 +7,7 @@ import { DJANGO_RULES } from './django-rules.js';
  * shared/docs/hardening-checklist.md; PI-xx are this tool's own for what the checklist lacks.
  * Modules build findings with `finding(id, ...)` and never repeat the text below.
  */
-export interface Rule {
-  severity: Severity;
-  title: string;
-  why: string;
-  fix: string;
-}
+export type { Rule };
 
 const REGENERATE = 'or regenerate it: `npx create-pyimage update` in a project create-pyimage generated, `npx create-pyimage --force` otherwise';
 

@@ -10,6 +10,14 @@ export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity);
 }
 
+/** A rule of the audit, by id in rules.ts: the text every finding of it carries. */
+export interface Rule {
+  severity: Severity;
+  title: string;
+  why: string;
+  fix: string;
+}
+
 /** One problem at one place. `line` is 1-based; 0 means the file as a whole (or a missing file). */
 export interface Finding {
   ruleId: string;

@@ -21,6 +21,14 @@ export function imagePinProblem(ref: string): string | null {
 }
 
 /** A value and where it came from, for variables from an env file. */
+/** Set in every shell that runs compose: not configuration a project documents or requires. */
+export const HOST_SHELL_VARIABLES = new Set(['HOME', 'PWD', 'USER', 'HOSTNAME', 'PATH', 'SHELL', 'LOGNAME', 'TMPDIR']);
+
+/** One `KEY=value` line of a `.env*` file, with where it stands. */
+export interface EnvEntry extends EnvValue {
+  key: string;
+}
+
 export interface EnvValue {
   value: string;
   file: string;

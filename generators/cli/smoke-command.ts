@@ -5,33 +5,23 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import type { SmokeOptions, SmokeResult } from '../engine/smoke.js';
+import { OVERRIDES, type Override, type SmokeOptions } from '../engine/smoke/options.js';
+import type { SmokeResult } from '../engine/smoke/steps.js';
 import { EXIT_FAILED, EXIT_OK, InputError } from '../errors.js';
 import { chooseEngine, type EngineName } from '../engine/engines.js';
 
-export interface SmokeFlags {
+export interface SmokeFlags extends Partial<Record<Override['option'], string>> {
   engine?: string;
   json?: boolean;
   timeout?: string;
-  baseImage?: string;
-  postgresImage?: string;
-  redisImage?: string;
-  pipIndexUrl?: string;
-  pipFindLinks?: string;
-  buildNetwork?: string;
   swarm?: boolean;
 }
 
 /** The overrides for mirrors and air-gapped hosts; shared with `create-pyimage [dir] --smoke`. */
 export function addSmokeOptions(command: Command, prefix = ''): Command {
+  command.addOption(new Option('--engine <engine>', `${prefix}docker or podman (CONTAINER_ENGINE; default: the only one installed, else docker)`));
+  for (const o of OVERRIDES) command.addOption(new Option(`--${o.flag} ${o.value}`, `${prefix}${o.help} (${o.variable})`));
   return command
-    .addOption(new Option('--engine <engine>', `${prefix}docker or podman (CONTAINER_ENGINE; default: the only one installed, else docker)`))
-    .addOption(new Option(`--base-image <image>`, `${prefix}Python base image, e.g. a mirror's python:3.12-slim-bookworm (PYTHON_IMAGE)`))
-    .addOption(new Option('--postgres-image <image>', `${prefix}Postgres image, e.g. from a mirror (POSTGRES_IMAGE)`))
-    .addOption(new Option('--redis-image <image>', `${prefix}Redis image, e.g. from a mirror (REDIS_IMAGE)`))
-    .addOption(new Option('--pip-index-url <url>', `${prefix}package index for the build stage only (PIP_INDEX_URL)`))
-    .addOption(new Option('--pip-find-links <url>', `${prefix}extra wheel location for the build stage only (PIP_FIND_LINKS)`))
-    .addOption(new Option('--build-network <network>', `${prefix}"host" reaches an index on this machine's loopback (BUILD_NETWORK)`))
     .addOption(new Option('--timeout <seconds>', `${prefix}how long services may take to become healthy`).default('180'))
     .addOption(new Option('--json', `${prefix}print one JSON result object on stdout (progress stays on stderr)`));
 }
@@ -46,27 +36,15 @@ function smokeOptions(flags: SmokeFlags, signal: AbortSignal): SmokeOptions {
   }
   const engine: EngineName = chooseEngine(flags.engine);
   const renderer = flags.json ? 'silent' : process.stderr.isTTY && !process.env.CI ? 'default' : 'simple';
-  for (const [flag, value] of [
-    ['base-image', flags.baseImage],
-    ['postgres-image', flags.postgresImage],
-    ['redis-image', flags.redisImage],
-  ] as const) {
-    if (value !== undefined && !IMAGE_REF_RE.test(value)) {
-      throw new InputError(`--${flag}: ${JSON.stringify(value)} is not an image reference; write e.g. mirror.local/library/redis:7.4-bookworm (no spaces or quotes)`);
+  const options: SmokeOptions = { engine, timeout, renderer, signal };
+  for (const o of OVERRIDES) {
+    const value = flags[o.option];
+    if (value !== undefined && o.image && !IMAGE_REF_RE.test(value)) {
+      throw new InputError(`--${o.flag}: ${JSON.stringify(value)} is not an image reference; write e.g. mirror.local/library/redis:7.4-bookworm (no spaces or quotes)`);
     }
+    options[o.option] = value;
   }
-  return {
-    engine,
-    baseImage: flags.baseImage,
-    postgresImage: flags.postgresImage,
-    redisImage: flags.redisImage,
-    pipIndexUrl: flags.pipIndexUrl,
-    pipFindLinks: flags.pipFindLinks,
-    buildNetwork: flags.buildNetwork,
-    timeout,
-    renderer,
-    signal,
-  };
+  return options;
 }
 
 /**
@@ -125,8 +103,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
   );
   command.addHelpText(
     'after',
-    '\nEvery override can also come from the environment (CONTAINER_ENGINE, PYTHON_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE,\n' +
-      'PIP_INDEX_URL, PIP_FIND_LINKS, BUILD_NETWORK), as with scripts/smoke-test.sh. Index URLs reach the build stage\n' +
+    `\nEvery override can also come from the environment (CONTAINER_ENGINE, ${OVERRIDES.slice(0, 3).map((o) => o.variable).join(', ')},\n` +
+      `${OVERRIDES.slice(3).map((o) => o.variable).join(', ')}), as with scripts/smoke-test.sh. Index URLs reach the build stage\n` +
       'only, never the final image. Exit codes: 0 every step passed, 1 a step failed, 2 bad input.\n\n' +
       'Examples:\n' +
       '  npx create-pyimage smoke\n' +

@@ -35,12 +35,10 @@ export interface BuildResult {
 }
 
 /** Bad input: the message names the field; exit code 2. */
-export class BuildInputError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
+export class BuildInputError extends InputError {
+  declare readonly field: string;
+  constructor(field: string, message: string) {
+    super(message, field);
     this.name = 'BuildInputError';
   }
 }

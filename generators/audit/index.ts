@@ -26,6 +26,7 @@ import {
   type Grade,
   type ShellcheckRunner,
 } from './types.js';
+import { readYaml } from './source.js';
 import { basename, dirname, joinPath, normalisePath, type EnvValue } from './util.js';
 
 export type { AuditConfig, AuditFile, AuditOptions, AuditReport, Finding, Severity } from './types.js';
@@ -129,9 +130,9 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
     for (const e of envFiles.get(joinPath(dir, '.env')) ?? []) dotenv.set(e.key, e);
     const isOverride = !isBaseComposeFile(f.path);
     const baseServices = new Set(
-      composeFiles.filter((c) => dirname(c.path) === dir && isBaseComposeFile(c.path)).flatMap((c) => composeServiceNames(c.content)),
+      composeFiles.filter((c) => dirname(c.path) === dir && isBaseComposeFile(c.path)).flatMap((c) => composeServiceNames(readYaml(c.path, c.content))),
     );
-    findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride }));
+    findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride }, readYaml(f.path, f.content)));
   }
 
   for (const f of files.filter((x) => x.kind === 'stack')) findings.push(...auditStack(f.path, f.content));

@@ -87,7 +87,7 @@ export function ports(s: ServiceScope): void {
 
 /** CP-16: mounts. */
 export function mounts(s: ServiceScope): void {
-  const { name, svc, root, at, interp, add } = s;
+  const { name, svc, at, interp, add } = s;
   // CP-16: mounts.
   const volumes = Array.isArray(svc.volumes) ? svc.volumes : [];
   volumes.forEach((volume, i) => {

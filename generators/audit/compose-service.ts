@@ -24,7 +24,7 @@ export function imagePin(s: ServiceScope): void {
 
 /** CP-02, CP-15, CP-07, CP-03, CP-05, CP-04, CP-06: privileges, namespaces, user, capabilities, confinement, root filesystem. */
 export function isolation(s: ServiceScope): void {
-  const { name, svc, root, at, svcLine, partial, built, interp, add } = s;
+  const { name, svc, at, svcLine, partial, built, interp, add } = s;
   // CP-02, CP-15.
   if (svc.privileged === true || svc.privileged === 'true') add('CP-02', at('privileged'), `service \`${name}\` is privileged`);
   if (typeof svc.network_mode === 'string' && interp(svc.network_mode).value === 'host') add('CP-15', at('network_mode'), `service \`${name}\` uses \`network_mode: host\``);

@@ -12,7 +12,8 @@ import { assignParts, PyFile, someDescendant, type PyNode } from '../answers/sca
 import { isBaseComposeFile } from './compose.js';
 import { finding } from './rules.js';
 import type { AuditFile, Finding } from './types.js';
-import { basename, shellWords } from './util.js';
+import { shellWords } from './shell.js';
+import { basename } from './util.js';
 
 /** settings.py, settings/<name>.py, settings_<name>.py, <name>_settings.py. */
 export function isSettingsFile(path: string): boolean {

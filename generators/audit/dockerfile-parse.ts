@@ -4,7 +4,7 @@
  * use (commands, installs). No findings here: the rules are in dockerfile-rules.ts.
  */
 import { DockerfileParser, type Flag, type Instruction } from 'dockerfile-ast';
-import { shellWords, splitCommands } from './util.js';
+import { shellWords, splitCommands } from './shell.js';
 
 export interface SourceLine {
   line: number; // 1-based

@@ -20,7 +20,8 @@ import {
   type Parsed,
   type Stage,
 } from './dockerfile-parse.js';
-import { PROXY_NAME, SECRET_NAME, hasUnquotedPipe, imagePinProblem, isFileReference, shellWords, worldWritable } from './util.js';
+import { hasUnquotedPipe, shellWords } from './shell.js';
+import { PROXY_NAME, SECRET_NAME, imagePinProblem, isFileReference, worldWritable } from './util.js';
 
 export interface DockerfileScope {
   path: string;

@@ -194,3 +194,21 @@ export interface ServiceSmoke {
   compose: StepSpec[];
   swarm: StepSpec[];
 }
+
+/** One check of a service module: named once, made the compose way and (where it differs) the Swarm way. */
+export interface ServiceCheck {
+  name: string;
+  when: (ctx: Context) => boolean;
+  compose: StepSpec['run'];
+  swarm?: StepSpec['run'];
+}
+
+/** A service module's smoke steps from its checks, for both runners. */
+export function serviceSmoke(service: string, checks: ServiceCheck[]): ServiceSmoke {
+  const steps = (runner: 'compose' | 'swarm'): StepSpec[] =>
+    checks.flatMap((c) => {
+      const run = c[runner];
+      return run ? [{ name: c.name, when: c.when, run }] : [];
+    });
+  return { service, compose: steps('compose'), swarm: steps('swarm') };
+}

@@ -1,6 +1,6 @@
 /** Postgres's smoke step: the database answers a query over TCP with the password from its secret. */
 import { compose, docker } from '../../docker.js';
-import { must, MINUTE, StepFailure, type Context, type ServiceSmoke } from '../steps.js';
+import { must, MINUTE, StepFailure, serviceSmoke, type Context } from '../steps.js';
 import { swarmContainer } from '../swarm-tasks.js';
 
 /** Over TCP with the secret's password: the same path the app takes. */
@@ -13,31 +13,22 @@ function selectedOne(stdout: string): void {
   if (stdout.trim() !== '1') throw new StepFailure(`select 1 answered ${JSON.stringify(stdout.trim())}`);
 }
 
-export const postgresSmoke: ServiceSmoke = {
-  service: 'postgres',
-  compose: [
-    {
-      name: 'database answers',
-      when: hasPostgres,
-      run: async (ctx) => {
-        const r = must(
-          await compose(ctx.project, ['exec', '-T', 'db', 'sh', '-c', DB_QUERY], { timeout: MINUTE, signal: ctx.signal }),
-          'select 1 on db',
-        );
-        selectedOne(r.stdout);
-        return 'select 1 -> 1 (password from the secret, over TCP)';
-      },
+export const postgresSmoke = serviceSmoke('postgres', [
+  {
+    name: 'database answers',
+    when: hasPostgres,
+    compose: async (ctx) => {
+      const r = must(
+        await compose(ctx.project, ['exec', '-T', 'db', 'sh', '-c', DB_QUERY], { timeout: MINUTE, signal: ctx.signal }),
+        'select 1 on db',
+      );
+      selectedOne(r.stdout);
+      return 'select 1 -> 1 (password from the secret, over TCP)';
     },
-  ],
-  swarm: [
-    {
-      name: 'database answers',
-      when: hasPostgres,
-      run: async (ctx) => {
-        const r = must(await docker(['exec', await swarmContainer(ctx, 'db'), 'sh', '-c', DB_QUERY], { timeout: MINUTE, signal: ctx.signal }), 'select 1 on db');
-        selectedOne(r.stdout);
-        return 'select 1 -> 1 (password from the Swarm secret, over TCP)';
-      },
+    swarm: async (ctx) => {
+      const r = must(await docker(['exec', await swarmContainer(ctx, 'db'), 'sh', '-c', DB_QUERY], { timeout: MINUTE, signal: ctx.signal }), 'select 1 on db');
+      selectedOne(r.stdout);
+      return 'select 1 -> 1 (password from the Swarm secret, over TCP)';
     },
-  ],
-};
+  },
+]);

@@ -49,10 +49,9 @@ export interface Shape {
   longFunctions: Array<{ file: string; name: string; line: number; lines: number }>;
 }
 
+/** The room of a path relative to generators/: its first folder, or the file itself at the top. */
 export function roomOf(file: string): string {
-  // file is relative to generators/
-  const first = file.split('/')[0]!;
-  return file.includes('/') ? first : first;
+  return file.split('/')[0]!;
 }
 
 function rank(file: string): number | undefined {
@@ -160,7 +159,7 @@ export function measure(root: string): Shape {
   const upward: Edge[] = [];
   for (const [from, tos] of graph) {
     const a = rank(from);
-    for (const to of tos) {
+    for (const to of new Set(tos)) {
       const b = rank(to);
       if (from === 'plopfile.ts' || to === 'plopfile.ts') {
         if (to === 'plopfile.ts') upward.push({ from, to });

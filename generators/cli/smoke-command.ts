@@ -5,12 +5,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { OVERRIDES, type Override, type SmokeOptions } from '../engine/smoke/options.js';
+import { OVERRIDES, type SmokeOptions } from '../engine/smoke/options.js';
 import type { SmokeResult } from '../engine/smoke/steps.js';
 import { EXIT_FAILED, EXIT_OK, InputError } from '../errors.js';
 import { chooseEngine, type EngineName } from '../engine/engines.js';
 
-export interface SmokeFlags extends Partial<Record<Override['option'], string>> {
+/** Commander's options: the fixed ones, and one per override (OVERRIDES), by its option name. */
+export interface SmokeFlags {
+  [override: string]: unknown;
   engine?: string;
   json?: boolean;
   timeout?: string;
@@ -38,11 +40,11 @@ function smokeOptions(flags: SmokeFlags, signal: AbortSignal): SmokeOptions {
   const renderer = flags.json ? 'silent' : process.stderr.isTTY && !process.env.CI ? 'default' : 'simple';
   const options: SmokeOptions = { engine, timeout, renderer, signal };
   for (const o of OVERRIDES) {
-    const value = flags[o.option];
+    const value = typeof flags[o.option] === 'string' ? (flags[o.option] as string) : undefined;
     if (value !== undefined && o.image && !IMAGE_REF_RE.test(value)) {
       throw new InputError(`--${o.flag}: ${JSON.stringify(value)} is not an image reference; write e.g. mirror.local/library/redis:7.4-bookworm (no spaces or quotes)`);
     }
-    options[o.option] = value;
+    (options as Record<string, unknown>)[o.option] = value;
   }
   return options;
 }

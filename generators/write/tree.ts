@@ -6,7 +6,6 @@
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import type { WriteStrategy } from '../base/files.js';
 import { commitJournaled, recoverInterruptedCommit } from './journal.js';
 
 export interface FileToWrite {
@@ -16,7 +15,12 @@ export interface FileToWrite {
   strategy: WriteStrategy;
 }
 
-export type { WriteStrategy };
+/**
+ * `replace`: a whole file the user may have edited (never overwritten without consent);
+ * `append-lines`: lines we need in a file the user owns (.gitignore): only missing lines are added;
+ * `owned`: create-pyimage's own bookkeeping (.create-pyimage.json, pristine copies): always replaced.
+ */
+export type WriteStrategy = 'replace' | 'append-lines' | 'owned';
 
 export type ChangeKind = 'create' | 'identical' | 'overwrite' | 'conflict' | 'append' | 'delete';
 

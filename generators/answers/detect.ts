@@ -88,15 +88,12 @@ function findAppObject(projectDir: string): AppCandidate | undefined {
 const REDIS_LIBS = ['redis', 'rq', 'arq', 'django-rq', 'flask-rq2', 'rq-scheduler', 'django-redis', 'aioredis', 'huey'];
 const REDIS_EXTRAS = ['celery', 'dramatiq', 'kombu', 'huey'];
 
-export function detectProject(projectDir: string): Detection {
-  const answers: Partial<Answers> = {};
-  const notes: string[] = [];
-  const warnings: string[] = [];
+/**
+ * The dependency files: uv (pyproject.toml + uv.lock), PEP 621 pyproject.toml, else a requirements
+ * file. Sets `deps` (and `requirementsFile`) in `answers`; returns the requirement specs found.
+ */
+function readDependencyFiles(projectDir: string, answers: Partial<Answers>, notes: string[], warnings: string[]): { specs: string[]; requirementsFile: string | undefined } {
   const has = (file: string) => existsSync(join(projectDir, file));
-
-  const dirName = basename(projectDir).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^[^a-z]+|-+$/g, '');
-  if (dirName) answers.name = dirName.slice(0, 63).replace(/-+$/, '');
-
   let specs: string[] = [];
   const requirementFiles = ['requirements.txt', 'requirements/prod.txt', 'requirements/production.txt', 'requirements/base.txt', 'requirements-prod.txt'];
   const requirementsFile = requirementFiles.find(has);
@@ -133,6 +130,19 @@ export function detectProject(projectDir: string): Detection {
   } else if (requirementsFile && answers.deps === 'pip-pyproject') {
     notes.push(`found ${requirementsFile} too; using pyproject.toml (choose with --deps requirements)`);
   }
+  return { specs, requirementsFile };
+}
+
+export function detectProject(projectDir: string): Detection {
+  const answers: Partial<Answers> = {};
+  const notes: string[] = [];
+  const warnings: string[] = [];
+  const has = (file: string) => existsSync(join(projectDir, file));
+
+  const dirName = basename(projectDir).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^[^a-z]+|-+$/g, '');
+  if (dirName) answers.name = dirName.slice(0, 63).replace(/-+$/, '');
+
+  const { specs, requirementsFile } = readDependencyFiles(projectDir, answers, notes, warnings);
 
   const names = new Map(specs.map((s) => [requirementName(s) ?? '', s]));
   if (names.has('fastapi')) answers.framework = 'fastapi';

@@ -4,8 +4,8 @@
  * reads a directory and calls it.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { walkTree } from '../base/walk.js';
 import { auditCompose, composeServiceNames, isBaseComposeFile } from './compose.js';
 import { auditDockerfile, type DockerfileFacts } from './dockerfile.js';
 import { auditDependencies } from './deps.js';
@@ -26,6 +26,7 @@ import {
   type Grade,
   type ShellcheckRunner,
 } from './types.js';
+import { readYaml } from './source.js';
 import { basename, dirname, joinPath, normalisePath, type EnvValue } from './util.js';
 
 export type { AuditConfig, AuditFile, AuditOptions, AuditReport, Finding, Severity } from './types.js';
@@ -129,9 +130,9 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
     for (const e of envFiles.get(joinPath(dir, '.env')) ?? []) dotenv.set(e.key, e);
     const isOverride = !isBaseComposeFile(f.path);
     const baseServices = new Set(
-      composeFiles.filter((c) => dirname(c.path) === dir && isBaseComposeFile(c.path)).flatMap((c) => composeServiceNames(c.content)),
+      composeFiles.filter((c) => dirname(c.path) === dir && isBaseComposeFile(c.path)).flatMap((c) => composeServiceNames(readYaml(c.path, c.content))),
     );
-    findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride }));
+    findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride }, readYaml(f.path, f.content)));
   }
 
   for (const f of files.filter((x) => x.kind === 'stack')) findings.push(...auditStack(f.path, f.content));
@@ -211,33 +212,17 @@ const MAX_BYTES = 1024 * 1024;
 /** Read the auditable files of a project directory (hidden and dependency directories skipped). */
 export function collectProjectFiles(dir: string): AuditFile[] {
   const out: AuditFile[] = [];
-  const walk = (abs: string, rel: string, depth: number) => {
-    let entries: string[];
-    try {
-      entries = readdirSync(abs);
-    } catch {
-      return;
-    }
-    for (const name of entries.sort()) {
-      const absPath = join(abs, name);
-      const relPath = joinPath(rel, name);
-      let stat;
-      try {
-        stat = lstatSync(absPath);
-      } catch {
-        continue;
-      }
-      if (stat.isDirectory()) {
-        if (depth < MAX_DEPTH && !name.startsWith('.') && !SKIP_DIRS.has(name)) walk(absPath, relPath, depth + 1);
-        continue;
-      }
-      if (!stat.isFile() || stat.size > MAX_BYTES) continue;
-      if (!classify(relPath) && !supportKind(relPath) && name.includes('.')) continue;
-      const content = readFileSync(absPath, 'utf8');
-      if (classify(relPath, content) || supportKind(relPath)) out.push({ path: relPath, content, mode: stat.mode & 0o777 });
-    }
-  };
-  walk(dir, '', 0);
+  walkTree(dir, {
+    maxDepth: MAX_DEPTH,
+    noFollow: true,
+    enter: ({ name }) => !name.startsWith('.') && !SKIP_DIRS.has(name),
+    file: ({ name, path, rel, stats }) => {
+      if (!stats.isFile() || stats.size > MAX_BYTES) return;
+      if (!classify(rel) && !supportKind(rel) && name.includes('.')) return;
+      const content = readFileSync(path, 'utf8');
+      if (classify(rel, content) || supportKind(rel)) out.push({ path: rel, content, mode: stats.mode & 0o777 });
+    },
+  });
   return out;
 }
 

@@ -10,7 +10,10 @@ import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { finding } from './rules.js';
 import type { Finding, ShellcheckComment, ShellcheckRunner } from './types.js';
-import { lineIndex, shellWords, splitCommands, worldWritable } from './util.js';
+import { shellWords, splitCommands, unquotedExpansions } from './shell.js';
+import { worldWritable } from './util.js';
+
+export { unquotedExpansions };
 
 let cachedShellcheck: SystemShellcheck | null | undefined;
 
@@ -62,7 +65,8 @@ function resultCache(id: string) {
       stored.version = version;
       dirty = true;
     },
-    get: (key: string) => stored.results[key],
+    // Another version may have cached another shape under the same key: only a list is ours.
+    get: (key: string) => (Array.isArray(stored.results[key]) ? stored.results[key] : undefined),
     set: (key: string, comments: ShellcheckComment[]) => {
       const keys = Object.keys(stored.results);
       if (keys.length >= 500) delete stored.results[keys[0]!];
@@ -173,184 +177,6 @@ function fromShellcheck(path: string, comments: ShellcheckComment[]): Finding[] 
     }
     const severity = c.level === 'error' || c.level === 'warning' ? 'medium' : 'low';
     out.push(finding('SH-05', path, c.line, `${code} (${c.level}): ${c.message}`, { severity, fix: `See https://www.shellcheck.net/wiki/${code}` }));
-  }
-  return out;
-}
-
-interface Expansion {
-  text: string;
-  line: number;
-  /** Offset of the `$` in the script. */
-  offset: number;
-}
-
-/**
- * Unquoted `$var`, `${var}`, `$(cmd)` in argument position (SC2086/SC2046/SC2068), skipping
- * assignments, `[[ ]]`, `case WORD in`, arithmetic, single quotes and heredoc bodies.
- */
-export function unquotedExpansions(content: string): Expansion[] {
-  const out: Expansion[] = [];
-  const lineOf = lineIndex(content);
-  const n = content.length;
-  type Frame = { kind: 'top' | 'dq' | 'sub'; depth: number; dbl: number; afterCase: boolean; assign: boolean; wordStart: boolean };
-  const stack: Frame[] = [{ kind: 'top', depth: 0, dbl: 0, afterCase: false, assign: false, wordStart: true }];
-  const pendingHeredocs: { name: string; strip: boolean }[] = [];
-  let i = 0;
-  const skipBalanced = (from: number, open: string, close: string): number => {
-    let depth = 0;
-    let quote: string | undefined;
-    for (let j = from; j < n; j++) {
-      const ch = content[j]!;
-      if (quote) {
-        if (ch === quote) quote = undefined;
-        else if (ch === '\\' && quote === '"') j++;
-        continue;
-      }
-      if (ch === "'" || ch === '"') quote = ch;
-      else if (ch === '\\') j++;
-      else if (ch === open) depth++;
-      else if (ch === close) {
-        depth--;
-        if (depth === 0) return j;
-      }
-    }
-    return n - 1;
-  };
-  while (i < n) {
-    const frame = stack[stack.length - 1]!;
-    const ch = content[i]!;
-    if (frame.kind === 'dq') {
-      if (ch === '\\') i += 2;
-      else if (ch === '"') {
-        stack.pop();
-        i++;
-      } else if (ch === '$' && content[i + 1] === '(' && content[i + 2] !== '(') {
-        stack.push({ kind: 'sub', depth: 1, dbl: 0, afterCase: false, assign: false, wordStart: true });
-        i += 2;
-      } else if (ch === '$' && content[i + 1] === '{') i = skipBalanced(i + 1, '{', '}') + 1;
-      else if (ch === '`') i = content.indexOf('`', i + 1) + 1 || n;
-      else i++;
-      continue;
-    }
-    // top or sub
-    if (ch === '\n') {
-      frame.afterCase = false;
-      frame.assign = false;
-      frame.wordStart = true;
-      i++;
-      if (pendingHeredocs.length > 0 && frame.kind === 'top') {
-        for (const h of pendingHeredocs.splice(0)) {
-          // Skip body lines up to the delimiter.
-          while (i < n) {
-            const end = content.indexOf('\n', i);
-            const lineText = content.slice(i, end < 0 ? n : end);
-            i = end < 0 ? n : end + 1;
-            if ((h.strip ? lineText.replace(/^\t+/, '') : lineText).trimEnd() === h.name) break;
-          }
-        }
-      }
-      continue;
-    }
-    if (ch === ' ' || ch === '\t') {
-      frame.wordStart = true;
-      frame.assign = false;
-      i++;
-      continue;
-    }
-    if (ch === '#' && frame.wordStart) {
-      const end = content.indexOf('\n', i);
-      i = end < 0 ? n : end;
-      continue;
-    }
-    if (ch === ';' || ch === '&' || ch === '|') {
-      frame.wordStart = true;
-      frame.assign = false;
-      frame.afterCase = false;
-      i++;
-      continue;
-    }
-    if (frame.wordStart) {
-      const rest = content.slice(i, i + 200);
-      const word = /^[^\s;&|()<>]*/.exec(rest)![0];
-      if (word === '[[') frame.dbl++;
-      else if (word === ']]') frame.dbl = Math.max(0, frame.dbl - 1);
-      if (word === 'case') frame.afterCase = true;
-      else if (word === 'in') frame.afterCase = false;
-      if (/^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/.test(word)) frame.assign = true;
-      const heredoc = /^<<(-?)\s*(["']?)([A-Za-z_][A-Za-z0-9_]*)\2/.exec(rest);
-      if (heredoc && !rest.startsWith('<<<')) pendingHeredocs.push({ name: heredoc[3]!, strip: heredoc[1] === '-' });
-      frame.wordStart = false;
-    }
-    if (ch === '<' && content[i + 1] === '<' && content[i + 2] !== '<') {
-      const heredoc = /^<<(-?)\s*(["']?)([A-Za-z_][A-Za-z0-9_]*)\2/.exec(content.slice(i, i + 200));
-      if (heredoc && !pendingHeredocs.some((h) => h.name === heredoc[3])) pendingHeredocs.push({ name: heredoc[3]!, strip: heredoc[1] === '-' });
-      i += heredoc ? heredoc[0].length : 2;
-      continue;
-    }
-    if (ch === '\\') {
-      i += 2;
-      continue;
-    }
-    if (ch === "'") {
-      const end = content.indexOf("'", i + 1);
-      i = end < 0 ? n : end + 1;
-      continue;
-    }
-    if (ch === '"') {
-      stack.push({ kind: 'dq', depth: 0, dbl: 0, afterCase: false, assign: false, wordStart: false });
-      i++;
-      continue;
-    }
-    if (ch === '(' && content[i + 1] === '(' ) {
-      i = skipBalanced(i, '(', ')') + 1; // (( arithmetic ))
-      continue;
-    }
-    if (frame.kind === 'sub' && ch === '(') {
-      frame.depth++;
-      i++;
-      continue;
-    }
-    if (frame.kind === 'sub' && ch === ')') {
-      frame.depth--;
-      i++;
-      if (frame.depth === 0) stack.pop();
-      continue;
-    }
-    if (ch === '`') {
-      const end = content.indexOf('`', i + 1);
-      i = end < 0 ? n : end + 1;
-      continue;
-    }
-    if (ch === '$') {
-      const next = content[i + 1] ?? '';
-      const safe = frame.assign || frame.dbl > 0 || frame.afterCase;
-      if (next === '(' && content[i + 2] === '(') {
-        i = skipBalanced(i + 1, '(', ')') + 1;
-        continue;
-      }
-      if (next === '(') {
-        if (!safe) out.push({ text: '$(…)', line: lineOf(i), offset: i });
-        stack.push({ kind: 'sub', depth: 1, dbl: 0, afterCase: false, assign: false, wordStart: true });
-        i += 2;
-        continue;
-      }
-      if (next === '{') {
-        const end = skipBalanced(i + 1, '{', '}');
-        const body = content.slice(i + 2, end);
-        if (!safe && !body.startsWith('#') && !/^[?#$!]$/.test(body)) out.push({ text: content.slice(i, end + 1), line: lineOf(i), offset: i });
-        i = end + 1;
-        continue;
-      }
-      const m = /^([A-Za-z_][A-Za-z0-9_]*|[0-9@*])/.exec(content.slice(i + 1));
-      if (m) {
-        if (!safe) out.push({ text: `$${m[1]}`, line: lineOf(i), offset: i });
-        i += 1 + m[1]!.length;
-        continue;
-      }
-      i++;
-      continue;
-    }
-    i++;
   }
   return out;
 }

@@ -1,4 +1,5 @@
 /** Shapes shared by every audit module. No logic here. */
+import { InputError } from '../errors.js';
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 
@@ -7,6 +8,14 @@ export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'l
 
 export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity);
+}
+
+/** A rule of the audit, by id in rules.ts: the text every finding of it carries. */
+export interface Rule {
+  severity: Severity;
+  title: string;
+  why: string;
+  fix: string;
 }
 
 /** One problem at one place. `line` is 1-based; 0 means the file as a whole (or a missing file). */
@@ -39,7 +48,7 @@ export interface SuppressedFinding {
 }
 
 /** Bad input the user must fix (unknown rule id in an ignore, bad config): the CLI exits 2. */
-export class AuditInputError extends Error {
+export class AuditInputError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'AuditInputError';

@@ -157,8 +157,9 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
     if (typeof options.shellcheck === 'function') runner = options.shellcheck;
     else if (options.shellcheck !== 'off') {
       const system = systemShellcheck();
-      runner = system?.runner ?? null;
-      system?.prefetch(scripts.map((f) => f.content)); // one ShellCheck process for every script
+      const as = options.shellcheckAs ?? ((content: string) => content);
+      runner = system ? (content, path) => system.runner(as(content), path) : null;
+      system?.prefetch(scripts.map((f) => as(f.content))); // one ShellCheck process for every script
       if (system) notes.push(`scripts checked with ShellCheck ${system.version} (shellcheck -f json1)`);
       else notes.push('shellcheck not installed: minimal script checks used (strict mode, unquoted expansions, read -r, dangerous commands); install shellcheck for the full analysis');
     } else notes.push('ShellCheck disabled: minimal script checks used (strict mode, unquoted expansions, read -r, dangerous commands)');

@@ -42,31 +42,42 @@ function findShellcheck(): { path: string; id: string } | undefined {
 }
 
 /**
- * Results are pure (same ShellCheck, same text, same comments), so they are kept between runs in
- * the user's cache directory: generating the same scripts again starts no ShellCheck at all.
+ * Results are pure (same ShellCheck, same options, same text: same comments), so they are kept between
+ * runs in the user's cache directory: generating the same scripts again starts no ShellCheck at all.
+ * The file is keyed by the ShellCheck binary (path, size, mtime) and its options; each entry by the
+ * SHA-256 of the exact text checked, and sealed with a digest over that key, the ShellCheck version and
+ * the comments. An entry that is missing, malformed or fails its seal (a torn write, a hand edit, a
+ * mix-up between versions) is a miss: the script is checked again, never passed on a bad entry.
  */
 function resultCache(id: string) {
   const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'create-pyimage');
   const file = join(dir, 'shellcheck.json');
-  let stored: { id: string; version: string; results: Record<string, ShellcheckComment[]> } = { id, version: '', results: {} };
+  type Entry = { comments: ShellcheckComment[]; seal: string };
+  let stored: { id: string; version: string; results: Record<string, Entry> } = { id, version: '', results: {} };
   try {
     const read = JSON.parse(readFileSync(file, 'utf8')) as typeof stored;
-    if (read.id === id && read.results) stored = read;
+    if (read.id === id && read.results && typeof read.results === 'object' && typeof read.version === 'string') stored = read;
   } catch {
     // no cache yet, or unreadable: start empty
   }
+  const seal = (key: string, comments: ShellcheckComment[]) => hash(`${CACHE_FORMAT}\n${id}\n${stored.version}\n${key}\n${JSON.stringify(comments)}`);
   let dirty = false;
   return {
     version: () => stored.version,
     setVersion: (version: string) => {
+      if (version !== stored.version) stored.results = {};
       stored.version = version;
       dirty = true;
     },
-    get: (key: string) => stored.results[key],
+    get: (key: string): ShellcheckComment[] | undefined => {
+      const entry = stored.results[key];
+      if (!entry || !Array.isArray(entry.comments) || entry.seal !== seal(key, entry.comments)) return undefined;
+      return entry.comments;
+    },
     set: (key: string, comments: ShellcheckComment[]) => {
       const keys = Object.keys(stored.results);
       if (keys.length >= 500) delete stored.results[keys[0]!];
-      stored.results[key] = comments;
+      stored.results[key] = { comments, seal: seal(key, comments) };
       dirty = true;
     },
     save: () => {
@@ -84,6 +95,8 @@ function resultCache(id: string) {
   };
 }
 
+/** Changes when the cache's layout or meaning changes: older files then miss. */
+const CACHE_FORMAT = 'create-pyimage shellcheck cache 2';
 const hash = (content: string) => createHash('sha256').update(content).digest('hex');
 
 /** The installed ShellCheck as a runner, or null when it is not installed. */

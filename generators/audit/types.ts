@@ -87,6 +87,12 @@ export interface AuditOptions {
    * 'off': always the built-in checks. A function: use it (tests inject canned ShellCheck output).
    */
   shellcheck?: 'auto' | 'off' | ShellcheckRunner;
+  /**
+   * With the installed ShellCheck: the text it checks in place of a script's content (default: the
+   * content). The generator's self-check passes each script rendered with a placeholder project name,
+   * so one cached result serves every new project (generated.ts says why that stays sound).
+   */
+  shellcheckAs?: (content: string) => string;
   /** The project's `.create-pyimage-audit.yml`, already validated (see config.ts). */
   config?: AuditConfig;
   /** Today as YYYY-MM-DD, for ignore expiry (default: the real date, UTC). */

@@ -17,8 +17,9 @@ import { pristineFiles } from '../write/pristine.js';
 import { commitPlan, conflicts, describePlan, diffOf, displayPath, planWrite, type ChangeKind } from '../write/tree.js';
 import type { AuditReport } from '../audit/types.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
-import { auditGenerated } from '../audit/generated.js';
+import { auditGenerated, TWIN_NAME } from '../audit/generated.js';
 import { addSmokeOptions, runSmoke, type SmokeFlags } from './smoke-command.js';
+import { NEW_DIR_FLAG, refuseTypo } from './typo.js';
 
 /** The prompter, loaded only when questions are asked (@inquirer/prompts is slow to load). */
 export async function lazyPrompter() {
@@ -144,7 +145,8 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
   // rendered directly: node-plop loads its own inquirer, which alone costs more than generating.
   const rendered = renderProject(answers);
   // Our own output meets our own audit before anything is written.
-  const audit = auditGenerated(rendered);
+  // Scripts are ShellChecked as rendered for a placeholder name, so the cached result serves any new project.
+  const audit = auditGenerated(rendered, { twin: { name: answers.name, files: renderProject({ ...answers, name: TWIN_NAME }) } });
   if (!audit.ok) throw new UserError(audit.message, EXIT_FAILED);
   const files = [...rendered, ...pristineFiles(rendered)];
   let plan = planWrite(dir, files, { overwrite: Boolean(options.force) });
@@ -196,21 +198,30 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('-y, --yes', 'never ask: take flags, the answers file, detection, then defaults')
     .option('--force', 'overwrite existing files that differ')
     .option('--dry-run', 'print what would be written and a diff against what exists; write nothing')
-    .option('--smoke', 'after writing, prove the stack as `create-pyimage smoke` does (build, start, probe, tear down)');
+    .option('--smoke', 'after writing, prove the stack as `create-pyimage smoke` does (build, start, probe, tear down)')
+    .option(`${NEW_DIR_FLAG} <dir>`, 'the project folder, taken as a folder even when its name is close to a command (smok, audti)');
   addAnswerFlags(program);
   addSmokeOptions(program, 'with --smoke: ');
   program.addHelpText(
     'after',
     '\nPrecedence: flags > --answers file > detection > defaults. Without a terminal, with CI=true or\n' +
-      '--yes nothing is asked, and a missing required answer exits with code 2.\n\n' +
+      '--yes nothing is asked, and a missing required answer exits with code 2.\n' +
+      'A new folder named close to a command (smok, audti, updte, buld) is refused as a typo (exit 2,\n' +
+      `nothing written): write it as a path (./smok) or with ${NEW_DIR_FLAG} smok to create it.\n\n` +
       'Examples:\n' +
       '  npx create-pyimage                          # in your service folder: detect, ask, write\n' +
       '  npx create-pyimage my-service --yes --framework flask --postgres --worker "python -m app.worker"\n' +
       '  npx create-pyimage --answers answers.yml --dry-run',
   );
-  program.action(async (dir: string | undefined, options: GenerateOptions) => {
-    const generated = await runGenerate(dir, options);
+  program.action(async (dirArg: string | undefined, options: GenerateOptions & { newDir?: string }) => {
+    // A name close to a command is a typo unless the folder exists or is named as a path or with --new-dir.
+    if (options.newDir !== undefined && dirArg !== undefined && dirArg !== '.') {
+      throw new UserError(`${NEW_DIR_FLAG}: give the folder once, either as the argument (${dirArg}) or with ${NEW_DIR_FLAG} (${options.newDir})`, EXIT_USAGE);
+    }
+    refuseTypo(dirArg, options.newDir !== undefined);
+    const { newDir, ...rest } = options;
+    const generated = await runGenerate(newDir ?? dirArg, rest);
     setExit(EXIT_OK);
-    if (options.smoke && generated?.written) setExit(await runSmoke(generated.dir, options as SmokeFlags));
+    if (rest.smoke && generated?.written) setExit(await runSmoke(generated.dir, rest as SmokeFlags));
   });
 }

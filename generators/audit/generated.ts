@@ -43,7 +43,7 @@ export interface ShellcheckTwin {
  * Line numbers are the same (a name has no newline); columns after the name on its line may differ,
  * and the self-check reports by line only. Anything else (another answer) stays in the exact text.
  */
-function twinText(files: readonly AuditFile[], twin: ShellcheckTwin | undefined): ((content: string) => string) | undefined {
+export function twinText(files: readonly AuditFile[], twin: ShellcheckTwin | undefined): ((content: string) => string) | undefined {
   if (!twin || twin.name === TWIN_NAME) return undefined;
   const twins = new Map(twin.files.map((f) => [f.path, f.content]));
   const byContent = new Map<string, string>();

@@ -13,6 +13,7 @@ import { auditDockerignore, isIgnored, parseDockerignore } from './dockerignore.
 import { auditEnv, auditEnvTemplate, auditGitignore, isEnvTemplate, type EnvEntry } from './env.js';
 import { applyIgnores, parseInlineIgnores } from './ignores.js';
 import { auditScript, sourcedScripts, systemShellcheck } from './scripts.js';
+import { anchorFindings } from './anchor.js';
 import { auditStack, isStackFile } from './swarm.js';
 import { auditDjango, collectDjangoSettings } from './django.js';
 import {
@@ -191,6 +192,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
   const contents = new Map(all.map((f) => [f.path, f.content]));
   if (config) contents.set(config.path, config.content ?? '');
   fingerprint([...kept, ...problems, ...suppressed.map((s) => s.finding)], contents);
+  anchorFindings([...kept, ...problems, ...suppressed.map((s) => s.finding)], all);
   const sorted = [...kept, ...problems].sort(
     (a, b) => severityRank(a.severity) - severityRank(b.severity) || a.file.localeCompare(b.file) || a.line - b.line || a.ruleId.localeCompare(b.ruleId),
   );

@@ -27,6 +27,11 @@ export interface Finding {
    * lines moving up or down.
    */
   fingerprint?: string;
+  /**
+   * Where code scanning shows it (SARIF), when `file:line` is no line of a file that exists: a missing
+   * file's finding sits on the line that makes it matter, a whole file's on its line 1 (anchor.ts).
+   */
+  anchor?: { file: string; line: number };
 }
 
 /** A finding an inline ignore or the config file silenced, with the reason given for it. */

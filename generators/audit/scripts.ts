@@ -51,7 +51,8 @@ function findShellcheck(): { path: string; id: string } | undefined {
  */
 function resultCache(id: string) {
   const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'create-pyimage');
-  const file = join(dir, 'shellcheck.json');
+  // A file of its own per format: a version of create-pyimage that reads another layout never sees this one.
+  const file = join(dir, 'shellcheck-2.json');
   type Entry = { comments: ShellcheckComment[]; seal: string };
   let stored: { id: string; version: string; results: Record<string, Entry> } = { id, version: '', results: {} };
   try {

@@ -47,10 +47,12 @@ export function nearCommand(word: string): string | undefined {
  */
 export function refuseTypo(dirArg: string | undefined, explicit: boolean): void {
   if (dirArg === undefined || explicit || /[/\\]/.test(dirArg) || existsSync(resolve(dirArg))) return;
-  const meant = nearCommand(dirArg);
-  if (!meant) return;
+  const near = nearCommand(dirArg);
+  if (!near) return;
+  // `help` is no command here (the root command takes a folder): the usage is --help.
+  const meant = near === 'help' ? '--help' : near;
   throw new UserError(
-    `"${dirArg}" is not a command: did you mean \`${meant}\`? (create-pyimage ${meant === 'help' ? '' : `${meant} `}--help)\n` +
+    `"${dirArg}" is not a command: did you mean \`${meant}\`? (create-pyimage ${near === 'help' ? '' : `${near} `}--help)\n` +
       `Nothing was written. To create a new project folder with that name, run create-pyimage ./${dirArg} or create-pyimage ${NEW_DIR_FLAG} ${dirArg}.`,
     EXIT_USAGE,
   );

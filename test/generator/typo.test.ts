@@ -55,6 +55,19 @@ describe('a first argument close to a command name', () => {
     expect(readdirSync(cwd)).toEqual([]);
   });
 
+  it('the commands themselves still run: --help lists them, `audit` audits; `help` points at --help', async () => {
+    const cwd = workDir();
+    const help = await runCli(['help'], { cwd }); // the usage is --help; `help` would otherwise scaffold help/
+    expect(help.exitCode).toBe(2);
+    expect(help.stderr).toContain('did you mean `--help`?');
+    const usage = await runCli(['--help'], { cwd });
+    expect(usage.stdout).toMatch(/Usage: create-pyimage[\s\S]*Commands:[\s\S]*smoke/);
+    const audit = await runCli(['audit', cwd], { cwd });
+    expect(audit.exitCode).toBe(2); // an empty folder: nothing to audit, said as bad input
+    expect(audit.stderr).toContain('has no Dockerfile');
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
   it('names a user is likely to mean as folders are not taken for commands', () => {
     for (const name of ['my-service', 'api', 'app', 'src', 'web', 'backend', 'a', 'docs']) expect(nearCommand(name), name).toBeUndefined();
     expect(nearCommand('aud')).toBe('audit'); // a prefix

@@ -1,9 +1,9 @@
 /**
  * scripts/logs.sh on a real engine, with a generated stack up (scripts/up.sh): into a pipe it writes
- * no terminal control sequences, and --no-log-prefix drops the service prefix. Then scripts/down.sh
- * leaves nothing behind.
+ * no terminal control sequences (Compose's own output there has ESC[2K when a terminal is attached,
+ * the control), and --no-log-prefix drops the service prefix. Then scripts/down.sh leaves nothing.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,17 +34,30 @@ describe('scripts/logs.sh', () => {
     const up = await script('scripts/up.sh --timeout 180');
     try {
       expect(up.exitCode, up.stderr).toBe(0);
-      const piped = await script('scripts/logs.sh | cat');
-      expect(piped.exitCode, piped.stderr).toBe(0);
-      expect(piped.stdout).toMatch(/app-1\s+\|.*(Uvicorn running|Application startup complete)/);
-      expect(piped.stdout.includes('\x1b'), JSON.stringify(piped.stdout.slice(0, 400))).toBe(false);
-      expect(piped.stdout).not.toContain('\r');
+      // As in a terminal (util-linux `script` gives the scripts one on stdin and stderr), stdout into `| cat`:
+      // Compose itself then starts every line with ESC[2K (the control), logs.sh lets none through.
+      const inTerminal = async (command: string, out: string) => {
+        const r = await script(`script -qec '${command} | cat > ${out}' /dev/null`);
+        expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+        return readFileSync(join(dir, out), 'utf8');
+      };
+      const raw = await inTerminal('source scripts/lib.sh; "${COMPOSE[@]}" logs', 'raw.txt');
+      expect(raw, 'control: Compose writes control sequences into a pipe').toContain('\x1b[2K');
+      const piped = await inTerminal('scripts/logs.sh', 'piped.txt');
+      expect(piped).toMatch(/app-1\s+\|.*(Uvicorn running|Application startup complete)/);
+      expect(piped.includes('\x1b'), JSON.stringify(piped.slice(0, 400))).toBe(false);
+      expect(piped).not.toContain('\r');
 
-      const bare = await script('scripts/logs.sh --no-log-prefix app | cat');
-      expect(bare.exitCode, bare.stderr).toBe(0);
-      expect(bare.stdout).toMatch(/Uvicorn running|Application startup complete/);
-      expect(bare.stdout).not.toMatch(/app-1\s+\|/);
-      expect(bare.stdout.includes('\x1b')).toBe(false);
+      const bare = await inTerminal('scripts/logs.sh --no-log-prefix app', 'bare.txt');
+      expect(bare).toMatch(/Uvicorn running|Application startup complete/);
+      expect(bare).not.toMatch(/app-1\s+\|/);
+      expect(bare.includes('\x1b')).toBe(false);
+
+      // Without a terminal anywhere (CI): the same.
+      const plain = await script('scripts/logs.sh | cat');
+      expect(plain.exitCode, plain.stderr).toBe(0);
+      expect(plain.stdout).toMatch(/Uvicorn running|Application startup complete/);
+      expect(plain.stdout.includes('\x1b')).toBe(false);
     } finally {
       const down = await script('scripts/down.sh --volumes');
       expect(down.exitCode, down.stderr).toBe(0);

@@ -37,7 +37,7 @@ describe('scripts/logs.sh', () => {
       // As in a terminal (util-linux `script` gives the scripts one on stdin and stderr), stdout into `| cat`:
       // Compose itself then starts every line with ESC[2K (the control), logs.sh lets none through.
       const inTerminal = async (command: string, out: string) => {
-        const r = await script(`script -qec '${command} | cat > ${out}' /dev/null`);
+        const r = await script(`SHELL=/bin/bash script -qec '${command} | cat > ${out}' /dev/null`);
         expect(r.exitCode, r.stderr + r.stdout).toBe(0);
         return readFileSync(join(dir, out), 'utf8');
       };

@@ -90,7 +90,8 @@ describe('ShellCheck twins (scripts checked as rendered for a placeholder name)'
     // A twin that differs in more than the name (edited, or rendered from other answers) is not used.
     const tampered = twin.map((f) => (f.path === 'scripts/lib.sh' ? { ...f, content: `${f.content}eval "$1"\n` } : f));
     expect(twinText(files, { name: 'shop-api', files: tampered })!(lib.content)).toBe(lib.content);
-    const other = renderProject({ ...answers, name: TWIN_NAME, postgres: true, libpq: true });
+    const other = renderProject({ ...answers, name: TWIN_NAME, gpu: answers.gpu === 'render' ? 'none' : 'render' });
+    expect(other.find((f) => f.path === 'scripts/lib.sh')!.content.split(TWIN_NAME).join('shop-api')).not.toBe(lib.content); // lib.sh differs beyond the name
     expect(twinText(files, { name: 'shop-api', files: other })!(lib.content)).toBe(lib.content);
   });
 });

@@ -13,6 +13,7 @@ import { auditDockerignore, isIgnored, parseDockerignore } from './dockerignore.
 import { auditEnv, auditEnvTemplate, auditGitignore, isEnvTemplate, type EnvEntry } from './env.js';
 import { applyIgnores, parseInlineIgnores } from './ignores.js';
 import { auditScript, sourcedScripts, systemShellcheck } from './scripts.js';
+import { anchorFindings } from './anchor.js';
 import { auditStack, isStackFile } from './swarm.js';
 import { auditDjango, collectDjangoSettings } from './django.js';
 import {
@@ -158,8 +159,9 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
     if (typeof options.shellcheck === 'function') runner = options.shellcheck;
     else if (options.shellcheck !== 'off') {
       const system = systemShellcheck();
-      runner = system?.runner ?? null;
-      system?.prefetch(scripts.map((f) => f.content)); // one ShellCheck process for every script
+      const as = options.shellcheckAs ?? ((content: string) => content);
+      runner = system ? (content, path) => system.runner(as(content), path) : null;
+      system?.prefetch(scripts.map((f) => as(f.content))); // one ShellCheck process for every script
       if (system) notes.push(`scripts checked with ShellCheck ${system.version} (shellcheck -f json1)`);
       else notes.push('shellcheck not installed: minimal script checks used (strict mode, unquoted expansions, read -r, dangerous commands); install shellcheck for the full analysis');
     } else notes.push('ShellCheck disabled: minimal script checks used (strict mode, unquoted expansions, read -r, dangerous commands)');
@@ -191,6 +193,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
   const contents = new Map(all.map((f) => [f.path, f.content]));
   if (config) contents.set(config.path, config.content ?? '');
   fingerprint([...kept, ...problems, ...suppressed.map((s) => s.finding)], contents);
+  anchorFindings([...kept, ...problems, ...suppressed.map((s) => s.finding)], all);
   const sorted = [...kept, ...problems].sort(
     (a, b) => severityRank(a.severity) - severityRank(b.severity) || a.file.localeCompare(b.file) || a.line - b.line || a.ruleId.localeCompare(b.ruleId),
   );

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { detectProject } from '../answers/detect.js';
 import { resolveAnswers, type Prompter } from '../answers/resolve.js';
 import type { AnswerKey, Answers } from '../answers/types.js';
-import { auditGenerated } from '../audit/generated.js';
+import { auditGenerated, TWIN_NAME } from '../audit/generated.js';
 import type { AuditReport } from '../audit/types.js';
 import { EXIT_FAILED, InputError, UserError } from '../errors.js';
 import { renderProject } from '../render/index.js';
@@ -64,8 +64,10 @@ export async function generateProject(dirArg: string | undefined, input: Generat
   // The same files the node-plop generator stages (render/plop.ts, for plop's CLI), rendered
   // directly: node-plop loads its own inquirer, which alone costs more than generating.
   const rendered = renderProject(answers);
-  // Our own output meets our own audit before anything is written.
-  const audit = auditGenerated(rendered);
+  // Our own output meets our own audit before anything is written. Scripts are ShellChecked as
+  // rendered for a placeholder name (a second model, for that name only), so the cached result
+  // serves any new project.
+  const audit = auditGenerated(rendered, { twin: { name: answers.name, files: renderProject({ ...answers, name: TWIN_NAME }) } });
   if (!audit.ok) throw new UserError(audit.message, EXIT_FAILED);
   const files = [...rendered, ...pristineFiles(rendered)];
   let plan = planWrite(dir, files, { overwrite: Boolean(input.force) });

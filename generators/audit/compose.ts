@@ -4,6 +4,7 @@
  */
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import type { DockerfileFacts } from './dockerfile.js';
+import { restartProblem } from './restart.js';
 import { effectiveArgv, gracefulTimeout, programOf, seconds, workerTmpDirProblem } from './program.js';
 import type { EnvEntry } from './env.js';
 import { finding, type RuleId } from './rules.js';
@@ -34,6 +35,8 @@ export interface ComposeContext {
   baseServices: ReadonlySet<string>;
   /** True for `docker-compose.<x>.yml` / `compose.<x>.yaml`: merged onto a base file. */
   isOverride: boolean;
+  /** A file in the project that starts the stack at boot (CP-11), if any. */
+  bootUnit?: string | undefined;
 }
 
 /** `docker-compose.yml`, `compose.yaml` and friends are base files; `docker-compose.gpu.yml` etc. are overrides. */
@@ -206,12 +209,13 @@ export function auditCompose(path: string, content: string, ctx: ComposeContext)
       if (!positive(limits.pids) && !positive(svc.pids_limit)) add('CP-10', svcLine, `service \`${name}\` has no PIDs limit`);
     }
 
-    // CP-11: restart.
-    if (typeof svc.restart === 'string' && /^(always|unless-stopped)$/.test(svc.restart)) add('CP-11', at('restart'), `\`restart: ${svc.restart}\` restarts \`${name}\` forever`);
-
     // CP-12: healthcheck (long-running services only).
     const health = asRecord(svc.healthcheck);
     const oneShot = completedDeps.has(name) || svc.restart === 'no' || svc.restart === false;
+
+    // CP-11: back after a reboot or engine restart (restart.ts).
+    const restartIssue = restartProblem(name, svc.restart, { oneShot, partial, bootUnit: ctx.bootUnit });
+    if (restartIssue) add('CP-11', svc.restart === undefined ? svcLine : at('restart'), restartIssue);
     const disabled = health !== undefined && (health.disable === true || (Array.isArray(health.test) && String(health.test[0]).toUpperCase() === 'NONE'));
     if (disabled) {
       // A one-shot job (migrations) rightly switches off the web HEALTHCHECK it inherits.

@@ -98,6 +98,13 @@ function appEnvironment(a: Answers): Record<string, string> {
   return env;
 }
 
+/**
+ * Long-running services come back after a reboot or an engine restart (CP-11): gunicorn, uvicorn
+ * and Postgres exit 0 on the engine's SIGTERM, which `on-failure` never restarts. A crash loop is
+ * paced by the engine's back-off (doubling up to a minute), not ended.
+ */
+export const RESTART = 'unless-stopped';
+
 export function composeObject(view: StackView): Record<string, unknown> {
   const a = view.answers;
   const services: Record<string, unknown> = {};
@@ -125,7 +132,7 @@ export function composeObject(view: StackView): Record<string, unknown> {
       start_period: APP_HEALTH.startPeriod,
       start_interval: START_INTERVAL_REF,
     },
-    restart: 'on-failure:5',
+    restart: RESTART,
     stop_grace_period: duration(STOP_GRACE_SECONDS),
     deploy: limits(a.cpus, a.memory, 256),
     ulimits: { nofile: { soft: 4096, hard: 4096 } },
@@ -151,7 +158,7 @@ export function composeObject(view: StackView): Record<string, unknown> {
         start_period: '20s',
         start_interval: START_INTERVAL_REF,
       },
-      restart: 'on-failure:5',
+      restart: RESTART,
       stop_grace_period: duration(STOP_GRACE_SECONDS),
       deploy: limits(a.cpus, a.memory, 256),
       ulimits: { nofile: { soft: 4096, hard: 4096 } },
@@ -203,7 +210,7 @@ export function composeObject(view: StackView): Record<string, unknown> {
       // Exactly what the entrypoint needs to chown the data directory and drop to the postgres user.
       cap_add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'],
       security_opt: SECURITY_OPT,
-      restart: 'on-failure:5',
+      restart: RESTART,
       stop_grace_period: '60s',
       deploy: limits('1.0', '512m', 256),
       logging: LOGGING,
@@ -257,7 +264,7 @@ function redisService(): Record<string, unknown> {
     tmpfs: ['/tmp:size=16m,mode=1777'],
     cap_drop: ['ALL'],
     security_opt: SECURITY_OPT,
-    restart: 'on-failure:5',
+    restart: RESTART,
     stop_grace_period: '30s',
     deploy: limits('0.5', '256m', 128),
     logging: LOGGING,
@@ -289,12 +296,15 @@ export function composeYaml(view: StackView): string {
     ' `npx create-pyimage update` - your edits are merged, not lost.';
   commentKey(doc, ['services', 'app', 'ports'], 'Loopback only unless APP_BIND_IP says otherwise: Docker\'s port rules bypass host firewalls.');
   commentKey(doc, ['services', 'app', 'read_only'], 'Nothing in the image is writable at run time; /tmp is a small tmpfs.');
-  commentKey(doc, ['services', 'app', 'restart'], 'Bounded restarts: a crash loop stops instead of spinning forever.');
+  commentKey(doc, ['services', 'app', 'restart'], 'Back after a reboot or engine restart; a crash loop waits longer each time (up to a minute), it does not give up.');
   commentKey(doc, ['services', 'app', 'stop_grace_period'], `Longer than the server's own graceful timeout (${GRACEFUL_SECONDS}s), so requests finish on stop.`);
   if (a.postgres) {
     commentKey(doc, ['services', 'db', 'secrets'], 'The password is a file (secrets/db_password), never an environment variable; 5432 is not published.');
     commentKey(doc, ['services', 'db', 'shm_size'], 'Postgres needs more than the 64 MB /dev/shm default for parallel queries.');
     commentKey(doc, ['networks', 'backend'], 'internal: no route out; the database and worker live here.');
+  }
+  if (view.workerCommand) {
+    commentKey(doc, ['services', 'worker', 'stop_grace_period'], 'SIGTERM is a warm shutdown for Celery and RQ: the task in hand finishes first, within this window.');
   }
   if (view.workerCommand) commentKey(doc, ['services', 'worker', 'networks'], 'Internal network only: add an egress network if the worker calls outside services.');
   if (a.redis) {

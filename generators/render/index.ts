@@ -12,7 +12,7 @@ import { composeObject, composeVariables, startIntervalServices, composeYaml, gp
 import { envValue, shellQuote } from './escape.js';
 import { renderTemplate } from './handlebars.js';
 import { STACK_FILE, stackYaml, swarmScriptView } from './stack.js';
-import { APP_DIR, APP_HEALTH, buildView, START_INTERVAL, UV_IMAGE, VENV, type StackView } from './view.js';
+import { APP_DIR, APP_HEALTH, buildView, GRACEFUL_SECONDS, START_INTERVAL, STOP_GRACE_SECONDS, UV_IMAGE, VENV, type StackView } from './view.js';
 import { ENTRYPOINT_FILE, entrypointSource, resolveAppEnv } from './app-env.js';
 import { checkDeployArgv, collectStaticEnv } from './django.js';
 
@@ -100,6 +100,9 @@ function scriptView(view: StackView) {
     gpuServicesText: gpuServiceList(a).map((name) => `the ${name}`).join(' and '),
     serviceList: services.join(', '),
     gunicorn: view.server === 'gunicorn',
+    gracefulSeconds: GRACEFUL_SECONDS,
+    gracefulFlag: view.server === 'gunicorn' ? `--graceful-timeout ${GRACEFUL_SECONDS}` : `--timeout-graceful-shutdown ${GRACEFUL_SECONDS}`,
+    stopGraceSeconds: STOP_GRACE_SECONDS,
     builderPackagesText: view.builderPackages.join(', '),
     django: a.framework === 'django',
     checkDeploy: checkDeployArgv(a).map(shellQuote).join(' '),
@@ -135,6 +138,8 @@ export function renderProject(answers: Answers): RenderedFile[] {
     'down',
     'logs',
     'smoke-test',
+    // Podman brings nothing back after a reboot without a systemd unit (CP-11).
+    'install-boot',
     ...(answers.postgres ? ['backup-db', 'restore-db'] : []),
     ...(view.stateDirs.length > 0 ? ['backup-state'] : []),
   ];

@@ -115,8 +115,6 @@ function serverCommand(a: Answers): { server: 'gunicorn' | 'uvicorn'; command: s
       ...(factory ? ['--factory', a.appModule.slice(0, -2)] : [a.appModule]),
       '--host', bind,
       '--port', String(a.port),
-      // Requests in flight get this long on SIGTERM; compose's stop_grace_period is longer.
-      '--timeout-graceful-shutdown', String(GRACEFUL_SECONDS),
     ],
   };
 }

@@ -41,18 +41,22 @@ export async function generateStack(work: string, name: string, e2e: E2EEnv, eng
     `PIP_INDEX_URL=${e2e.indexUrl}`, 'BUILD_NETWORK=host', 'APP_BIND_IP=127.0.0.1', 'APP_PORT=0', 'WEB_CONCURRENCY=2',
     'APP_VERSION=0.1.0', '',
   ].join('\n'));
-  const env = { ...cleanEnv, CONTAINER_ENGINE: engine, PODMAN_IGNORE_CGROUPSV1_WARNING: '1' };
+  // .env holds the settings: the host's own pip and image variables would override it, so they are dropped.
+  const env: Record<string, string> = { CONTAINER_ENGINE: engine, PODMAN_IGNORE_CGROUPSV1_WARNING: '1', CI: 'true' };
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !(key in cleanEnv) && key !== 'CONTAINER_ENGINE') env[key] = value;
+  }
   return { dir, name, engine, env };
 }
 
 export async function script(stack: Stack, name: string, args: string[] = [], timeout = 15 * MINUTE) {
-  return execa('bash', [join(stack.dir, 'scripts', `${name}.sh`), ...args], { cwd: stack.dir, env: stack.env, reject: false, stdin: 'ignore', timeout });
+  return execa('bash', [join(stack.dir, 'scripts', `${name}.sh`), ...args], { cwd: stack.dir, env: stack.env, extendEnv: false, reject: false, stdin: 'ignore', timeout });
 }
 
 /** `docker compose` / `podman compose` on the stack's file, as the scripts run it. */
 export async function compose(stack: Stack, args: string[], timeout = 5 * MINUTE) {
   const base = ['compose', '-f', join(stack.dir, 'docker-compose.yml'), '--project-directory', stack.dir, '-p', stack.name];
-  return execa(stack.engine, [...base, ...args], { env: stack.env, reject: false, stdin: 'ignore', timeout });
+  return execa(stack.engine, [...base, ...args], { env: stack.env, extendEnv: false, reject: false, stdin: 'ignore', timeout });
 }
 
 /** Container name -> status line ("Up 3 seconds (healthy)") of the stack's containers. */

@@ -40,6 +40,7 @@ import {
 import { checkRenderAccess, type ServiceExec } from './gpu-check.js';
 import { CHECK_NAMES, chooseEngine, engineFacts, gpuGroup, type Engine, type EngineName } from './engines.js';
 import { upDrivingHealth } from './health.js';
+import { LIFECYCLE_STEPS } from './lifecycle-steps.js';
 
 export interface SmokeOptions {
   /** docker or podman; by default CONTAINER_ENGINE, else the only one installed, else docker. */
@@ -579,6 +580,8 @@ export const STACK_STEPS: StepSpec[] = [
       return access.detail;
     },
   },
+  // Graceful stop, crash recovery, database restart (lifecycle-steps.ts): last, they restart services.
+  ...LIFECYCLE_STEPS,
 ];
 
 /** The container's addresses on its networks. */

@@ -24,7 +24,7 @@ export function findBootUnit(files: readonly { path: string; content: string }[]
     if (/\.(container|kube|pod)$/.test(name) && /^\[(Container|Kube|Pod)\]/m.test(f.content)) return f.path;
     const unit = /^\[Service\]/m.test(f.content) && /^\[Install\]/m.test(f.content) && /^\s*WantedBy\s*=/m.test(f.content);
     if (unit && starts.test(f.content)) return f.path;
-    if (/\.(sh|bash)$/.test(name) && /WantedBy=/.test(f.content) && /(\[Container\]|systemctl\s+enable)/.test(f.content)) return f.path;
+    if (/\.(sh|bash)$/.test(name) && /WantedBy=/.test(f.content) && /(\[Container\]|systemctl\b[^\n]*\benable\b)/.test(f.content)) return f.path;
   }
   return undefined;
 }

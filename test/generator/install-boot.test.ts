@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { renderProject } from '../../generators/render/index.js';
 import { answersFor } from '../../generators/render/matrix.js';
 import { tempDir } from '../helpers.js';
+import { execWords, unitKeys } from '../systemd-unit.js';
 
 const tmp = tempDir('pyimage-boot-');
 afterAll(() => tmp.cleanup());
@@ -29,34 +30,6 @@ function install(dir: string, args: string[], engine = 'podman') {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp.dir, CONTAINER_ENGINE: engine },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-}
-
-/** The words of an Exec line as systemd splits them: double quotes, \" and \\ escapes, %% and $$. */
-function execWords(line: string): string[] {
-  const words: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  for (let m = re.exec(line); m; m = re.exec(line)) {
-    const raw = m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!;
-    words.push(raw.replace(/%%/g, '%').replace(/\$\$/g, '$'));
-  }
-  return words;
-}
-
-function unitKeys(text: string): Map<string, string[]> {
-  const keys = new Map<string, string[]>();
-  let section = '';
-  for (const line of text.split('\n')) {
-    if (/^\s*(#|$)/.test(line)) continue;
-    const header = /^\[(\w+)\]$/.exec(line);
-    if (header) {
-      section = header[1]!;
-      continue;
-    }
-    const [key, ...value] = line.split('=');
-    const name = `${section}.${key}`;
-    keys.set(name, [...(keys.get(name) ?? []), value.join('=')]);
-  }
-  return keys;
 }
 
 describe('scripts/install-boot.sh', () => {

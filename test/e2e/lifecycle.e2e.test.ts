@@ -4,22 +4,25 @@
  * and down.sh/up.sh keep the data. The engine restart is test/e2e/engine-restart.e2e.test.ts (run
  * alone), the Podman boot unit test/e2e/boot.e2e.test.ts.
  */
-import { rmSync } from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureEngine, leftoversOf, requireBuiltCli } from './engine.js';
-import { MINUTE, workDir } from './harness.js';
+import { cli, fromFixture, MINUTE, smokeJson, standIns, step, workDir } from './harness.js';
+import type { E2EEnv } from './engine.js';
 import { addItem, allHealthy, compose, generateStack, http, items, script, serverPid, startedAt, until, type Stack } from './lifecycle.js';
 
 const work = workDir('pyimage-lifecycle-');
 const NAME = 'e2e-life-docker';
 const times: Record<string, number> = {};
 let stack: Stack;
+let e2e: E2EEnv;
 
 beforeAll(async () => {
   requireBuiltCli();
-  const e2e = await ensureEngine();
+  e2e = await ensureEngine();
   stack = await generateStack(work, NAME, e2e, 'docker', { python: e2e.pythonImage, postgres: e2e.postgresImage, redis: e2e.redisImage });
   const up = await script(stack, 'up', ['--timeout', '180']);
   expect(up.exitCode, up.stderr).toBe(0);
@@ -101,4 +104,37 @@ describe('a generated Postgres + Redis + worker stack on Docker', () => {
     expect(volumes.stdout.trim()).toBe('');
     expect(await leftoversOf(NAME)).toEqual([]);
   }, 10 * MINUTE);
+});
+
+describe('smoke: the life-cycle steps on a throw-away stack', () => {
+  const FLAGS = ['--framework', 'flask', '--app', 'app:app', '--postgres', '--libpq', '--redis', '--worker', 'rq worker', '--env', 'REDIS_URL={redis.url}', '--env', 'RQ_REDIS_URL={redis.url}'];
+
+  async function smokeOf(name: string, change?: (dir: string) => void) {
+    const dir = fromFixture(work, 'test/fixtures/e2e-lifecycle', name);
+    change?.(dir);
+    const r = await cli([dir, '--yes', '--name', name, '--python', e2e.pythonVersion, '--postgres-version', e2e.postgresVersion, ...FLAGS], { timeout: 2 * MINUTE });
+    expect(r.exitCode, r.stderr).toBe(0);
+    return smokeJson(['smoke', dir, '--json', ...standIns(e2e, { postgres: true, redis: true })]);
+  }
+
+  it('stops gracefully, heals a kill -9 and answers after a database restart', async () => {
+    const { result, exitCode, stderr } = await smokeOf('e2e-life-smoke');
+    expect(result.steps.filter((s) => !s.ok), stderr).toEqual([]);
+    expect(exitCode).toBe(0);
+    expect(step(result, 'graceful stop').detail).toMatch(/exited 0 in [\d.]+ s/);
+    expect(step(result, 'crash recovery').detail).toMatch(/kill -9 of the server: restarted by the engine and healthy in [\d.]+ s/);
+    expect(step(result, 'database restart').detail).toMatch(/answers [\d.]+ s later, the app kept running; no connection made at import/);
+    for (const name of ['graceful stop', 'crash recovery', 'database restart']) times[`smoke ${name} (s)`] = step(result, name).seconds;
+  }, 20 * MINUTE);
+
+  it('says plainly when the app connects to the database once, at import', async () => {
+    const { result, exitCode } = await smokeOf('e2e-life-once', (dir) => {
+      appendFileSync(join(dir, 'app', '__init__.py'), '\nimport psycopg2\n\n_conn = psycopg2.connect(engine.url.render_as_string(hide_password=False).replace("+psycopg2", ""))\n');
+    });
+    const db = step(result, 'database restart');
+    expect(db.ok).toBe(false);
+    expect(db.detail).toMatch(/connects to the database once, at import \(app\/__init__\.py:\d+ \(psycopg2\.connect\)\)/);
+    expect(exitCode).not.toBe(0);
+    expect(result.success).toBe(false);
+  }, 20 * MINUTE);
 });

@@ -15,6 +15,7 @@ import { applyIgnores, parseInlineIgnores } from './ignores.js';
 import { auditScript, sourcedScripts, systemShellcheck } from './scripts.js';
 import { anchorFindings } from './anchor.js';
 import { auditStack, isStackFile } from './swarm.js';
+import { findBootUnit, isBootUnitPath } from './restart.js';
 import { auditDjango, collectDjangoSettings } from './django.js';
 import {
   SEVERITIES,
@@ -48,12 +49,13 @@ export function classify(path: string, content?: string): FileKind | undefined {
 }
 
 /** Files read for context but not audited themselves: dependency lists and .gitignore. */
-export type SupportKind = 'gitignore' | 'requirements' | 'pyproject';
+export type SupportKind = 'gitignore' | 'requirements' | 'pyproject' | 'boot-unit';
 
 export function supportKind(path: string): SupportKind | undefined {
   const name = basename(path);
   if (name === '.gitignore') return 'gitignore';
   if (name === 'pyproject.toml') return 'pyproject';
+  if (isBootUnitPath(path)) return 'boot-unit';
   if (/^requirements[\w.-]*\.(txt|in)$/.test(name) || (/\.txt$/.test(name) && /(^|\/)requirements\//.test(path))) return 'requirements';
   return undefined;
 }
@@ -125,6 +127,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
   }
 
   const composeFiles = files.filter((x) => x.kind === 'compose');
+  const bootUnit = findBootUnit([...support, ...files]);
   for (const f of composeFiles) {
     const dir = dirname(f.path);
     const dotenv = new Map<string, EnvValue>();
@@ -133,7 +136,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
     const baseServices = new Set(
       composeFiles.filter((c) => dirname(c.path) === dir && isBaseComposeFile(c.path)).flatMap((c) => composeServiceNames(readYaml(c.path, c.content))),
     );
-    findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride }, readYaml(f.path, f.content)));
+    findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride, bootUnit }, readYaml(f.path, f.content)));
   }
 
   for (const f of files.filter((x) => x.kind === 'stack')) findings.push(...auditStack(f.path, f.content));
@@ -151,7 +154,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
   }
   findings.push(...auditGitignore(support.filter((x) => x.kind === 'gitignore'), realEnvFiles, composeFiles));
   // PI-09: the program CMD / command runs comes from a dependency.
-  findings.push(...auditDependencies(dockerfiles, composeFiles, support.filter((x) => x.kind !== 'gitignore')));
+  findings.push(...auditDependencies(dockerfiles, composeFiles, support.filter((x) => x.kind !== 'gitignore' && x.kind !== 'boot-unit')));
 
   const scripts = files.filter((x) => x.kind === 'script');
   if (scripts.length > 0) {

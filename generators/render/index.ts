@@ -13,7 +13,7 @@ import { composeObject, composeVariables, startIntervalServices, composeYaml, gp
 import { envValue, shellQuote } from './escape.js';
 import { renderTemplate } from './handlebars.js';
 import { STACK_FILE, stackYaml, swarmScriptView } from './stack.js';
-import { APP_DIR, APP_HEALTH, START_INTERVAL, UV_IMAGE, VENV } from './view.js';
+import { APP_DIR, APP_HEALTH, GRACEFUL_SECONDS, START_INTERVAL, STOP_GRACE_SECONDS, UV_IMAGE, VENV } from './view.js';
 import { ENTRYPOINT_FILE, entrypointSource } from './app-env.js';
 import { checkDeployArgv, collectStaticEnv } from './django.js';
 
@@ -56,6 +56,8 @@ function dockerfile(view: StackModel): string {
     ...view,
     syntaxLine: a.dockerfileSyntax,
     health: APP_HEALTH,
+    uvicornServer: view.server === 'uvicorn',
+    gracefulSeconds: GRACEFUL_SECONDS,
     uv: a.deps === 'uv',
     uvImage: UV_IMAGE,
     requirements: a.deps === 'requirements',
@@ -105,6 +107,9 @@ function scriptView(view: StackModel) {
     gpuServicesText: gpuServiceList(a).map((name) => `the ${name}`).join(' and '),
     serviceList: view.services.map((s) => s.name).join(', '),
     gunicorn: view.server === 'gunicorn',
+    gracefulSeconds: GRACEFUL_SECONDS,
+    gracefulFlag: view.server === 'gunicorn' ? `--graceful-timeout ${GRACEFUL_SECONDS}` : `UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN=${GRACEFUL_SECONDS}`,
+    stopGraceSeconds: STOP_GRACE_SECONDS,
     builderPackagesText: view.builderPackages.join(', '),
     django: a.framework === 'django',
     checkDeploy: checkDeployArgv(view).map(shellQuote).join(' '),
@@ -141,6 +146,8 @@ export function renderProject(answers: Answers): RenderedFile[] {
     'down',
     'logs',
     'smoke-test',
+    // Podman brings nothing back after a reboot without a systemd unit (CP-11).
+    'install-boot',
     ...view.modules.flatMap((m) => m.scripts?.(answers) ?? []),
     ...(view.stateDirs.length > 0 ? ['backup-state'] : []),
   ];

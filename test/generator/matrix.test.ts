@@ -147,7 +147,7 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
   }
   for (const [name, s] of longRunning) {
     const hc = s.healthcheck ?? {};
-    rule('CP-11', /^on-failure:[1-5]$/.test(s.restart), `${name} bounded restarts`);
+    rule('CP-11', s.restart === 'unless-stopped', `${name} back after a reboot or engine restart (unless-stopped)`);
     rule('CP-12', Array.isArray(hc.test) && ['CMD', 'CMD-SHELL'].includes(hc.test[0]) && hc.interval && hc.timeout && hc.retries && hc.start_period && hc.disable !== true, `${name} healthcheck`);
     if (name !== 'db' && name !== 'redis') rule('CP-22', s.init === true && parseInt(s.stop_grace_period, 10) >= 20, `${name} init and grace period`);
   }
@@ -271,7 +271,7 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
 
   // Scripts
   const scripts = files.filter((f) => f.path.startsWith('scripts/'));
-  const expected = ['lib', 'up', 'down', 'logs', 'smoke-test', ...(a.database !== 'none' ? ['backup-db', 'restore-db'] : []), ...(a.stateDirs.length > 0 ? ['backup-state'] : []), 'deploy-swarm', ...(a.registry ? ['push'] : [])].map((n) => `scripts/${n}.sh`);
+  const expected = ['lib', 'up', 'down', 'logs', 'smoke-test', 'install-boot', ...(a.database !== 'none' ? ['backup-db', 'restore-db'] : []), ...(a.stateDirs.length > 0 ? ['backup-state'] : []), 'deploy-swarm', ...(a.registry ? ['push'] : [])].map((n) => `scripts/${n}.sh`);
   rule('SH-00', JSON.stringify(scripts.map((s) => s.path).sort()) === JSON.stringify(expected.sort()), 'the scripts for these answers');
   for (const s of scripts) {
     rule('SH-01', s.content.startsWith('#!/usr/bin/env bash\n') && s.mode === 0o755, `${s.path} shebang and mode`);

@@ -12,6 +12,7 @@ import { compose, composePs, engineApiBefore, imageMetadata, inspectImage, lefto
 import { GPU_OVERRIDE, GPU_RENDER_NODE } from './gpu.js';
 import { ensureSecrets } from './project.js';
 import { serviceSteps } from './services/index.js';
+import { LIFECYCLE_STEPS } from './lifecycle.js';
 import {
   bytes,
   describeStates,
@@ -176,7 +177,7 @@ export const APP_NON_ROOT: StepSpec = {
   },
 };
 
-/** The compose run's steps: the stack's own, then each service module's, then the GPU node check. */
+/** The compose run's steps: the stack's own, then each service module's, the GPU node check, then the life-cycle steps. */
 export const COMPOSE_STEPS: StepSpec[] = [
   BUILD_IMAGES,
   PIP_INDEX_NOT_IN_IMAGE,
@@ -187,6 +188,8 @@ export const COMPOSE_STEPS: StepSpec[] = [
   APP_NON_ROOT,
   ...serviceSteps('compose'),
   GPU_RENDER_NODE,
+  // Graceful stop, crash recovery, database restart (lifecycle.ts): last, they restart services.
+  ...LIFECYCLE_STEPS,
 ];
 
 /** down -v, then proof that nothing is left; removes stragglers by label if compose could not. */

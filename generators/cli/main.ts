@@ -15,6 +15,7 @@ async function registrations(): Promise<Register[]> {
     import('./smoke-command.js'),
     import('./audit-command.js'),
     import('./build-command.js'),
+    import('./sbom-command.js'),
   ]);
   return modules.map((m) => m.register);
 }

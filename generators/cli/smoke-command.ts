@@ -20,6 +20,7 @@ export interface SmokeFlags {
   pipFindLinks?: string;
   buildNetwork?: string;
   swarm?: boolean;
+  sbom?: string;
 }
 
 /** The overrides for mirrors and air-gapped hosts; shared with `create-pyimage [dir] --smoke`. */
@@ -33,6 +34,7 @@ export function addSmokeOptions(command: Command, prefix = ''): Command {
     .addOption(new Option('--pip-find-links <url>', `${prefix}extra wheel location for the build stage only (PIP_FIND_LINKS)`))
     .addOption(new Option('--build-network <network>', `${prefix}"host" reaches an index on this machine's loopback (BUILD_NETWORK)`))
     .addOption(new Option('--timeout <seconds>', `${prefix}how long services may take to become healthy`).default('180'))
+    .addOption(new Option('--sbom <file>', `${prefix}write the built image's CycloneDX 1.6 SBOM to this file (step "sbom", after the build)`))
     .addOption(new Option('--json', `${prefix}print one JSON result object on stdout (progress stays on stderr)`));
 }
 
@@ -72,6 +74,7 @@ function smokeOptions(flags: SmokeFlags, signal: AbortSignal): SmokeOptions {
     timeout,
     renderer,
     signal,
+    sbom: flags.sbom,
   };
 }
 

@@ -40,6 +40,7 @@ import {
 import { checkRenderAccess, type ServiceExec } from './gpu-check.js';
 import { CHECK_NAMES, chooseEngine, engineFacts, gpuGroup, type Engine, type EngineName } from './engines.js';
 import { upDrivingHealth } from './health.js';
+import { SBOM_STEP } from './sbom/step.js';
 
 export interface SmokeOptions {
   /** docker or podman; by default CONTAINER_ENGINE, else the only one installed, else docker. */
@@ -66,6 +67,8 @@ export interface SmokeOptions {
   signal?: AbortSignal;
   /** Where failure tails and notices are written (stderr by default). */
   report?: (text: string) => void;
+  /** Write the built image's CycloneDX SBOM to this file (the `sbom` step). */
+  sbom?: string;
 }
 
 export interface SmokeStep {
@@ -392,6 +395,7 @@ export const STACK_STEPS: StepSpec[] = [
       return [`${ctx.tag} ${image.id.slice(0, 19)}, ${bytes(image.size)}`, ...notes].join('; ');
     },
   },
+  SBOM_STEP,
   {
     name: 'pip index not in image',
     when: (ctx) => Boolean(ctx.project.env.PIP_INDEX_URL || ctx.project.env.PIP_FIND_LINKS),

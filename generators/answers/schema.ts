@@ -9,6 +9,7 @@ import { AnswerError } from './errors.js';
 import { envEntries, parseEnvList, parseStateDirs, placeholdersIn } from './settings.js';
 import { stackEnv, wireDetected, type WiringFacts } from './wiring.js';
 import { DJANGO_MIGRATE, djangoProblems } from './django.js';
+import { CI_OPTION } from './ci-option.js';
 
 export { AnswerError };
 
@@ -553,6 +554,7 @@ export const OPTIONS: OptionSpec[] = [
       return text;
     },
   },
+  CI_OPTION,
 ];
 
 export const OPTION_BY_KEY = new Map(OPTIONS.map((o) => [o.key, o]));

@@ -15,6 +15,7 @@ import { STACK_FILE, stackYaml, swarmScriptView } from './stack.js';
 import { APP_DIR, APP_HEALTH, buildView, START_INTERVAL, UV_IMAGE, VENV, type StackView } from './view.js';
 import { ENTRYPOINT_FILE, entrypointSource, resolveAppEnv } from './app-env.js';
 import { checkDeployArgv, collectStaticEnv } from './django.js';
+import { ciFiles } from './ci/index.js';
 
 export interface RenderedFile {
   /** Relative to the project, with forward slashes. */
@@ -146,6 +147,7 @@ export function renderProject(answers: Answers): RenderedFile[] {
   for (const name of ['deploy-swarm', ...(answers.registry ? ['push'] : [])]) {
     files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${name}.sh.hbs`, swarm), 0o755));
   }
+  for (const ci of ciFiles(view)) files.push(file(ci.path, ci.content));
   files.push(file('README.Docker.md', renderTemplate('README.Docker.md.hbs', { ...swarm, files: files.map((f) => f.path) })));
   files.push({ path: MANIFEST_FILE, content: manifest(answers, view.version), mode: 0o644, strategy: 'owned' });
   return files;

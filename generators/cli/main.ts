@@ -8,7 +8,8 @@ import { packageVersion } from '../paths.js';
  */
 type Register = (program: Command, setExit: (code: number) => void) => void;
 
-async function registrations(): Promise<Register[]> {
+/** Exported so tests parse command lines with the real program (actions replaced). */
+export async function registrations(): Promise<Register[]> {
   const modules = await Promise.all([
     import('./generate-command.js'),
     import('./update-command.js'),

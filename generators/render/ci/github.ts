@@ -5,7 +5,7 @@
  * for what it needs; every action pinned by commit; no pull_request_target; event data never in a
  * `run:` line; checkout keeps no credentials.
  */
-import { Document, isMap, isPair, isScalar, visit, type Scalar } from 'yaml';
+import { Document, isMap, isNode, isPair, isScalar, isSeq, visit, type Scalar } from 'yaml';
 import type { StackView } from '../view.js';
 import { ACTIONS, usesRef, type PinnedAction } from './actions.js';
 import { buildArgs, ciVariables, createPyimage, SBOM_FILE, SCANNER_NOTE, SMOKE_JSON } from './common.js';
@@ -18,8 +18,10 @@ const exprString = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 const checkout = { name: 'Check out', uses: usesRef(ACTIONS.checkout), with: { 'persist-credentials': false } };
 
-function step(action: PinnedAction, fields: Record<string, unknown>) {
-  return { ...fields, uses: usesRef(action) };
+/** A step that uses an action: name (and id, if) first, then the pinned `uses:`, then its inputs. */
+function step(action: PinnedAction, fields: { name: string; id?: string; if?: string; with?: Record<string, unknown> }) {
+  const { with: inputs, ...head } = fields;
+  return { ...head, uses: usesRef(action), ...(inputs ? { with: inputs } : {}) };
 }
 
 function buildxSteps(view: StackView, push: boolean) {
@@ -139,10 +141,19 @@ function annotate(doc: Document, view: StackView): void {
       if (isScalar(pair.key) && pair.key.value === 'uses' && isScalar(pair.value)) {
         (pair.value as Scalar).comment = ` ${versions.get(String(pair.value.value)) ?? ''}`;
       }
+      // A shell line with quotes reads best as a block, unescaped.
+      if (isScalar(pair.key) && pair.key.value === 'run' && isScalar(pair.value) && String(pair.value.value).includes('"')) {
+        (pair.value as Scalar).type = 'BLOCK_LITERAL';
+      }
     },
   });
   const comment = (path: (string | number)[], text: string) => {
     const parent = doc.getIn(path.slice(0, -1), true);
+    if (isSeq(parent)) {
+      const item = parent.items[path[path.length - 1] as number];
+      if (isNode(item)) item.commentBefore = ` ${text}`;
+      return;
+    }
     if (!isMap(parent)) return;
     const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === path[path.length - 1]);
     if (pair && isScalar(pair.key)) pair.key.commentBefore = ` ${text}`;

@@ -14,6 +14,7 @@ import { auditEnv, auditEnvTemplate, auditGitignore, isEnvTemplate, type EnvEntr
 import { applyIgnores, parseInlineIgnores } from './ignores.js';
 import { auditScript, sourcedScripts, systemShellcheck } from './scripts.js';
 import { auditStack, isStackFile } from './swarm.js';
+import { auditWorkflow, isWorkflowFile } from './workflow.js';
 import { auditDjango, collectDjangoSettings } from './django.js';
 import {
   SEVERITIES,
@@ -38,6 +39,7 @@ export function classify(path: string, content?: string): FileKind | undefined {
   if (/^Dockerfile(\.[\w.-]+)?$/.test(name) || /\.[Dd]ockerfile$/.test(name)) return 'dockerfile';
   if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(name)) return 'compose';
   if (isStackFile(path)) return 'stack';
+  if (isWorkflowFile(path)) return 'workflow';
   if (name === '.dockerignore') return 'dockerignore';
   if (/^\.env(\..+)?$/.test(name)) return 'env';
   if (/\.(sh|bash)$/.test(name)) return 'script';
@@ -135,6 +137,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
   }
 
   for (const f of files.filter((x) => x.kind === 'stack')) findings.push(...auditStack(f.path, f.content));
+  for (const f of files.filter((x) => x.kind === 'workflow')) findings.push(...auditWorkflow(f.path, f.content));
 
   // .dockerignore: one per directory that holds a Dockerfile (its build context).
   const realEnvFiles = files.filter((x) => x.kind === 'env' && !isEnvTemplate(x.path)).map((x) => x.path);
@@ -228,7 +231,8 @@ export function collectProjectFiles(dir: string): AuditFile[] {
         continue;
       }
       if (stat.isDirectory()) {
-        if (depth < MAX_DEPTH && !name.startsWith('.') && !SKIP_DIRS.has(name)) walk(absPath, relPath, depth + 1);
+        // Hidden directories are skipped, except .github (its workflows are audited).
+        if (depth < MAX_DEPTH && (!name.startsWith('.') || relPath === '.github') && !SKIP_DIRS.has(name)) walk(absPath, relPath, depth + 1);
         continue;
       }
       if (!stat.isFile() || stat.size > MAX_BYTES) continue;

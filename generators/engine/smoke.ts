@@ -41,6 +41,7 @@ import { checkRenderAccess, type ServiceExec } from './gpu-check.js';
 import { CHECK_NAMES, chooseEngine, engineFacts, gpuGroup, type Engine, type EngineName } from './engines.js';
 import { upDrivingHealth } from './health.js';
 import { SBOM_STEP } from './sbom/step.js';
+import { publishedAt } from './remote-engine.js';
 
 export interface SmokeOptions {
   /** docker or podman; by default CONTAINER_ENGINE, else the only one installed, else docker. */
@@ -468,7 +469,7 @@ export const STACK_STEPS: StepSpec[] = [
       const published = port.stdout.trim().split(':').pop() ?? '';
       if (!/^\d+$/.test(published)) throw new StepFailure(`app publishes no port for ${ctx.answers.port}: ${port.stdout}`);
       ctx.hostPort = published;
-      const url = `http://127.0.0.1:${published}${ctx.answers.healthPath}`;
+      const url = `http://${publishedAt().probeHost}:${published}${ctx.answers.healthPath}`;
       const { status, body } = await probe(url, ctx.signal);
       return `GET ${url} -> ${status} ${body.replace(/\s+/g, ' ').trim().slice(0, 200)}`.trim();
     },
@@ -694,7 +695,7 @@ export async function smokeProject(dirArg: string, options: SmokeOptions = {}, p
   const env: Record<string, string> = {
     // A random loopback port, so a stack the user already runs on APP_PORT is not touched.
     APP_PORT: '0',
-    APP_BIND_IP: '127.0.0.1',
+    APP_BIND_IP: publishedAt().bindIp,
   };
   const overrides: [keyof SmokeOptions, string][] = [
     ['baseImage', 'PYTHON_IMAGE'],

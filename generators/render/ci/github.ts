@@ -46,8 +46,9 @@ function buildxSteps(view: StackView, push: boolean) {
         tags: '${{ steps.meta.outputs.tags }}',
         labels: '${{ steps.meta.outputs.labels }}',
         push,
-        'cache-from': 'type=gha',
-        ...(push ? {} : { 'cache-to': 'type=gha,mode=max' }),
+        // The published image is built without the cache (zizmor: cache-poisoning): nothing a
+        // branch build left behind reaches a release.
+        ...(push ? { 'no-cache': true } : { 'cache-from': 'type=gha', 'cache-to': 'type=gha,mode=max' }),
       },
     }),
   ];
@@ -164,8 +165,8 @@ function annotate(doc: Document, view: StackView): void {
   comment(['jobs', 'audit'], 'The hardening checklist over Dockerfile, compose, scripts and this workflow; findings appear in code scanning.');
   comment(['jobs', 'prove'], 'Build, start, probe and tear down the stack as scripts/smoke-test.sh does; the JSON report and the SBOM are kept.');
   comment(['jobs', 'prove', 'steps', 4], SCANNER_NOTE);
-  comment(['jobs', 'build'], 'BuildKit with the GitHub Actions cache and the build arguments compose passes; the tag build below reuses the cache.');
-  comment(['jobs', 'publish'], `On a version tag (v1.2.3): push ghcr.io/<owner>/<repo>:1.2.3 and record its digest. The only job that may write packages.`);
+  comment(['jobs', 'build'], 'BuildKit with the GitHub Actions cache and the build arguments compose passes, on every push and pull request.');
+  comment(['jobs', 'publish'], `On a version tag (v1.2.3): build without the cache, push ghcr.io/<owner>/<repo>:1.2.3 and record its digest. The only job that may write packages.`);
   void view;
 }
 

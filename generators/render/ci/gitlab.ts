@@ -23,7 +23,8 @@ function buildScript(view: StackView, push: boolean): string[] {
   const labels =
     '--label org.opencontainers.image.source="$CI_PROJECT_URL" --label org.opencontainers.image.revision="$CI_COMMIT_SHA" ' +
     '--label org.opencontainers.image.created="$(date -u +%Y-%m-%dT%H:%M:%SZ)"';
-  const cache = '--cache-from type=registry,ref="$CI_REGISTRY_IMAGE/cache"' + (push ? '' : ' --cache-to type=registry,ref="$CI_REGISTRY_IMAGE/cache",mode=max');
+  // A release is built without the cache: nothing a branch build left behind reaches it.
+  const cache = push ? '--no-cache' : '--cache-from type=registry,ref="$CI_REGISTRY_IMAGE/cache" --cache-to type=registry,ref="$CI_REGISTRY_IMAGE/cache",mode=max';
   const output = push ? '--tag "$CI_REGISTRY_IMAGE:${CI_COMMIT_TAG#v}" --push --metadata-file build.json' : '--tag "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHORT_SHA"';
   return [
     'echo "$CI_REGISTRY_PASSWORD" | docker login --username "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"',
@@ -62,7 +63,7 @@ export function gitlabObject(view: StackView): Record<string, unknown> {
       stage: 'check',
       needs: ['prove'],
       rules: [{ if: '$SBOM_SCAN == "true"' }],
-      image: { name: 'anchore/grype:latest', entrypoint: [''] },
+      image: { name: 'anchore/grype:v0.106.0', entrypoint: [''] },
       script: [`grype sbom:${SBOM_FILE} --fail-on high`],
     },
     build: { ...DOCKER, stage: 'build', script: buildScript(view, false), rules: [{ if: '$CI_COMMIT_TAG', when: 'never' }, { when: 'on_success' }] },

@@ -148,7 +148,7 @@ export function renderProject(answers: Answers): RenderedFile[] {
     files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${name}.sh.hbs`, swarm), 0o755));
   }
   for (const ci of ciFiles(view)) files.push(file(ci.path, ci.content));
-  files.push(file('README.Docker.md', renderTemplate('README.Docker.md.hbs', { ...swarm, files: files.map((f) => f.path) })));
+  files.push(file('README.Docker.md', renderTemplate('README.Docker.md.hbs', { ...swarm, files: files.map((f) => f.path), ciGithub: answers.ci === 'github', ciGitlab: answers.ci === 'gitlab' })));
   files.push({ path: MANIFEST_FILE, content: manifest(answers, view.version), mode: 0o644, strategy: 'owned' });
   return files;
 }

@@ -10,5 +10,8 @@ export default defineConfig({
     testTimeout: 30_000,
     // Child processes (the CLI, docker) do not mix with worker threads' stdio well.
     pool: 'forks',
+    // @actions/workflow-parser imports its schema JSON without an import attribute, which Node 20
+    // refuses; through vite the import works.
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
   },
 });

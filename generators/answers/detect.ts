@@ -2,6 +2,7 @@
  * Detection in an existing project: reads dependency files and Python sources to fill defaults,
  * and says what it found (and what it cannot handle yet) in plain notes.
  */
+import { detectCi } from './ci-detect.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
@@ -239,6 +240,11 @@ export function detectProject(projectDir: string): Detection {
       answers.pythonVersion = version as Answers['pythonVersion'];
       notes.push(`Python ${version} from .python-version`);
     }
+  }
+  const ci = detectCi(projectDir);
+  if (ci.ci) {
+    answers.ci = ci.ci;
+    notes.push(ci.note!);
   }
   return { answers, facts, scan, notes, warnings };
 }

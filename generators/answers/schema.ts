@@ -15,6 +15,7 @@ import {
   DATABASES, FRAMEWORKS, MYSQL_DRIVERS, POSTGRES_VERSIONS, PYTHON_VERSIONS, SERVERS,
 } from './parse.js';
 import type { ProjectFacts } from './validate.js';
+import { CI_OPTION } from './ci-option.js';
 
 export type { Choice, ProjectFacts };
 export { DATABASES, FRAMEWORKS, GPU_SERVICES, POSTGRES_VERSIONS, PYTHON_VERSIONS };
@@ -489,6 +490,7 @@ export const OPTIONS: OptionSpec[] = [
       return text;
     },
   },
+  CI_OPTION,
 ];
 
 export const OPTION_BY_KEY = new Map(OPTIONS.map((o) => [o.key, o]));

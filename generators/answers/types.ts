@@ -66,6 +66,8 @@ export interface Answers {
   dockerfileSyntax: boolean;
   /** Registry prefix for the Swarm stack's image names (e.g. "registry.example.com:5000/team"); empty = local images. */
   registry: string;
+  /** The pipeline written for the project: GitHub Actions, GitLab CI or none. */
+  ci: 'github' | 'gitlab' | 'none';
 }
 
 export type AnswerKey = keyof Answers;

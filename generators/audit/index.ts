@@ -16,6 +16,7 @@ import { auditScript, sourcedScripts, systemShellcheck } from './scripts.js';
 import { anchorFindings } from './anchor.js';
 import { auditStack, isStackFile } from './swarm.js';
 import { findBootUnit, isBootUnitPath } from './restart.js';
+import { auditWorkflow, isWorkflowFile } from './workflow.js';
 import { auditDjango, collectDjangoSettings } from './django.js';
 import {
   SEVERITIES,
@@ -41,6 +42,7 @@ export function classify(path: string, content?: string): FileKind | undefined {
   if (/^Dockerfile(\.[\w.-]+)?$/.test(name) || /\.[Dd]ockerfile$/.test(name)) return 'dockerfile';
   if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(name)) return 'compose';
   if (isStackFile(path)) return 'stack';
+  if (isWorkflowFile(path)) return 'workflow';
   if (name === '.dockerignore') return 'dockerignore';
   if (/^\.env(\..+)?$/.test(name)) return 'env';
   if (/\.(sh|bash)$/.test(name)) return 'script';
@@ -140,6 +142,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
   }
 
   for (const f of files.filter((x) => x.kind === 'stack')) findings.push(...auditStack(f.path, f.content));
+  for (const f of files.filter((x) => x.kind === 'workflow')) findings.push(...auditWorkflow(f.path, f.content));
 
   // .dockerignore: one per directory that holds a Dockerfile (its build context).
   const realEnvFiles = files.filter((x) => x.kind === 'env' && !isEnvTemplate(x.path)).map((x) => x.path);
@@ -221,7 +224,8 @@ export function collectProjectFiles(dir: string): AuditFile[] {
   walkTree(dir, {
     maxDepth: MAX_DEPTH,
     noFollow: true,
-    enter: ({ name }) => !name.startsWith('.') && !SKIP_DIRS.has(name),
+    // Hidden directories are skipped, except .github (its workflows are audited).
+    enter: ({ name, rel }) => (!name.startsWith('.') || rel === '.github') && !SKIP_DIRS.has(name),
     file: ({ name, path, rel, stats }) => {
       if (!stats.isFile() || stats.size > MAX_BYTES) return;
       if (!classify(rel) && !supportKind(rel) && name.includes('.')) return;

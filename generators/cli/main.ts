@@ -14,6 +14,7 @@ const COMMAND_MODULES: Record<CommandName, () => Promise<{ register: Register }>
   smoke: () => import('./smoke-command.js'),
   audit: () => import('./audit-command.js'),
   build: () => import('./build-command.js'),
+  sbom: () => import('./sbom-command.js'),
 };
 
 /**
@@ -21,8 +22,9 @@ const COMMAND_MODULES: Record<CommandName, () => Promise<{ register: Register }>
  * generate's modules: the other commands' code (ajv for audit's config, the update merges) is loaded
  * when a command is named or for --help, which lists them all.
  */
-async function registrations(argv: string[]): Promise<Register[]> {
-  const named = argv.some((a) => (COMMAND_NAMES as readonly string[]).includes(a) || a === '-h' || a === '--help');
+/** Exported so tests parse command lines with the real program (actions replaced); without argv, every command. */
+export async function registrations(argv?: string[]): Promise<Register[]> {
+  const named = !argv || argv.some((a) => (COMMAND_NAMES as readonly string[]).includes(a) || a === '-h' || a === '--help');
   const modules = await Promise.all([import('./generate-command.js'), ...(named ? Object.values(COMMAND_MODULES).map((load) => load()) : [])]);
   return modules.map((m) => m.register);
 }

@@ -16,6 +16,7 @@ import { STACK_FILE, stackYaml, swarmScriptView } from './stack.js';
 import { APP_DIR, APP_HEALTH, GRACEFUL_SECONDS, START_INTERVAL, STOP_GRACE_SECONDS, UV_IMAGE, VENV } from './view.js';
 import { ENTRYPOINT_FILE, entrypointSource } from './app-env.js';
 import { checkDeployArgv, collectStaticEnv } from './django.js';
+import { ciFiles } from './ci/index.js';
 
 /**
  * How a file lands on disk (the write room's WriteStrategy, named here so render imports nothing
@@ -160,7 +161,8 @@ export function renderProject(answers: Answers): RenderedFile[] {
   for (const name of ['deploy-swarm', ...(answers.registry ? ['push'] : [])]) {
     files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${name}.sh.hbs`, swarm), 0o755));
   }
-  files.push(file('README.Docker.md', renderTemplate('README.Docker.md.hbs', { ...swarm, files: files.map((f) => f.path) })));
+  for (const ci of ciFiles(view)) files.push(file(ci.path, ci.content));
+  files.push(file('README.Docker.md', renderTemplate('README.Docker.md.hbs', { ...swarm, files: files.map((f) => f.path), ciGithub: answers.ci === 'github', ciGitlab: answers.ci === 'gitlab' })));
   files.push({ path: MANIFEST_FILE, content: manifest(answers, view.version), mode: 0o644, strategy: 'owned' });
   return files;
 }

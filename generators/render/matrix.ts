@@ -36,6 +36,7 @@ export const BASE_ANSWERS: Answers = {
   memory: '512m',
   dockerfileSyntax: false,
   registry: '',
+  ci: 'none',
 };
 
 export function answersFor(overrides: Partial<Answers>): Answers {

@@ -4,6 +4,7 @@
  * recovery), and answers again after a database restart. The engine restart (a reboot) is not
  * smoke's to do: it stops every container on the user's engine; the e2e tests do it.
  */
+import { publishedAt } from '../remote-engine.js';
 import { performance } from 'node:perf_hooks';
 import { connectionsAtImport } from '../../answers/scan/connections.js';
 import { GRACEFUL_SECONDS, STOP_GRACE_SECONDS } from '../../render/view.js';
@@ -52,7 +53,7 @@ async function appAnswers(ctx: Context): Promise<boolean> {
   const published = port.stdout.trim().split(':').pop() ?? '';
   if (!/^\d+$/.test(published)) return false;
   try {
-    const res = await fetch(`http://127.0.0.1:${published}${ctx.answers.healthPath}`, { signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(3_000)]) });
+    const res = await fetch(`http://${publishedAt().probeHost}:${published}${ctx.answers.healthPath}`, { signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(3_000)]) });
     return res.status >= 200 && res.status < 300;
   } catch {
     return false;

@@ -15,6 +15,11 @@ import type { ScanResult } from './scan/index.js';
 
 export const DJANGO_MIGRATE = ['python', 'manage.py', 'migrate', '--noinput'] as const;
 
+/** manage.py's path from /app: `manage.py`, or `backend/manage.py` for Django in a subfolder. */
+export function managePy(a: Pick<Answers, 'djangoDir'>): string {
+  return a.djangoDir ? `${a.djangoDir}/manage.py` : 'manage.py';
+}
+
 /** A setting Django reads from the environment whose safe production value the stack gives. */
 export interface DjangoEnvSetting {
   name: string;
@@ -38,6 +43,8 @@ export interface DjangoFacts {
   settingsEnv: DjangoEnvSetting[];
   /** Why a Django stack cannot be generated for this project (bad input: exit 2). */
   problem?: string;
+  /** The folder manage.py sits in ('' for the project root). */
+  dir?: string;
 }
 
 const HOSTS = ['ALLOWED_HOSTS', 'DJANGO_ALLOWED_HOSTS'];
@@ -74,8 +81,8 @@ function applicationIn(file: PyFile, factory: string): string | undefined {
 }
 
 /** The file a settings module lives in (a module or a package), or undefined. */
-function settingsFileOf(projectDir: string, module: string): string | undefined {
-  const path = module.split('.').join('/');
+function settingsFileOf(projectDir: string, module: string, dir = ''): string | undefined {
+  const path = (dir ? `${dir}/` : '') + module.split('.').join('/');
   const candidates = [`${path}.py`, `${path}/__init__.py`, `src/${path}.py`, `src/${path}/__init__.py`];
   return candidates.find((c) => existsSync(join(projectDir, c)));
 }
@@ -165,22 +172,68 @@ export interface DjangoDetection {
   notes: string[];
 }
 
-/** Django facts and defaults, or undefined when the project is not a Django project (no manage.py). */
+/** A manage.py and what it runs: Django's command line, a Flask one (FlaskGroup, Flask-Script, click), or something else. */
+export interface ManagePy {
+  rel: string;
+  /** The folder it sits in ('' for the project root): Django imports the project from there. */
+  dir: string;
+  kind: 'django' | 'flask' | 'other';
+  /** The import that decided the kind, for the note. */
+  evidence?: string;
+}
+
+/** Every manage.py up to two folders deep, the shallowest first, each classified by what it imports. */
+export function findManagePy(projectDir: string): ManagePy[] {
+  const rels = projectPythonFiles(projectDir)
+    .filter((rel) => /(^|\/)manage\.py$/.test(rel) && rel.split('/').length <= 3)
+    .sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+  return rels.map((rel) => {
+    const dir = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+    const file = parse(projectDir, rel);
+    const modules = [...(file?.importedModules ?? [])];
+    const django = modules.find((m) => m === 'django' || m.startsWith('django.'));
+    const flask = modules.find((m) => /^(flask|flask_script|flask_migrate|click)(\.|$)/.test(m));
+    if (django || (file && file.src.includes(SETTINGS_VAR))) return { rel, dir, kind: 'django', evidence: django ? `imports ${django}` : `sets ${SETTINGS_VAR}` };
+    if (flask) return { rel, dir, kind: 'flask', evidence: `imports ${flask}` };
+    return { rel, dir, kind: 'other' };
+  });
+}
+
+/** The manage.py that makes this a Django project: one that runs Django, or any manage.py when Django is a dependency. */
+export function djangoManage(projectDir: string, dependencies: string[] | undefined): ManagePy | undefined {
+  const found = findManagePy(projectDir);
+  return found.find((m) => m.kind === 'django') ?? (dependencies?.includes('django') ? found.find((m) => m.kind === 'other') : undefined);
+}
+
+/** `backend/mysite/wsgi.py` with Django in backend/ -> mysite.wsgi; files outside that folder -> undefined. */
+function moduleUnder(rel: string, dir: string): string | undefined {
+  if (dir === '') return moduleName(rel);
+  return rel.startsWith(`${dir}/`) ? moduleName(rel.slice(dir.length + 1)) : undefined;
+}
+
+/** Django facts and defaults, or undefined when the project is not a Django project (no manage.py that runs Django). */
 export function detectDjango(projectDir: string, dependencies: string[] | undefined, scan: ScanResult | undefined): DjangoDetection | undefined {
-  if (!existsSync(join(projectDir, 'manage.py'))) return undefined;
+  const found = djangoManage(projectDir, dependencies);
+  if (!found) return undefined;
   const notes: string[] = [];
   const answers: Partial<Answers> = { framework: 'django', server: 'gunicorn' };
-  const facts: DjangoFacts = { whitenoise: dependencies?.includes('whitenoise') ?? false, settingsEnv: [] };
+  const facts: DjangoFacts = { whitenoise: dependencies?.includes('whitenoise') ?? false, settingsEnv: [], dir: found.dir };
+  if (found.dir) {
+    answers.djangoDir = found.dir;
+    answers.pythonPath = found.dir;
+    notes.push(`Django lives in ${found.dir}/: manage.py runs as \`python ${found.rel}\`, PYTHONPATH=/app/${found.dir}`);
+  }
 
-  const manage = parse(projectDir, 'manage.py');
+  const manage = parse(projectDir, found.rel);
   const pyFiles = projectPythonFiles(projectDir);
   const apps: { kind: 'wsgi' | 'asgi'; module: string; attribute: string; settings?: string }[] = [];
   for (const rel of pyFiles.filter((f) => /(^|\/)(wsgi|asgi)\.py$/.test(f))) {
-    const file = parse(projectDir, rel);
-    if (!file) continue;
+    const module = moduleUnder(rel, found.dir);
+    const file = module === undefined ? undefined : parse(projectDir, rel);
+    if (!file || module === undefined) continue;
     const kind = rel.endsWith('asgi.py') ? 'asgi' : 'wsgi';
     const attribute = applicationIn(file, kind === 'wsgi' ? 'get_wsgi_application' : 'get_asgi_application');
-    if (attribute) apps.push({ kind, module: moduleName(rel), attribute, settings: settingsModuleIn(file) });
+    if (attribute) apps.push({ kind, module, attribute, settings: settingsModuleIn(file) });
   }
   facts.settingsModule = (manage && settingsModuleIn(manage)) ?? apps.find((a) => a.settings)?.settings;
   // The application beside the settings package first (mysite.wsgi for mysite.settings), then the shallowest.
@@ -193,17 +246,17 @@ export function detectDjango(projectDir: string, dependencies: string[] | undefi
   if (asgi) facts.asgi = `${asgi.module}:${asgi.attribute}`;
 
   if (!dependencies?.includes('django')) {
-    facts.problem = `manage.py is here but Django is not in the dependencies${dependencies ? '' : ' (no requirements.txt or pyproject.toml was found)'}: add Django (e.g. "Django>=4.2,<5") to the dependency file the image installs`;
+    facts.problem = `${found.rel} runs Django (it ${found.evidence}) but Django is not in the dependencies${dependencies ? '' : ' (no requirements.txt or pyproject.toml was found)'}: add Django (e.g. "Django>=4.2,<5") to the dependency file the image installs`;
   } else if (!facts.settingsModule) {
     facts.problem = `manage.py does not set ${SETTINGS_VAR} (os.environ.setdefault("${SETTINGS_VAR}", "mysite.settings")): add it so the image can run manage.py`;
   } else {
-    facts.settingsFile = settingsFileOf(projectDir, facts.settingsModule);
+    facts.settingsFile = settingsFileOf(projectDir, facts.settingsModule, found.dir);
     if (!facts.settingsFile) {
-      const path = facts.settingsModule.split('.').join('/');
+      const path = (found.dir ? `${found.dir}/` : '') + facts.settingsModule.split('.').join('/');
       facts.problem = `manage.py names the settings module ${facts.settingsModule}, but neither ${path}.py nor ${path}/__init__.py exists: fix ${SETTINGS_VAR} in manage.py`;
     }
   }
-  notes.push(`Django: manage.py` + (facts.settingsModule ? `, settings ${facts.settingsModule}` + (facts.settingsFile ? ` (${facts.settingsFile})` : ' (not found)') : ''));
+  notes.push(`Django: ${found.rel}` + (facts.settingsModule ? `, settings ${facts.settingsModule}` + (facts.settingsFile ? ` (${facts.settingsFile})` : ' (not found)') : ''));
 
   if (facts.wsgi) {
     answers.appModule = facts.wsgi;
@@ -246,6 +299,7 @@ export function djangoProblems(a: Answers, facts: DjangoFacts | undefined): void
   } else {
     if (a.migrations === 'django') throw new AnswerError('migrations', '"django" runs manage.py migrate: use it with --framework django');
     if (a.collectStatic) throw new AnswerError('collectstatic', 'runs manage.py collectstatic: use it with --framework django');
+    if (a.djangoDir) throw new AnswerError('django-dir', 'names the folder of manage.py: use it with --framework django');
   }
 }
 

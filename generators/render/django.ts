@@ -9,6 +9,7 @@ import type { Answers } from '../answers/types.js';
 import { envEntries, PLACEHOLDER_RE } from '../answers/settings.js';
 import { dbName, DB_HOST, DB_PORT, ENTRYPOINT_FILE, needsEntrypoint, REDIS_HOST, REDIS_PORT } from './app-env.js';
 import { shellQuote } from './escape.js';
+import { managePy } from '../answers/django.js';
 
 /** What every secret is at build time: visible in the static stage's history, and worth nothing. */
 export const BUILD_ONLY_SECRET = 'build-only-not-a-secret';
@@ -38,6 +39,21 @@ export function collectStaticEnv(a: Answers): string {
  * the image's entrypoint when settings hold secrets, so SECRET_KEY is the real one, not its token.
  */
 export function checkDeployArgv(a: Answers): string[] {
-  const check = ['python', 'manage.py', 'check', '--deploy'];
+  const check = ['python', managePy(a), 'check', '--deploy'];
   return needsEntrypoint(a) ? ['python', `/app/${ENTRYPOINT_FILE}`, ...check] : check;
+}
+
+/**
+ * What the static stage runs through `manage.py shell -c`: the settings as the app will see them
+ * (DEBUG, STATIC_ROOT, ALLOWED_HOSTS printed in the build log), then collectstatic only when
+ * STATIC_ROOT is set under that environment (settings may set it only when production is on).
+ */
+export function collectStaticProgram(): string {
+  const program = [
+    'from django.conf import settings as s',
+    'from django.core.management import call_command',
+    'print("settings under the app environment: DEBUG=%r STATIC_ROOT=%r ALLOWED_HOSTS=%r" % (s.DEBUG, s.STATIC_ROOT, s.ALLOWED_HOSTS))',
+    'call_command("collectstatic", interactive=False) if s.STATIC_ROOT else print("STATIC_ROOT is not set under this environment: collectstatic skipped")',
+  ].join('; ');
+  return shellQuote(program);
 }

@@ -14,7 +14,8 @@ import { renderTemplate } from './handlebars.js';
 import { STACK_FILE, stackYaml, swarmScriptView } from './stack.js';
 import { APP_DIR, APP_HEALTH, buildView, START_INTERVAL, UV_IMAGE, VENV, type StackView } from './view.js';
 import { ENTRYPOINT_FILE, entrypointSource, resolveAppEnv } from './app-env.js';
-import { checkDeployArgv, collectStaticEnv } from './django.js';
+import { managePy } from '../answers/django.js';
+import { checkDeployArgv, collectStaticEnv, collectStaticProgram } from './django.js';
 
 export interface RenderedFile {
   /** Relative to the project, with forward slashes. */
@@ -66,6 +67,8 @@ function dockerfile(view: StackView): string {
     entrypointFile: ENTRYPOINT_FILE,
     collectStatic: a.framework === 'django' && a.collectStatic,
     collectStaticEnv: collectStaticEnv(a),
+    collectStaticProgram: collectStaticProgram(),
+    managePy: managePy(a),
   });
 }
 

@@ -12,6 +12,7 @@ import type { Answers } from './types.js';
 import { moduleName, projectPythonFiles } from './scan/files.js';
 import { children, PyFile, type PyNode } from './scan/python.js';
 import type { ScanResult } from './scan/index.js';
+import { debugWith, productionOn, readSwitch, type SettingsSwitch } from './django-switch.js';
 
 export const DJANGO_MIGRATE = ['python', 'manage.py', 'migrate', '--noinput'] as const;
 
@@ -28,6 +29,35 @@ export interface DjangoEnvSetting {
   separator?: string;
   /** debug: a value the settings read as false (the comparison or cast they apply). */
   off?: string;
+  /** hosts/csrf read as a plain string straight into a list setting: Django refuses any value, so none is given. */
+  raw?: { setting: string; where: string; source: string };
+}
+
+/** Settings Django wants as a list or tuple: a string there stops it at start. */
+const LIST_SETTINGS = new Set(['ALLOWED_HOSTS', 'CSRF_TRUSTED_ORIGINS', 'INTERNAL_IPS', 'CORS_ALLOWED_ORIGINS']);
+
+/** True when the read yields a list: env.list/tuple, cast=list (or decouple's Csv()), or a .split() after it. */
+function readsList(file: PyFile, node: PyNode): boolean {
+  if (node.name === 'CallExpression') {
+    const callee = file.callee(node) ?? '';
+    if (/\.(list|tuple)$/.test(callee)) return true;
+    const args = file.args(node);
+    const cast = args.keywords.get('cast') ?? (callee === 'environ.Env()' ? args.positional[1] : undefined);
+    if (cast && /^(list|tuple)$|Csv\(|split/.test(file.text(cast))) return true;
+  }
+  const member = outer(file, node).parent;
+  return member?.name === 'MemberExpression' && file.text(children(member)[2] ?? member) === 'split';
+}
+
+/** The list setting a plain-string read is assigned to directly (`ALLOWED_HOSTS = env("X", default=[])`, also `... or []`). */
+function rawInto(file: PyFile, node: PyNode): DjangoEnvSetting['raw'] {
+  let value = outer(file, node);
+  if (value.parent?.name === 'BinaryExpression' && children(value.parent).some((p) => p.name === 'or')) value = value.parent;
+  const statement = value.parent;
+  if (statement?.name !== 'AssignStatement' || statement.lastChild?.from !== value.from) return undefined;
+  const target = statement.firstChild;
+  const setting = target?.name === 'VariableName' ? file.text(target) : '';
+  return LIST_SETTINGS.has(setting) ? { setting, where: `${file.rel}:${file.line(statement)}`, source: file.text(statement).replace(/\s+/g, ' ') } : undefined;
 }
 
 export interface DjangoFacts {
@@ -45,6 +75,8 @@ export interface DjangoFacts {
   problem?: string;
   /** The folder manage.py sits in ('' for the project root). */
   dir?: string;
+  /** How the settings decide DEBUG and STATIC_ROOT (evaluated again for the final --env). */
+  switch?: SettingsSwitch;
 }
 
 const HOSTS = ['ALLOWED_HOSTS', 'DJANGO_ALLOWED_HOSTS'];
@@ -161,7 +193,10 @@ function settingsEnv(projectDir: string, scan: ScanResult): DjangoEnvSetting[] {
     const file = files.get(read.file);
     const node = file && readNode(file, read.name, read.line);
     if (kind === 'debug') out.push({ name: read.name, kind, off: file && node ? debugOff(file, node) : 'False' });
-    else out.push({ name: read.name, kind, separator: file && node ? separatorOf(file, node) : ',' });
+    else {
+      const raw = file && node && !readsList(file, node) ? rawInto(file, node) : undefined;
+      out.push({ name: read.name, kind, separator: file && node ? separatorOf(file, node) : ',', ...(raw ? { raw } : {}) });
+    }
   }
   return out;
 }
@@ -271,19 +306,34 @@ export function detectDjango(projectDir: string, dependencies: string[] | undefi
   const readers = ['dj-database-url', 'django-environ', 'python-decouple'].filter((d) => dependencies?.includes(d));
   if (readers.length > 0) notes.push(`settings read with ${readers.join(', ')}`);
 
+  facts.switch = facts.settingsFile ? readSwitch(projectDir, facts.settingsFile) : undefined;
+  const sw = facts.switch;
+  if (sw?.debug && debugWith(sw, new Map()) === true) {
+    const on = productionOn(sw, new Map());
+    if (on) notes.push(`the settings switch production on by ${on.name} (${sw.file}:${sw.debug.line}: ${sw.debug.source}): --env ${on.name}=${on.value} turns it on`);
+  }
   if (scan) {
     const staticRoot = scan.writablePaths.find((w) => w.setting === 'STATIC_ROOT');
     if (staticRoot && (staticRoot.base === 'project' || staticRoot.base === 'cwd' || staticRoot.base === 'absolute')) {
       facts.staticRoot = staticRoot.base === 'absolute' ? posix.normalize(staticRoot.path) : posix.normalize(posix.join('/app', staticRoot.path));
       answers.collectStatic = true;
       notes.push(
-        `STATIC_ROOT ${facts.staticRoot} (${staticRoot.file}:${staticRoot.line}): collectstatic runs at build time; ` +
+        `STATIC_ROOT ${facts.staticRoot} (${staticRoot.file}:${staticRoot.line}` +
+          (sw?.staticRootUnder ? `, only under \`${sw.staticRootUnder.condition}\`): the build imports the settings with the app's environment and runs collectstatic only when they set it; ` : '): collectstatic runs at build time; ') +
           (facts.whitenoise ? 'WhiteNoise serves it' : 'no WhiteNoise: serve it from a reverse proxy (README.Docker.md)'),
       );
     } else if (!staticRoot) {
       notes.push('no STATIC_ROOT in the settings: collectstatic is skipped (set STATIC_ROOT, then --collectstatic)');
     }
     facts.settingsEnv = settingsEnv(projectDir, scan);
+    for (const { name, raw } of facts.settingsEnv) {
+      if (raw) {
+        notes.push(
+          `${name} is left unset: ${raw.source} (${raw.where}) hands ${raw.setting} the variable's text, and Django wants a list there ` +
+            `("${raw.setting} setting must be a list or a tuple"); read it with env.list("${name}") or .split(",") to set it`,
+        );
+      }
+    }
   }
   return { answers, facts, notes };
 }
@@ -306,7 +356,7 @@ export function djangoProblems(a: Answers, facts: DjangoFacts | undefined): void
 /** The value the stack gives a Django setting read from the environment, or undefined for other names. */
 export function djangoWiring(name: string, a: Partial<Answers>, facts: DjangoFacts | undefined): string | undefined {
   const setting = facts?.settingsEnv.find((s) => s.name === name);
-  if (!setting) return undefined;
+  if (!setting || setting.raw) return undefined;
   // The smoke test and the image's health probe reach the app as 127.0.0.1 and localhost.
   if (setting.kind === 'hosts') return ['localhost', '127.0.0.1'].join(setting.separator);
   if (setting.kind === 'csrf') return [`http://localhost:${a.port ?? 8000}`, `http://127.0.0.1:${a.port ?? 8000}`].join(setting.separator);

@@ -9,6 +9,8 @@ import { detectProject, type Detection } from '../answers/detect.js';
 import { readAnswersFile, resolveAnswers } from '../answers/resolve.js';
 import { AnswerError, OPTIONS, SERVER_PINS, serverPackages } from '../answers/schema.js';
 import { describeSettings } from '../answers/wiring.js';
+import { parseEnvList } from '../answers/settings.js';
+import { generationNotes } from '../answers/notes.js';
 import type { AnswerKey, Answers } from '../answers/types.js';
 import { renderProject } from '../render/index.js';
 import { dependencyFiles } from '../render/view.js';
@@ -35,6 +37,8 @@ export interface GenerateOptions {
   yes?: boolean;
   force?: boolean;
   dryRun?: boolean;
+  /** A self-audit finding on a value the user gave fails generation instead of warning. */
+  strict?: boolean;
   [flag: string]: unknown;
 }
 
@@ -79,6 +83,13 @@ export function flagAnswers(options: Record<string, unknown>): Partial<Record<An
   return out;
 }
 
+/** The --env entries the user gave (flags, API values, the answers file): their findings are theirs to decide. */
+function givenEnv(options: GenerateOptions): string[] {
+  const flags = { ...options.values, ...flagAnswers(options) };
+  const file = options.answers ? readAnswersFile(options.answers) : {};
+  return [...parseEnvList(file.env), ...parseEnvList(flags.env)];
+}
+
 function printDetection(detection: Detection, err: (line: string) => void): void {
   for (const note of detection.notes) err(`  found: ${note}`);
   for (const warning of detection.warnings) err(`  note: ${warning}`);
@@ -96,6 +107,7 @@ function printSettings(answers: Answers, detection: Detection): void {
     for (const line of settings) console.error(`    ${line}`);
   }
   for (const dir of answers.stateDirs) console.error(`  writable: ${dir} (a named volume; scripts/backup-state.sh saves it)`);
+  for (const line of generationNotes(answers, detection.facts)) console.error(`  ${line.startsWith('warning: ') ? line : `run: ${line}`}`);
 }
 
 export interface GenerateResult {
@@ -144,7 +156,7 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
   // rendered directly: node-plop loads its own inquirer, which alone costs more than generating.
   const rendered = renderProject(answers);
   // Our own output meets our own audit before anything is written.
-  const audit = auditGenerated(rendered);
+  const audit = auditGenerated(rendered, {}, { env: givenEnv(options), strict: Boolean(options.strict) });
   if (!audit.ok) throw new UserError(audit.message, EXIT_FAILED);
   const files = [...rendered, ...pristineFiles(rendered)];
   let plan = planWrite(dir, files, { overwrite: Boolean(options.force) });
@@ -196,6 +208,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('-y, --yes', 'never ask: take flags, the answers file, detection, then defaults')
     .option('--force', 'overwrite existing files that differ')
     .option('--dry-run', 'print what would be written and a diff against what exists; write nothing')
+    .option('--strict', 'fail when the self-audit flags a value you gave (e.g. --env DEBUG=1); without it, a warning')
     .option('--smoke', 'after writing, prove the stack as `create-pyimage smoke` does (build, start, probe, tear down)');
   addAnswerFlags(program);
   addSmokeOptions(program, 'with --smoke: ');

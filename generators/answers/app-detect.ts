@@ -44,7 +44,7 @@ function gunicornConf(projectDir: string): GunicornConfFacts | undefined {
   if (!conf) return undefined;
   const out: GunicornConfFacts = { file: conf.file, applies: [], problems: [] };
   for (const [name, { value, env }] of conf.settings) {
-    const shown = `${name} = ${JSON.stringify(value)}${env ? ` (from ${env})` : ''}`;
+    const shown = `${name} = ${/^(\d+(\.\d+)?|True|False)$/.test(value) ? value : JSON.stringify(value)}${env ? ` (from ${env})` : ''}`;
     if (name === 'bind') {
       out.bind = value;
       out.port = portOf(value);

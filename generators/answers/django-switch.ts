@@ -26,6 +26,18 @@ export interface SettingsSwitch {
   variables: string[];
 }
 
+/** django-environ's `Env(X=(bool, False))` scheme: the type X is cast to ('bool', 'list', ...). */
+export function envScheme(file: PyFile, name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  for (const value of file.assignments.values()) {
+    if (value.name !== 'CallExpression' || file.callee(value) !== 'environ.Env') continue;
+    const scheme = file.args(value).keywords.get(name);
+    const type = scheme?.name === 'TupleExpression' ? children(scheme).find((part) => part.name === 'VariableName') : scheme;
+    if (type) return file.text(type);
+  }
+  return undefined;
+}
+
 function truthy(value: Value): boolean | typeof UNKNOWN {
   if (value === UNKNOWN) return UNKNOWN;
   if (Array.isArray(value)) return value.length > 0;
@@ -98,7 +110,8 @@ class Evaluator {
     const name = file.stringValue(first);
     const cast = args.keywords.get('cast');
     const asBool = (value: Value) => (typeof value === 'string' ? TRUE_WORDS.includes(value.trim().toLowerCase()) : value);
-    if (/^environ\.Env\(\)\.bool$/.test(callee) || ((callee === 'decouple.config' || callee === 'environ.Env()') && cast && file.text(cast) === 'bool')) {
+    const schemeBool = callee === 'environ.Env()' && envScheme(file, name) === 'bool';
+    if (schemeBool || /^environ\.Env\(\)\.bool$/.test(callee) || ((callee === 'decouple.config' || callee === 'environ.Env()') && cast && file.text(cast) === 'bool')) {
       return asBool(this.envValue(name, fallback(args.keywords.get('default') ?? (callee === 'decouple.config' ? second : undefined))));
     }
     if (callee === 'environ.Env()' || callee === 'environ.Env().str' || callee === 'decouple.config') {
@@ -290,7 +303,7 @@ export function readSwitch(projectDir: string, rel: string): SettingsSwitch | un
 /** A value of one of the switch's variables that turns DEBUG off, given the rest of the environment. */
 export function productionOn(sw: SettingsSwitch, env: ReadonlyMap<string, string>): { name: string; value: string } | undefined {
   for (const name of sw.variables) {
-    for (const value of ['1', 'True', 'true', 'False', '0', 'production']) {
+    for (const value of ['1', 'True', 'true', 'False', '0', 'production', '']) {
       if (debugWith(sw, new Map([...env, [name, value]])) === false) return { name, value };
     }
   }

@@ -12,7 +12,7 @@ import type { Answers } from './types.js';
 import { moduleName, projectPythonFiles } from './scan/files.js';
 import { children, PyFile, type PyNode } from './scan/python.js';
 import type { ScanResult } from './scan/index.js';
-import { debugWith, productionOn, readSwitch, type SettingsSwitch } from './django-switch.js';
+import { debugWith, envScheme, productionOn, readSwitch, type SettingsSwitch } from './django-switch.js';
 
 export const DJANGO_MIGRATE = ['python', 'manage.py', 'migrate', '--noinput'] as const;
 
@@ -164,10 +164,22 @@ function separatorOf(file: PyFile, node: PyNode): string {
   return ',';
 }
 
+/** True for a read that hands back the variable's text: os.environ, getenv, env("X") / env.str / config("X") without a cast. */
+function rawText(file: PyFile, node: PyNode): boolean {
+  if (node.name === 'MemberExpression') return true;
+  const callee = file.callee(node) ?? '';
+  const args = file.args(node);
+  if (['os.environ.get', 'os.getenv', 'environ.Env().str'].includes(callee)) return true;
+  if (callee === 'environ.Env()') return !args.keywords.has('cast') && args.positional.length < 2 && !args.keywords.has('default') && !envScheme(file, file.stringValue(args.positional[0]));
+  return callee === 'decouple.config' && !args.keywords.has('cast');
+}
+
 /** A value the settings read as "debug off": int() wants 0, `x != "False"` wants "False", the rest take False. */
 function debugOff(file: PyFile, node: PyNode): string {
   const value = outer(file, node);
   const parent = value.parent;
+  // DEBUG = env("DEBUG") / os.environ.get("DEBUG"): the text itself, and any non-empty text is true.
+  if (parent?.name === 'AssignStatement' && rawText(file, node)) return '';
   if (parent?.name === 'ArgList' && parent.parent?.name === 'CallExpression' && file.callee(parent.parent) === 'int') return '0';
   if (parent?.name === 'BinaryExpression') {
     const parts = children(parent);
@@ -302,7 +314,7 @@ export function detectDjango(projectDir: string, dependencies: string[] | undefi
     notes.push(`ASGI application ${facts.asgi}: served by uvicorn`);
   }
   answers.migrations = 'django';
-  notes.push(`migrations run with \`${DJANGO_MIGRATE.join(' ')}\` as the one-shot migrate service`);
+  notes.push(`migrations run with \`python ${found.rel} migrate --noinput\` as the one-shot migrate service`);
   const readers = ['dj-database-url', 'django-environ', 'python-decouple'].filter((d) => dependencies?.includes(d));
   if (readers.length > 0) notes.push(`settings read with ${readers.join(', ')}`);
 

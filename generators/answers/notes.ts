@@ -28,7 +28,8 @@ function describeDebug(a: Answers, facts: ProjectFacts): string[] {
     ];
   }
   if (debug === false) {
-    const switched = given.find((e) => sw.variables.includes(e.name));
+    const wired = new Set((facts.django?.settingsEnv ?? []).filter((s) => s.kind === 'debug').map((s) => s.name));
+    const switched = given.find((e) => sw.variables.includes(e.name) && !wired.has(e.name));
     if (switched) return [`production on: ${switched.name}=${switched.value} turns DEBUG off (${where})`];
   }
   return [];

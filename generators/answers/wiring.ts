@@ -85,7 +85,7 @@ export function describeSettings(a: Pick<Answers, 'env' | 'postgres'>, facts: Wi
   for (const read of reads) {
     const value = given.get(read.name);
     const where = `${read.file}:${read.line}`;
-    if (value !== undefined) lines.push(`${read.name} = ${value}  (read in ${where})`);
+    if (value !== undefined) lines.push(`${read.name} = ${value === '' ? '"" (empty: the settings use the text itself, and only empty text is false)' : value}  (read in ${where})`);
     else lines.push(`${read.name} left for you${read.required ? '' : ' (optional)'}: read in ${where}; set it with --env ${read.name}=VALUE or in docker-compose.yml under environment`);
   }
   for (const [name, value] of given) if (!reads.some((r) => r.name === name) && a.env.some((e) => e.startsWith(`${name}=`))) lines.push(`${name} = ${value}`);

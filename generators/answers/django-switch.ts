@@ -28,12 +28,17 @@ export interface SettingsSwitch {
 
 /** django-environ's `Env(X=(bool, False))` scheme: the type X is cast to ('bool', 'list', ...). */
 export function envScheme(file: PyFile, name: string | undefined): string | undefined {
+  return schemeOf(file, name)?.type;
+}
+
+function schemeOf(file: PyFile, name: string | undefined): { type: string; fallback?: PyNode } | undefined {
   if (!name) return undefined;
   for (const value of file.assignments.values()) {
     if (value.name !== 'CallExpression' || file.callee(value) !== 'environ.Env') continue;
     const scheme = file.args(value).keywords.get(name);
-    const type = scheme?.name === 'TupleExpression' ? children(scheme).find((part) => part.name === 'VariableName') : scheme;
-    if (type) return file.text(type);
+    if (!scheme) continue;
+    const items = scheme.name === 'TupleExpression' ? children(scheme).filter((part) => !['(', ')', ','].includes(part.name)) : [scheme];
+    if (items[0]) return { type: file.text(items[0]), fallback: items[1] };
   }
   return undefined;
 }
@@ -110,9 +115,9 @@ class Evaluator {
     const name = file.stringValue(first);
     const cast = args.keywords.get('cast');
     const asBool = (value: Value) => (typeof value === 'string' ? TRUE_WORDS.includes(value.trim().toLowerCase()) : value);
-    const schemeBool = callee === 'environ.Env()' && envScheme(file, name) === 'bool';
-    if (schemeBool || /^environ\.Env\(\)\.bool$/.test(callee) || ((callee === 'decouple.config' || callee === 'environ.Env()') && cast && file.text(cast) === 'bool')) {
-      return asBool(this.envValue(name, fallback(args.keywords.get('default') ?? (callee === 'decouple.config' ? second : undefined))));
+    const scheme = callee === 'environ.Env()' ? schemeOf(file, name) : undefined;
+    if (scheme?.type === 'bool' || /^environ\.Env\(\)\.bool$/.test(callee) || ((callee === 'decouple.config' || callee === 'environ.Env()') && cast && file.text(cast) === 'bool')) {
+      return asBool(this.envValue(name, fallback(args.keywords.get('default') ?? (callee === 'decouple.config' ? second : undefined) ?? scheme?.fallback)));
     }
     if (callee === 'environ.Env()' || callee === 'environ.Env().str' || callee === 'decouple.config') {
       const value = this.envValue(name, fallback(args.keywords.get('default')));

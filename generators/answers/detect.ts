@@ -58,16 +58,10 @@ function readRequirements(file: string, seen = new Set<string>()): string[] {
 const REDIS_LIBS = ['redis', 'rq', 'arq', 'django-rq', 'flask-rq2', 'rq-scheduler', 'django-redis', 'aioredis', 'huey'];
 const REDIS_EXTRAS = ['celery', 'dramatiq', 'kombu', 'huey'];
 
-export function detectProject(projectDir: string): Detection {
-  const answers: Partial<Answers> = {};
-  const notes: string[] = [];
-  const warnings: string[] = [];
-  const has = (file: string) => existsSync(join(projectDir, file));
-
-  const dirName = basename(projectDir).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^[^a-z]+|-+$/g, '');
-  if (dirName) answers.name = dirName.slice(0, 63).replace(/-+$/, '');
-
+/** The dependency file the image installs from (uv, PEP 621 pyproject, requirements) and its specs. */
+function readDependencies(projectDir: string, answers: Partial<Answers>, notes: string[], warnings: string[]): { specs: string[]; requirementsFile?: string } {
   let specs: string[] = [];
+  const has = (file: string) => existsSync(join(projectDir, file));
   const requirementFiles = ['requirements.txt', 'requirements/prod.txt', 'requirements/production.txt', 'requirements/base.txt', 'requirements-prod.txt'];
   const requirementsFile = requirementFiles.find(has);
   if (has('uv.lock') && has('pyproject.toml')) {
@@ -103,6 +97,20 @@ export function detectProject(projectDir: string): Detection {
   } else if (requirementsFile && answers.deps === 'pip-pyproject') {
     notes.push(`found ${requirementsFile} too; using pyproject.toml (choose with --deps requirements)`);
   }
+
+  return { specs, requirementsFile };
+}
+
+export function detectProject(projectDir: string): Detection {
+  const answers: Partial<Answers> = {};
+  const notes: string[] = [];
+  const warnings: string[] = [];
+  const has = (file: string) => existsSync(join(projectDir, file));
+
+  const dirName = basename(projectDir).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^[^a-z]+|-+$/g, '');
+  if (dirName) answers.name = dirName.slice(0, 63).replace(/-+$/, '');
+
+  const { specs, requirementsFile } = readDependencies(projectDir, answers, notes, warnings);
 
   const names = new Map(specs.map((s) => [requirementName(s) ?? '', s]));
   const fromDeps = names.has('fastapi') ? 'fastapi' : names.has('flask') ? 'flask' : names.has('uvicorn') || names.has('starlette') ? 'asgi' : names.has('django') ? 'django' : names.has('gunicorn') ? 'wsgi' : undefined;

@@ -48,6 +48,13 @@ const CONSTRUCTORS: Record<string, AppFramework> = {
   'quart.Quart': 'asgi',
 };
 const KEYWORDS = ['Flask', 'FastAPI', 'Starlette', 'Quart', 'fastapi', 'flask', 'starlette', 'quart'];
+const FACTORY_NAMES = ['create_app', 'make_app', 'app_factory', 'get_app', 'create_application', 'get_application'];
+
+function importedFramework(file: PyFile): AppFramework | undefined {
+  const top = [...file.importedModules].map((m) => m.split('.')[0]);
+  return top.includes('fastapi') ? 'fastapi' : top.includes('flask') ? 'flask' : top.includes('starlette') || top.includes('quart') ? 'asgi' : undefined;
+}
+
 /** A constructed object first; then the factory itself, which a `x = create_app()` elsewhere (wsgi.py, a Celery entry) only wraps. */
 const KIND_RANK: Record<AppCandidate['kind'], number> = { object: 0, factory: 1, 'factory-call': 2 };
 /** Module names a run command usually points at, most likely first. */
@@ -157,10 +164,12 @@ export function findApps(projectDir: string): AppSearch {
       const name = statement.getChild('VariableName');
       const body = statement.getChild('Body');
       if (!name || !body) continue;
+      const fn = file.text(name);
       let framework: AppFramework | undefined;
       someDescendant(body, (n) => Boolean((framework = constructed(file, n))));
+      // A conventionally named factory that builds the app through a helper, in a file importing the framework.
+      if (!framework && FACTORY_NAMES.includes(fn)) framework = importedFramework(file);
       if (!framework || !someDescendant(body, (n) => n.name === 'ReturnStatement')) continue;
-      const fn = file.text(name);
       factories.set(`${file.module}.${fn}`, framework);
       candidates.push({ appModule: `${file.module}:${fn}()`, framework, file: file.rel, line: file.line(statement), kind: 'factory', ...(requiresArgs(file, statement) ? { needsArgs: true } : {}) });
     }

@@ -49,6 +49,12 @@ describe('the app object in every common form', () => {
       'flask',
     ],
     [
+      'create_app building the app through a helper, in a file importing Flask',
+      { ...FLASK, 'site_app/__init__.py': 'import flask\n\nfrom .build import configure\n\n\ndef create_app():\n    app = configure()\n    return app\n', 'site_app/build.py': 'def configure():\n    ...\n' },
+      'site_app:create_app()',
+      'flask',
+    ],
+    [
       'app = create_app() in a module, the factory imported relatively',
       {
         ...FASTAPI,

@@ -158,3 +158,12 @@ describe("the user's explicit choice wins", () => {
     expect(audit.fromUser.map((f) => f.finding.ruleId)).toEqual(['DJ-01']);
   });
 });
+
+describe('what generation says about a raw list setting', () => {
+  it('the settings line says it is left unset and why, not "set it with --env"', async () => {
+    const { describeSettings } = await import('../../generators/answers/wiring.js');
+    const { answers, detection } = await answersFor(join(FIXTURES, 'scan-django-environ-raw'));
+    const lines = describeSettings(answers, detection.facts);
+    expect(lines).toContain('DJANGO_ALLOWED_HOSTS left unset: read in config/settings.py:14 as text that ALLOWED_HOSTS cannot take (a list is needed); change the settings to set it');
+  });
+});

@@ -96,9 +96,8 @@ export function portOf(bind: string): number | undefined {
 
 /** The server invocation in one segment of words, or undefined when the segment runs no server. */
 export function commandHint(words: string[], source: string): RunHint | undefined {
-  let i = words.findIndex((w) => SERVERS.includes(w.split('/').pop()!));
-  const module = words.findIndex((w, k) => w === '-m' && SERVERS.includes(words[k + 1] ?? ''));
-  if (i === -1 && module !== -1) i = module + 1;
+  // `gunicorn ...`, `/venv/bin/gunicorn ...` and `python -m gunicorn ...` alike
+  const i = words.findIndex((w) => SERVERS.includes(w.split('/').pop()!));
   if (i === -1) return undefined;
   const name = words[i]!.split('/').pop()!;
   const server = name === 'gunicorn' || name === 'uvicorn' ? name : 'other';

@@ -86,6 +86,7 @@ describe("the project's own run commands", () => {
   const cases: [string, Record<string, string>, string, Partial<Record<'server' | 'port', unknown>>][] = [
     ['Dockerfile CMD (exec form)', { 'Dockerfile': 'FROM python:3.12\nCMD ["gunicorn", "-k", "uvicorn.workers.UvicornWorker", "-b", "0.0.0.0:9000", "svc.web:other"]\n' }, 'Dockerfile:2 (CMD)', { server: 'gunicorn', port: 9000 }],
     ['Dockerfile CMD through sh -c', { 'Dockerfile': 'FROM python:3.12\nCMD ["sh", "-c", "alembic upgrade head && uvicorn svc.web:other --host 0.0.0.0 --port 8081"]\n' }, 'Dockerfile:2 (CMD)', { server: 'uvicorn', port: 8081 }],
+    ['Dockerfile CMD (shell form, python -m uvicorn)', { 'Dockerfile': 'FROM python:3.12\nCMD python -m uvicorn svc.web:other --host 0.0.0.0 --port 8005\n' }, 'Dockerfile:2 (CMD)', { server: 'uvicorn', port: 8005 }],
     ['Procfile web:', { 'Procfile': 'release: python migrate.py\nweb: gunicorn svc.web:other --bind 0.0.0.0:$PORT\n' }, 'Procfile:2', { server: 'gunicorn' }],
     ['App Engine app.yaml entrypoint', { 'app.yaml': 'runtime: python312\nentrypoint: gunicorn -b :$PORT svc.web:other\n' }, 'app.yaml (entrypoint)', { server: 'gunicorn' }],
     ['render.yaml startCommand', { 'render.yaml': 'services:\n  - type: web\n    name: api\n    startCommand: uvicorn svc.web:other --host 0.0.0.0 --port $PORT\n' }, 'render.yaml (startCommand)', { server: 'uvicorn' }],

@@ -58,7 +58,46 @@ export function normaliseKeys(raw: Record<string, unknown>, where: string): Part
   return out;
 }
 
+type Layer = Partial<Record<AnswerKey, unknown>>;
+
+/**
+ * Aliases (an old flag kept for a choice, see OptionSpec.aliasOf) as their target: within a layer, an alias given
+ * alone sets its target and a target given alone sets its aliases, so a higher layer's choice
+ * (flags over the answers file) replaces both. Both given in one layer must agree (crossValidate).
+ */
+export function withAliases(layer: Layer | undefined, higher: Layer = {}): Layer | undefined {
+  if (!layer) return layer;
+  const out: Layer = { ...layer };
+  for (const spec of OPTIONS) {
+    if (!spec.aliasOf) continue;
+    const target = OPTION_BY_KEY.get(spec.aliasOf.key)!;
+    if (higher[spec.key] !== undefined || higher[target.key] !== undefined) {
+      delete out[spec.key];
+      delete out[target.key];
+    } else if (out[spec.key] !== undefined && out[target.key] === undefined) {
+      out[target.key] = spec.aliasOf.to(spec.parse(out[spec.key]) as never);
+    } else if (out[target.key] !== undefined && out[spec.key] === undefined) {
+      out[spec.key] = spec.aliasOf.from(target.parse(out[target.key]) as never);
+    }
+  }
+  return out;
+}
+
+/** An alias and its target given both, and differently (`--database none --postgres`), is refused by name. */
+function checkAliases(a: Answers): void {
+  for (const spec of OPTIONS) {
+    if (!spec.aliasOf) continue;
+    const target = OPTION_BY_KEY.get(spec.aliasOf.key)!;
+    const value = a[spec.key];
+    if (spec.aliasOf.from(a[target.key] as never) === value) continue;
+    const alias = typeof value === 'boolean' ? `--${value ? '' : 'no-'}${spec.flag}` : `--${spec.flag} ${String(value)}`;
+    throw new AnswerError(target.flag, `--${target.flag} ${String(a[target.key])} and ${alias} disagree; give one of them`);
+  }
+}
+
 export async function resolveAnswers(input: ResolveInput): Promise<Answers> {
+  const flags = withAliases(input.flags)!;
+  input = { ...input, flags, file: withAliases(input.file, flags) };
   const answers: Partial<Answers> = {};
   const set = <K extends AnswerKey>(key: K, value: Answers[K]) => {
     answers[key] = value;
@@ -85,6 +124,7 @@ export async function resolveAnswers(input: ResolveInput): Promise<Answers> {
     set(spec.key, value as never);
   }
   const complete = answers as Answers;
+  checkAliases(complete);
   crossValidate(complete, input.facts);
   return complete;
 }

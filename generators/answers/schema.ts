@@ -11,7 +11,7 @@ import { wireDetected } from './wiring.js';
 import { DJANGO_MIGRATE } from './django.js';
 import {
   APP_MODULE_RE, asString, CPUS_RE, describe, GPU_SERVICES, HEALTH_PATH_RE, MEMORY_RE, NAME_RE, parseBoolean, parseChoice, parseCommand,
-  parseGpuServices, REGISTRY_RE, REL_PATH_RE, type Choice,
+  parseFolder, parseGpuServices, REGISTRY_RE, REL_PATH_RE, type Choice,
   DATABASES, FRAMEWORKS, POSTGRES_VERSIONS, PYTHON_VERSIONS, SERVERS,
 } from './parse.js';
 import type { ProjectFacts } from './validate.js';
@@ -53,15 +53,6 @@ export interface OptionSpec {
   aliasOf?: { key: AnswerKey; to: (value: never) => unknown; from: (target: never) => unknown };
   /** Lists that add to what detection found rather than replace it (--env, --state-dir). */
   combine?: (fallback: Answers[AnswerKey] | undefined, given: Answers[AnswerKey]) => Answers[AnswerKey];
-}
-
-/** A folder inside the project, relative to it, without `..`: "src", "backend". */
-function parseFolder(field: string, raw: unknown): string {
-  const text = asString(field, raw).replace(/\/+$/, '');
-  if (text !== '' && (!REL_PATH_RE.test(text) || text.split('/').some((part) => part === '..' || part === '.' || part === ''))) {
-    throw new AnswerError(field, `${describe(raw)} is not allowed; give a folder inside the project, relative to it (e.g. "${field === 'python-path' ? 'src' : 'backend'}")`);
-  }
-  return text;
 }
 
 function frameworkModuleDefault(a: Partial<Answers>, detected: Partial<Answers>, facts: ProjectFacts): string | undefined {

@@ -26,6 +26,8 @@ export interface GenerateOptions {
   yes?: boolean;
   force?: boolean;
   dryRun?: boolean;
+  /** A self-audit finding on a value the user gave fails generation instead of warning. */
+  strict?: boolean;
   [flag: string]: unknown;
 }
 
@@ -78,6 +80,7 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
     file: options.answers ? readAnswersFile(options.answers) : undefined,
     force: options.force,
     dryRun: options.dryRun,
+    strict: Boolean(options.strict),
     prompt: interactive ? await lazyPrompter() : undefined,
     confirmOverwrite: interactive
       ? async (list) => (await import('@inquirer/prompts')).confirm({ message: `These files exist and differ:\n${list}\nOverwrite them?`, default: false })
@@ -94,6 +97,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('-y, --yes', 'never ask: take flags, the answers file, detection, then defaults')
     .option('--force', 'overwrite existing files that differ')
     .option('--dry-run', 'print what would be written and a diff against what exists; write nothing')
+    .option('--strict', 'fail when the self-audit flags a value you gave (e.g. --env DEBUG=1); without it, a warning')
     .option('--smoke', 'after writing, prove the stack as `create-pyimage smoke` does (build, start, probe, tear down)')
     .option(`${NEW_DIR_FLAG} <dir>`, 'the project folder, taken as a folder even when its name is close to a command (smok, audti)');
   addAnswerFlags(program);

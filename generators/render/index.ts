@@ -15,7 +15,8 @@ import { renderTemplate } from './handlebars.js';
 import { STACK_FILE, stackYaml, swarmScriptView } from './stack.js';
 import { APP_DIR, APP_HEALTH, GRACEFUL_SECONDS, START_INTERVAL, STOP_GRACE_SECONDS, UV_IMAGE, VENV } from './view.js';
 import { ENTRYPOINT_FILE, entrypointSource } from './app-env.js';
-import { checkDeployArgv, collectStaticEnv } from './django.js';
+import { managePy } from '../answers/django.js';
+import { checkDeployArgv, collectStaticEnv, collectStaticProgram } from './django.js';
 import { ciFiles } from './ci/index.js';
 
 /**
@@ -76,6 +77,8 @@ function dockerfile(view: StackModel): string {
     entrypointFile: ENTRYPOINT_FILE,
     collectStatic: a.framework === 'django' && a.collectStatic,
     collectStaticEnv: collectStaticEnv(view),
+    collectStaticProgram: collectStaticProgram(),
+    managePy: managePy(a),
   });
 }
 

@@ -12,6 +12,7 @@ export const BASE_ANSWERS: Answers = {
   appModule: 'main:app',
   server: 'uvicorn',
   installServer: false,
+  djangoDir: '',
   pythonPath: '',
   port: 8000,
   healthPath: '/health',

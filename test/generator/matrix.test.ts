@@ -213,7 +213,8 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
     rule('DJ', a.collectStatic === (staticStage !== undefined), 'a static stage exactly with collectstatic');
     if (staticStage) {
       const run = staticStage.lines.find((l) => l.startsWith('RUN '));
-      rule('DJ', /manage\.py collectstatic --noinput$/.test(run ?? ''), `collectstatic runs in the static stage: ${run}`);
+      // The settings are imported with the app's environment; collectstatic runs when they set STATIC_ROOT.
+      rule('DJ', /manage\.py shell -c '.*call_command\("collectstatic", interactive=False\) if s\.STATIC_ROOT else .*'$/.test(run ?? ''), `collectstatic runs in the static stage: ${run}`);
       for (const name of a.env.filter((e) => e.includes('{secret.')).map((e) => e.split('=')[0])) {
         rule('DF-14', (run ?? '').includes(`${name}=build-only-not-a-secret`), `${name} gets a throw-away value at build time`);
       }

@@ -81,14 +81,19 @@ function tmpfsMount(entry: string): Record<string, unknown> {
   return { type: 'tmpfs', target, ...(bytes ? { tmpfs: { size: bytes } } : {}) };
 }
 
-/** `on-failure:5` and friends as a Swarm restart policy; a window so old failures stop counting. */
+/**
+ * `on-failure:5` and friends as a Swarm restart policy; a window so old failures stop counting.
+ * A long-running service restarts on `any` exit: Swarm stops a task that fails its health check
+ * with SIGTERM, a server that shuts down cleanly then exits 0, and `on-failure` would never
+ * replace it (an app still waiting for the migration job would stay at 0 replicas).
+ */
 function restartPolicy(restart: unknown, role: Role): Record<string, unknown> {
   if (role === 'job') {
     // No depends_on in Swarm: the job starts with the database and retries until it is up.
     return { condition: 'on-failure', delay: '10s', max_attempts: 10 };
   }
   const [mode, attempts] = String(restart ?? 'on-failure').split(':');
-  const condition = mode === 'no' ? 'none' : mode === 'on-failure' ? 'on-failure' : 'any';
+  const condition = mode === 'no' ? 'none' : 'any';
   return { condition, delay: '5s', ...(attempts ? { max_attempts: Number(attempts) } : {}), window: '120s' };
 }
 
@@ -273,6 +278,10 @@ export function stackYaml(view: StackView): string {
     }
   }
   if (roles.app) {
+    comment(
+      ['services', 'app', 'deploy', 'restart_policy'],
+      'any, not on-failure: a task stopped for failing its health check exits 0 after a clean\n shutdown, and on-failure would never replace it.',
+    );
     comment(['services', 'app', 'deploy', 'update_config'], 'Rolling update: the new task must be healthy before an old one stops; a failed update rolls back.');
     comment(['services', 'app', 'stop_grace_period'], `Longer than the server's own graceful timeout (${GRACEFUL_SECONDS}s), so requests finish on stop.`);
   }

@@ -115,3 +115,12 @@ export const SERVERS: Choice[] = [
   { value: 'gunicorn', name: 'gunicorn', hint: 'WSGI; ASGI apps with uvicorn workers' },
   { value: 'uvicorn', name: 'uvicorn', hint: 'ASGI' },
 ];
+
+/** A folder inside the project, relative to it, without `..`: "src", "backend". */
+export function parseFolder(field: string, raw: unknown): string {
+  const text = asString(field, raw).replace(/\/+$/, '');
+  if (text !== '' && (!REL_PATH_RE.test(text) || text.split('/').some((part) => part === '..' || part === '.' || part === ''))) {
+    throw new AnswerError(field, `${describe(raw)} is not allowed; give a folder inside the project, relative to it (e.g. "${field === 'python-path' ? 'src' : 'backend'}")`);
+  }
+  return text;
+}

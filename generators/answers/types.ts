@@ -24,6 +24,8 @@ export interface Answers {
   server: Server;
   /** The project's dependencies lack the server: the image installs a pinned one. */
   installServer: boolean;
+  /** Django: the folder holding manage.py, relative to the project ('' for the root). */
+  djangoDir: string;
   /** Directories the app imports from besides /app (e.g. "src" for a src layout not installed by pip). */
   pythonPath: string;
   port: number;
@@ -66,6 +68,8 @@ export interface Answers {
   dockerfileSyntax: boolean;
   /** Registry prefix for the Swarm stack's image names (e.g. "registry.example.com:5000/team"); empty = local images. */
   registry: string;
+  /** The pipeline written for the project: GitHub Actions, GitLab CI or none. */
+  ci: 'github' | 'gitlab' | 'none';
 }
 
 export type AnswerKey = keyof Answers;

@@ -63,10 +63,10 @@ export const COMPOSE_RULES = {
     fix: '`pids_limit: 256` (or `deploy.resources.limits.pids`).',
   },
   'CP-11': {
-    severity: 'low',
-    title: 'Unbounded restart policy',
-    why: '`always`/`unless-stopped` restart a crashing service forever, hiding the failure and hammering dependencies.',
-    fix: '`restart: "on-failure:5"` for long-running services, `restart: "no"` for one-shot jobs.',
+    severity: 'medium',
+    title: 'Service does not come back after a reboot or engine restart',
+    why: 'gunicorn, uvicorn and Postgres exit 0 on the SIGTERM the engine sends when it stops; `on-failure[:N]` never restarts an exit 0, and no restart policy means none at all: after the first reboot or engine upgrade the service stays down until someone notices.',
+    fix: '`restart: unless-stopped` on long-running services (the engine waits longer between restarts, doubling up to a minute, so a crash loop does not spin hot), `restart: "no"` for one-shot jobs; or keep `on-failure:N` together with a boot unit that starts the stack (a systemd unit running `docker compose up -d`, Quadlet or `podman-restart.service` for Podman).',
   },
   'CP-12': {
     severity: 'medium',

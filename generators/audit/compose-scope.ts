@@ -17,6 +17,8 @@ export interface ComposeContext {
   baseServices: ReadonlySet<string>;
   /** True for `docker-compose.<x>.yml` / `compose.<x>.yaml`: merged onto a base file. */
   isOverride: boolean;
+  /** A file in the project that starts the stack at boot (CP-11), if any. */
+  bootUnit?: string | undefined;
 }
 
 export type Js = Record<string, unknown>;

@@ -2,6 +2,7 @@
  * The rule groups for one compose service's own settings: image pinning, isolation, limits,
  * health, the process tree and networks. Each takes the service's scope (compose-scope.ts).
  */
+import { restartProblem } from './restart.js';
 import { effectiveArgv, gracefulTimeout, programOf, seconds, workerTmpDirProblem } from './program.js';
 import { capabilities, commandArgv, DATA_IMAGE, dockerfileFor, type ServiceScope } from './compose-scope.js';
 import { asRecord, hasVariable, imagePinProblem } from './util.js';
@@ -54,9 +55,9 @@ export function isolation(s: ServiceScope): void {
   if (built && !partial && svc.read_only !== true) add('CP-06', svcLine, `service \`${name}\` has a writable root filesystem (no \`read_only: true\`)`);
 }
 
-/** CP-08/09/10: memory, CPU and PIDs limits; CP-11: no endless restarts. */
+/** CP-08/09/10: memory, CPU and PIDs limits; CP-11: back after a reboot or engine restart. */
 export function limits(s: ServiceScope): void {
-  const { name, svc, at, svcLine, partial, add } = s;
+  const { name, svc, at, svcLine, partial, add, ctx, completedDeps } = s;
   // CP-08/09/10: limits.
   const limits = asRecord(asRecord(asRecord(svc.deploy)?.resources)?.limits) ?? {};
   const positive = (v: unknown) => v !== undefined && v !== null && !/^(0|-1|0\.0*)?$/.test(String(v).trim());
@@ -66,8 +67,10 @@ export function limits(s: ServiceScope): void {
     if (!positive(limits.pids) && !positive(svc.pids_limit)) add('CP-10', svcLine, `service \`${name}\` has no PIDs limit`);
   }
 
-  // CP-11: restart.
-  if (typeof svc.restart === 'string' && /^(always|unless-stopped)$/.test(svc.restart)) add('CP-11', at('restart'), `\`restart: ${svc.restart}\` restarts \`${name}\` forever`);
+  // CP-11: back after a reboot or engine restart (restart.ts).
+  const oneShot = completedDeps.has(name) || svc.restart === 'no' || svc.restart === false;
+  const restartIssue = restartProblem(name, svc.restart, { oneShot, partial, bootUnit: ctx.bootUnit });
+  if (restartIssue) add('CP-11', svc.restart === undefined ? svcLine : at('restart'), restartIssue);
 }
 
 /** CP-12: a healthcheck for long-running services; CP-13: readiness ordering on data services. */

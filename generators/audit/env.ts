@@ -150,7 +150,7 @@ export function auditGitignore(
     findings.push(
       where
         ? finding('EV-05', where.path, 0, `\`${file}\` is not git-ignored: add \`${pattern}\``)
-        : finding('EV-05', '.gitignore', 0, `no .gitignore: \`${file}\` is one \`git add .\` away from being committed`),
+        : { ...finding('EV-05', '.gitignore', 0, `no .gitignore: \`${file}\` is one \`git add .\` away from being committed`), anchor: { file, line: 1 } },
     );
   }
   return findings;

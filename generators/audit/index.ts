@@ -13,7 +13,10 @@ import { auditDockerignore, isIgnored, parseDockerignore } from './dockerignore.
 import { auditEnv, auditEnvTemplate, auditGitignore, isEnvTemplate, type EnvEntry } from './env.js';
 import { applyIgnores, parseInlineIgnores } from './ignores.js';
 import { auditScript, sourcedScripts, systemShellcheck } from './scripts.js';
+import { anchorFindings } from './anchor.js';
 import { auditStack, isStackFile } from './swarm.js';
+import { findBootUnit, isBootUnitPath } from './restart.js';
+import { auditWorkflow, isWorkflowFile } from './workflow.js';
 import { auditDjango, collectDjangoSettings } from './django.js';
 import {
   SEVERITIES,
@@ -39,6 +42,7 @@ export function classify(path: string, content?: string): FileKind | undefined {
   if (/^Dockerfile(\.[\w.-]+)?$/.test(name) || /\.[Dd]ockerfile$/.test(name)) return 'dockerfile';
   if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(name)) return 'compose';
   if (isStackFile(path)) return 'stack';
+  if (isWorkflowFile(path)) return 'workflow';
   if (name === '.dockerignore') return 'dockerignore';
   if (/^\.env(\..+)?$/.test(name)) return 'env';
   if (/\.(sh|bash)$/.test(name)) return 'script';
@@ -47,12 +51,13 @@ export function classify(path: string, content?: string): FileKind | undefined {
 }
 
 /** Files read for context but not audited themselves: dependency lists and .gitignore. */
-export type SupportKind = 'gitignore' | 'requirements' | 'pyproject';
+export type SupportKind = 'gitignore' | 'requirements' | 'pyproject' | 'boot-unit';
 
 export function supportKind(path: string): SupportKind | undefined {
   const name = basename(path);
   if (name === '.gitignore') return 'gitignore';
   if (name === 'pyproject.toml') return 'pyproject';
+  if (isBootUnitPath(path)) return 'boot-unit';
   if (/^requirements[\w.-]*\.(txt|in)$/.test(name) || (/\.txt$/.test(name) && /(^|\/)requirements\//.test(path))) return 'requirements';
   return undefined;
 }
@@ -124,6 +129,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
   }
 
   const composeFiles = files.filter((x) => x.kind === 'compose');
+  const bootUnit = findBootUnit([...support, ...files]);
   for (const f of composeFiles) {
     const dir = dirname(f.path);
     const dotenv = new Map<string, EnvValue>();
@@ -132,10 +138,11 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
     const baseServices = new Set(
       composeFiles.filter((c) => dirname(c.path) === dir && isBaseComposeFile(c.path)).flatMap((c) => composeServiceNames(readYaml(c.path, c.content))),
     );
-    findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride }, readYaml(f.path, f.content)));
+    findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride, bootUnit }, readYaml(f.path, f.content)));
   }
 
   for (const f of files.filter((x) => x.kind === 'stack')) findings.push(...auditStack(f.path, f.content));
+  for (const f of files.filter((x) => x.kind === 'workflow')) findings.push(...auditWorkflow(f.path, f.content));
 
   // .dockerignore: one per directory that holds a Dockerfile (its build context).
   const realEnvFiles = files.filter((x) => x.kind === 'env' && !isEnvTemplate(x.path)).map((x) => x.path);
@@ -150,7 +157,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
   }
   findings.push(...auditGitignore(support.filter((x) => x.kind === 'gitignore'), realEnvFiles, composeFiles));
   // PI-09: the program CMD / command runs comes from a dependency.
-  findings.push(...auditDependencies(dockerfiles, composeFiles, support.filter((x) => x.kind !== 'gitignore')));
+  findings.push(...auditDependencies(dockerfiles, composeFiles, support.filter((x) => x.kind !== 'gitignore' && x.kind !== 'boot-unit')));
 
   const scripts = files.filter((x) => x.kind === 'script');
   if (scripts.length > 0) {
@@ -158,8 +165,9 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
     if (typeof options.shellcheck === 'function') runner = options.shellcheck;
     else if (options.shellcheck !== 'off') {
       const system = systemShellcheck();
-      runner = system?.runner ?? null;
-      system?.prefetch(scripts.map((f) => f.content)); // one ShellCheck process for every script
+      const as = options.shellcheckAs ?? ((content: string) => content);
+      runner = system ? (content, path) => system.runner(as(content), path) : null;
+      system?.prefetch(scripts.map((f) => as(f.content))); // one ShellCheck process for every script
       if (system) notes.push(`scripts checked with ShellCheck ${system.version} (shellcheck -f json1)`);
       else notes.push('shellcheck not installed: minimal script checks used (strict mode, unquoted expansions, read -r, dangerous commands); install shellcheck for the full analysis');
     } else notes.push('ShellCheck disabled: minimal script checks used (strict mode, unquoted expansions, read -r, dangerous commands)');
@@ -191,6 +199,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
   const contents = new Map(all.map((f) => [f.path, f.content]));
   if (config) contents.set(config.path, config.content ?? '');
   fingerprint([...kept, ...problems, ...suppressed.map((s) => s.finding)], contents);
+  anchorFindings([...kept, ...problems, ...suppressed.map((s) => s.finding)], all);
   const sorted = [...kept, ...problems].sort(
     (a, b) => severityRank(a.severity) - severityRank(b.severity) || a.file.localeCompare(b.file) || a.line - b.line || a.ruleId.localeCompare(b.ruleId),
   );
@@ -215,7 +224,8 @@ export function collectProjectFiles(dir: string): AuditFile[] {
   walkTree(dir, {
     maxDepth: MAX_DEPTH,
     noFollow: true,
-    enter: ({ name }) => !name.startsWith('.') && !SKIP_DIRS.has(name),
+    // Hidden directories are skipped, except .github (its workflows are audited).
+    enter: ({ name, rel }) => (!name.startsWith('.') || rel === '.github') && !SKIP_DIRS.has(name),
     file: ({ name, path, rel, stats }) => {
       if (!stats.isFile() || stats.size > MAX_BYTES) return;
       if (!classify(rel) && !supportKind(rel) && name.includes('.')) return;

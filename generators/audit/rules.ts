@@ -3,6 +3,7 @@ import { SWARM_RULES } from './swarm-rules.js';
 import { DJANGO_RULES } from './django-rules.js';
 import { MARIADB_RULES } from './mariadb-rules.js';
 import { COMPOSE_RULES } from './compose-rules.js';
+import { CI_RULES } from './ci-rules.js';
 
 /**
  * Every rule the audit can report, once. Ids DF/CP/PG/SH/EV/DI are those of
@@ -314,6 +315,7 @@ export const RULES = {
   ...SWARM_RULES,
   ...DJANGO_RULES,
   ...MARIADB_RULES,
+  ...CI_RULES,
 } as const satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof RULES;

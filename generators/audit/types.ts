@@ -36,6 +36,11 @@ export interface Finding {
    * lines moving up or down.
    */
   fingerprint?: string;
+  /**
+   * Where code scanning shows it (SARIF), when `file:line` is no line of a file that exists: a missing
+   * file's finding sits on the line that makes it matter, a whole file's on its line 1 (anchor.ts).
+   */
+  anchor?: { file: string; line: number };
 }
 
 /** A finding an inline ignore or the config file silenced, with the reason given for it. */
@@ -96,6 +101,12 @@ export interface AuditOptions {
    * 'off': always the built-in checks. A function: use it (tests inject canned ShellCheck output).
    */
   shellcheck?: 'auto' | 'off' | ShellcheckRunner;
+  /**
+   * With the installed ShellCheck: the text it checks in place of a script's content (default: the
+   * content). The generator's self-check passes each script rendered with a placeholder project name,
+   * so one cached result serves every new project (generated.ts says why that stays sound).
+   */
+  shellcheckAs?: (content: string) => string;
   /** The project's `.create-pyimage-audit.yml`, already validated (see config.ts). */
   config?: AuditConfig;
   /** Today as YYYY-MM-DD, for ignore expiry (default: the real date, UTC). */
@@ -150,4 +161,4 @@ export interface AuditReport {
   suppressed: SuppressedFinding[];
 }
 
-export type FileKind = 'dockerfile' | 'compose' | 'stack' | 'env' | 'dockerignore' | 'script';
+export type FileKind = 'dockerfile' | 'compose' | 'stack' | 'env' | 'dockerignore' | 'script' | 'workflow';

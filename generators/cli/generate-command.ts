@@ -6,9 +6,10 @@ import { Command, Option } from 'commander';
 import { readAnswersFile } from '../answers/resolve.js';
 import { OPTIONS } from '../answers/schema.js';
 import type { AnswerKey } from '../answers/types.js';
-import { EXIT_OK } from '../errors.js';
+import { EXIT_OK, InputError } from '../errors.js';
 import { generateProject, type GenerateResult } from '../generate/index.js';
 import { addSmokeOptions, runSmoke, type SmokeFlags } from './smoke-command.js';
+import { NEW_DIR_FLAG, refuseTypo } from './typo.js';
 
 /** The prompter, loaded only when questions are asked (@inquirer/prompts is slow to load). */
 export async function lazyPrompter() {
@@ -25,6 +26,8 @@ export interface GenerateOptions {
   yes?: boolean;
   force?: boolean;
   dryRun?: boolean;
+  /** A self-audit finding on a value the user gave fails generation instead of warning. */
+  strict?: boolean;
   [flag: string]: unknown;
 }
 
@@ -77,6 +80,7 @@ export async function runGenerate(dirArg: string | undefined, options: GenerateO
     file: options.answers ? readAnswersFile(options.answers) : undefined,
     force: options.force,
     dryRun: options.dryRun,
+    strict: Boolean(options.strict),
     prompt: interactive ? await lazyPrompter() : undefined,
     confirmOverwrite: interactive
       ? async (list) => (await import('@inquirer/prompts')).confirm({ message: `These files exist and differ:\n${list}\nOverwrite them?`, default: false })
@@ -93,21 +97,31 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('-y, --yes', 'never ask: take flags, the answers file, detection, then defaults')
     .option('--force', 'overwrite existing files that differ')
     .option('--dry-run', 'print what would be written and a diff against what exists; write nothing')
-    .option('--smoke', 'after writing, prove the stack as `create-pyimage smoke` does (build, start, probe, tear down)');
+    .option('--strict', 'fail when the self-audit flags a value you gave (e.g. --env DEBUG=1); without it, a warning')
+    .option('--smoke', 'after writing, prove the stack as `create-pyimage smoke` does (build, start, probe, tear down)')
+    .option(`${NEW_DIR_FLAG} <dir>`, 'the project folder, taken as a folder even when its name is close to a command (smok, audti)');
   addAnswerFlags(program);
   addSmokeOptions(program, 'with --smoke: ');
   program.addHelpText(
     'after',
     '\nPrecedence: flags > --answers file > detection > defaults. Without a terminal, with CI=true or\n' +
-      '--yes nothing is asked, and a missing required answer exits with code 2.\n\n' +
+      '--yes nothing is asked, and a missing required answer exits with code 2.\n' +
+      'A new folder named close to a command (smok, audti, updte, buld) is refused as a typo (exit 2,\n' +
+      `nothing written): write it as a path (./smok) or with ${NEW_DIR_FLAG} smok to create it.\n\n` +
       'Examples:\n' +
       '  npx create-pyimage                          # in your service folder: detect, ask, write\n' +
       '  npx create-pyimage my-service --yes --framework flask --postgres --worker "python -m app.worker"\n' +
       '  npx create-pyimage --answers answers.yml --dry-run',
   );
-  program.action(async (dir: string | undefined, options: GenerateOptions) => {
-    const generated = await runGenerate(dir, options);
+  program.action(async (dirArg: string | undefined, options: GenerateOptions & { newDir?: string }) => {
+    // A name close to a command is a typo unless the folder exists or is named as a path or with --new-dir.
+    if (options.newDir !== undefined && dirArg !== undefined && dirArg !== '.') {
+      throw new InputError(`${NEW_DIR_FLAG}: give the folder once, either as the argument (${dirArg}) or with ${NEW_DIR_FLAG} (${options.newDir})`, NEW_DIR_FLAG);
+    }
+    refuseTypo(dirArg, options.newDir !== undefined);
+    const { newDir, ...rest } = options;
+    const generated = await runGenerate(newDir ?? dirArg, rest);
     setExit(EXIT_OK);
-    if (options.smoke && generated.written) setExit(await runSmoke(generated.dir, options as SmokeFlags));
+    if (rest.smoke && generated.written) setExit(await runSmoke(generated.dir, rest as SmokeFlags));
   });
 }

@@ -17,6 +17,7 @@ export interface SmokeFlags {
   json?: boolean;
   timeout?: string;
   swarm?: boolean;
+  sbom?: string;
 }
 
 /** The overrides for mirrors and air-gapped hosts; shared with `create-pyimage [dir] --smoke`. */
@@ -25,6 +26,7 @@ export function addSmokeOptions(command: Command, prefix = ''): Command {
   for (const o of OVERRIDES) command.addOption(new Option(`--${o.flag} ${o.value}`, `${prefix}${o.help} (${o.variable})`));
   return command
     .addOption(new Option('--timeout <seconds>', `${prefix}how long services may take to become healthy`).default('180'))
+    .addOption(new Option('--sbom <file>', `${prefix}write the built image's CycloneDX 1.6 SBOM to this file (step "sbom", after the build)`))
     .addOption(new Option('--json', `${prefix}print one JSON result object on stdout (progress stays on stderr)`));
 }
 
@@ -46,6 +48,7 @@ function smokeOptions(flags: SmokeFlags, signal: AbortSignal): SmokeOptions {
     }
     (options as Record<string, unknown>)[o.option] = value;
   }
+  options.sbom = flags.sbom;
   return options;
 }
 

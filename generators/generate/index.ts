@@ -7,9 +7,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { detectProject } from '../answers/detect.js';
+import { parseEnvList } from '../answers/settings.js';
 import { resolveAnswers, type Prompter } from '../answers/resolve.js';
 import type { AnswerKey, Answers } from '../answers/types.js';
-import { auditGenerated } from '../audit/generated.js';
+import { auditGenerated, TWIN_NAME } from '../audit/generated.js';
 import type { AuditReport } from '../audit/types.js';
 import { EXIT_FAILED, InputError, UserError } from '../errors.js';
 import { renderProject } from '../render/index.js';
@@ -36,6 +37,8 @@ export interface GenerateInput {
   file?: Partial<Record<AnswerKey, unknown>>;
   force?: boolean;
   dryRun?: boolean;
+  /** A self-audit finding on a value the user gave (`--env DEBUG=1`) fails generation instead of warning. */
+  strict?: boolean;
   /** Asks the questions left open; without it nothing is asked. */
   prompt?: Prompter;
   /** Asked before existing files that differ are overwritten; without it they are refused. */
@@ -47,6 +50,11 @@ export interface GenerateInput {
 }
 
 const quiet = () => {};
+
+/** The --env entries the user gave (values, the answers file): their findings are theirs to decide. */
+function givenEnv(input: GenerateInput): string[] {
+  return [...parseEnvList(input.file?.env), ...parseEnvList(input.values?.env)];
+}
 
 export async function generateProject(dirArg: string | undefined, input: GenerateInput = {}): Promise<GenerateResult> {
   const dir = resolve(dirArg ?? '.');
@@ -64,8 +72,16 @@ export async function generateProject(dirArg: string | undefined, input: Generat
   // The same files the node-plop generator stages (render/plop.ts, for plop's CLI), rendered
   // directly: node-plop loads its own inquirer, which alone costs more than generating.
   const rendered = renderProject(answers);
-  // Our own output meets our own audit before anything is written.
-  const audit = auditGenerated(rendered);
+  // Our own output meets our own audit before anything is written. Scripts are ShellChecked as
+  // rendered for a placeholder name (a second model, for that name only), so the cached result
+  // serves any new project.
+  const audit = auditGenerated(
+    rendered,
+    { twin: { name: answers.name, files: renderProject({ ...answers, name: TWIN_NAME }) } },
+    { env: givenEnv(input), strict: Boolean(input.strict) },
+  );
+  // Findings on values the user gave are theirs to decide: a warning naming the flag (in the closing
+  // lines), unless strict.
   if (!audit.ok) throw new UserError(audit.message, EXIT_FAILED);
   const files = [...rendered, ...pristineFiles(rendered)];
   let plan = planWrite(dir, files, { overwrite: Boolean(input.force) });

@@ -1,4 +1,5 @@
 /** What generation found and decided, as lines for a log (the CLI's stderr; the API's `log`, or nothing). */
+import { generationNotes } from '../answers/notes.js';
 import type { Detection } from '../answers/detect.js';
 import { SERVER_PINS, serverPackages } from '../answers/schema.js';
 import type { Answers } from '../answers/types.js';
@@ -21,6 +22,7 @@ export function settingsLines(answers: Answers, detection: Detection): string[] 
     for (const line of settings) lines.push(`    ${line}`);
   }
   for (const dir of answers.stateDirs) lines.push(`  writable: ${dir} (a named volume; scripts/backup-state.sh saves it)`);
+  for (const line of generationNotes(answers, detection.facts)) lines.push(`  ${line.startsWith('warning: ') ? line : `run: ${line}`}`);
   return lines;
 }
 

@@ -12,6 +12,7 @@ export const BASE_ANSWERS: Answers = {
   appModule: 'main:app',
   server: 'uvicorn',
   installServer: false,
+  djangoDir: '',
   pythonPath: '',
   port: 8000,
   healthPath: '/health',
@@ -36,6 +37,7 @@ export const BASE_ANSWERS: Answers = {
   memory: '512m',
   dockerfileSyntax: false,
   registry: '',
+  ci: 'none',
 };
 
 export function answersFor(overrides: Partial<Answers>): Answers {

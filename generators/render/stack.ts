@@ -82,10 +82,10 @@ function tmpfsMount(entry: string): Record<string, unknown> {
 }
 
 /**
- * `on-failure:5` and friends as a Swarm restart policy; a window so old failures stop counting.
- * A long-running service restarts on `any` exit: Swarm stops a task that fails its health check
- * with SIGTERM, a server that shuts down cleanly then exits 0, and `on-failure` would never
- * replace it (an app still waiting for the migration job would stay at 0 replicas).
+ * compose's restart as a Swarm restart policy; a window so old failures stop counting.
+ * A long-running service restarts on `any` exit, even where compose says on-failure: Swarm stops a
+ * task that fails its health check with SIGTERM, a server that shuts down cleanly then exits 0, and
+ * `on-failure` would never replace it (an app still waiting for the migration job stayed at 0 replicas).
  */
 function restartPolicy(restart: unknown, role: Role): Record<string, unknown> {
   if (role === 'job') {
@@ -94,7 +94,10 @@ function restartPolicy(restart: unknown, role: Role): Record<string, unknown> {
   }
   const [mode, attempts] = String(restart ?? 'on-failure').split(':');
   const condition = mode === 'no' ? 'none' : 'any';
-  return { condition, delay: '5s', ...(attempts ? { max_attempts: Number(attempts) } : {}), window: '120s' };
+  // Swarm counts only attempts inside the window, so a crash loop pauses while a service that once
+  // crashed is not given up.
+  if (condition === 'none') return { condition };
+  return { condition, delay: '5s', max_attempts: attempts ? Number(attempts) : 5, window: '120s' };
 }
 
 function quarter(value: string): string | undefined {

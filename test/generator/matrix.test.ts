@@ -147,7 +147,7 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
   }
   for (const [name, s] of longRunning) {
     const hc = s.healthcheck ?? {};
-    rule('CP-11', /^on-failure:[1-5]$/.test(s.restart), `${name} bounded restarts`);
+    rule('CP-11', s.restart === 'unless-stopped', `${name} back after a reboot or engine restart (unless-stopped)`);
     rule('CP-12', Array.isArray(hc.test) && ['CMD', 'CMD-SHELL'].includes(hc.test[0]) && hc.interval && hc.timeout && hc.retries && hc.start_period && hc.disable !== true, `${name} healthcheck`);
     if (name !== 'db' && name !== 'redis') rule('CP-22', s.init === true && parseInt(s.stop_grace_period, 10) >= 20, `${name} init and grace period`);
   }
@@ -213,7 +213,8 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
     rule('DJ', a.collectStatic === (staticStage !== undefined), 'a static stage exactly with collectstatic');
     if (staticStage) {
       const run = staticStage.lines.find((l) => l.startsWith('RUN '));
-      rule('DJ', /manage\.py collectstatic --noinput$/.test(run ?? ''), `collectstatic runs in the static stage: ${run}`);
+      // The settings are imported with the app's environment; collectstatic runs when they set STATIC_ROOT.
+      rule('DJ', /manage\.py shell -c '.*call_command\("collectstatic", interactive=False\) if s\.STATIC_ROOT else .*'$/.test(run ?? ''), `collectstatic runs in the static stage: ${run}`);
       for (const name of a.env.filter((e) => e.includes('{secret.')).map((e) => e.split('=')[0])) {
         rule('DF-14', (run ?? '').includes(`${name}=build-only-not-a-secret`), `${name} gets a throw-away value at build time`);
       }
@@ -271,7 +272,7 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
 
   // Scripts
   const scripts = files.filter((f) => f.path.startsWith('scripts/'));
-  const expected = ['lib', 'up', 'down', 'logs', 'smoke-test', ...(a.database !== 'none' ? ['backup-db', 'restore-db'] : []), ...(a.stateDirs.length > 0 ? ['backup-state'] : []), 'deploy-swarm', ...(a.registry ? ['push'] : [])].map((n) => `scripts/${n}.sh`);
+  const expected = ['lib', 'up', 'down', 'logs', 'smoke-test', 'install-boot', ...(a.database !== 'none' ? ['backup-db', 'restore-db'] : []), ...(a.stateDirs.length > 0 ? ['backup-state'] : []), 'deploy-swarm', ...(a.registry ? ['push'] : [])].map((n) => `scripts/${n}.sh`);
   rule('SH-00', JSON.stringify(scripts.map((s) => s.path).sort()) === JSON.stringify(expected.sort()), 'the scripts for these answers');
   for (const s of scripts) {
     rule('SH-01', s.content.startsWith('#!/usr/bin/env bash\n') && s.mode === 0o755, `${s.path} shebang and mode`);

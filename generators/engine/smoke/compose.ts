@@ -12,6 +12,9 @@ import { compose, composePs, engineApiBefore, imageMetadata, inspectImage, lefto
 import { GPU_OVERRIDE, GPU_RENDER_NODE } from './gpu.js';
 import { ensureSecrets } from './project.js';
 import { serviceSteps } from './services/index.js';
+import { LIFECYCLE_STEPS } from './lifecycle.js';
+import { SBOM_STEP } from '../sbom/step.js';
+import { publishedAt } from '../remote-engine.js';
 import {
   bytes,
   describeStates,
@@ -157,7 +160,7 @@ export const HEALTH_PROBE: StepSpec = {
     const published = port.stdout.trim().split(':').pop() ?? '';
     if (!/^\d+$/.test(published)) throw new StepFailure(`app publishes no port for ${ctx.answers.port}: ${port.stdout}`);
     ctx.hostPort = published;
-    const url = `http://127.0.0.1:${published}${ctx.answers.healthPath}`;
+    const url = `http://${publishedAt().probeHost}:${published}${ctx.answers.healthPath}`;
     const { status, body } = await probe(url, ctx.signal);
     return `GET ${url} -> ${status} ${body.replace(/\s+/g, ' ').trim().slice(0, 200)}`.trim();
   },
@@ -176,9 +179,10 @@ export const APP_NON_ROOT: StepSpec = {
   },
 };
 
-/** The compose run's steps: the stack's own, then each service module's, then the GPU node check. */
+/** The compose run's steps: the stack's own, then each service module's, the GPU node check, then the life-cycle steps. */
 export const COMPOSE_STEPS: StepSpec[] = [
   BUILD_IMAGES,
+  SBOM_STEP,
   PIP_INDEX_NOT_IN_IMAGE,
   GPU_OVERRIDE,
   START_STACK,
@@ -187,6 +191,8 @@ export const COMPOSE_STEPS: StepSpec[] = [
   APP_NON_ROOT,
   ...serviceSteps('compose'),
   GPU_RENDER_NODE,
+  // Graceful stop, crash recovery, database restart (lifecycle.ts): last, they restart services.
+  ...LIFECYCLE_STEPS,
 ];
 
 /** down -v, then proof that nothing is left; removes stragglers by label if compose could not. */

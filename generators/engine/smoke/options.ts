@@ -51,6 +51,8 @@ export interface SmokeOptions {
   timeout?: number;
   /** Seconds the build may take. */
   buildTimeout?: number;
+  /** Write the built image's CycloneDX SBOM to this file (the `sbom` step). */
+  sbom?: string;
   /** 'default' (a terminal), 'simple' (logs, CI), 'silent' (--json). Progress goes to stderr. */
   renderer?: 'default' | 'simple' | 'silent';
   /** Aborting (Ctrl-C) stops the running step; teardown still runs. */

@@ -3,6 +3,7 @@
  * then its teardown, which always runs. listr2 only displays the steps; the result is the JSON
  * contract `{imageId, tag, size, success, message, steps: [{name, ok, seconds, detail}]}`.
  */
+import { publishedAt } from '../remote-engine.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -104,7 +105,7 @@ async function smokeContext(dir: string, options: SmokeOptions): Promise<Context
   const env: Record<string, string> = {
     // A random loopback port, so a stack the user already runs on APP_PORT is not touched.
     APP_PORT: '0',
-    APP_BIND_IP: '127.0.0.1',
+    APP_BIND_IP: publishedAt().bindIp,
     ...overrideEnv(options),
   };
   const engine = engineFacts(options.engine ?? chooseEngine(undefined));

@@ -81,7 +81,8 @@ ensure_trixie_source() {
 
 step_packages() {
   local missing=() p
-  for p in shellcheck debootstrap python3 python3-venv ca-certificates patchelf; do
+  # systemd: only its systemd-analyze, which checks the unit scripts/install-boot.sh writes (nothing boots it).
+  for p in shellcheck debootstrap python3 python3-venv ca-certificates patchelf systemd; do
     pkg_installed "$p" || missing+=("$p")
   done
   if ((${#missing[@]})); then

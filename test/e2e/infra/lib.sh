@@ -23,6 +23,7 @@ IMAGE_NS="${PYIMAGE_E2E_IMAGE_NAMESPACE:-create-pyimage-standin}"
 PYTHON_IMAGE="$IMAGE_NS/python:3.11-slim-bookworm"
 POSTGRES_IMAGE="$IMAGE_NS/postgres:15-bookworm"
 REDIS_IMAGE="$IMAGE_NS/redis:7-bookworm"
+CADDY_IMAGE="$IMAGE_NS/caddy:2-bookworm"
 ROOTFS_IMAGE="$IMAGE_NS/bookworm-rootfs:py311"
 ROOTFS_DIR="$CACHE_DIR/rootfs/bookworm-py311"
 # The Debian archive comes from this machine's apt sources (apt_archive below);

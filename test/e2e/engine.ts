@@ -16,6 +16,8 @@ export interface E2EEnv {
   postgresVersion: string;
   /** Stand-in for redis:7-bookworm (uid/gid 999, /data, the official entrypoint). */
   redisImage: string;
+  /** Stand-in for caddy:2 (Debian's caddy 2.6.2, XDG dirs /config and /data, the same CMD). */
+  caddyImage: string;
   indexUrl: string;
 }
 
@@ -49,6 +51,7 @@ export function readE2EEnv(): E2EEnv {
     postgresImage: get('PYIMAGE_E2E_POSTGRES_IMAGE'),
     postgresVersion: get('PYIMAGE_E2E_POSTGRES_VERSION'),
     redisImage: get('PYIMAGE_E2E_REDIS_IMAGE'),
+    caddyImage: get('PYIMAGE_E2E_CADDY_IMAGE'),
     indexUrl: get('PYIMAGE_E2E_INDEX_URL'),
   };
 }
@@ -67,7 +70,7 @@ async function indexAnswers(url: string): Promise<boolean> {
   }
 }
 
-const imageKeys = ['PYIMAGE_E2E_PYTHON_IMAGE', 'PYIMAGE_E2E_POSTGRES_IMAGE', 'PYIMAGE_E2E_REDIS_IMAGE'];
+const imageKeys = ['PYIMAGE_E2E_PYTHON_IMAGE', 'PYIMAGE_E2E_POSTGRES_IMAGE', 'PYIMAGE_E2E_REDIS_IMAGE', 'PYIMAGE_E2E_CADDY_IMAGE'];
 
 async function imagesPresent(env: Record<string, string>): Promise<boolean> {
   const images = imageKeys.map((key) => env[key]).filter(Boolean) as string[];

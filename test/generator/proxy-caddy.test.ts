@@ -30,7 +30,7 @@ const policies = (c: J): J[] => c.apps.tls.automation.policies;
 
 describe('Caddy JSON config from the proxy model', () => {
   it('a public domain gets ACME with the e-mail; localhost, IPs and reserved names get the internal CA', () => {
-    const c = caddyConfig(model({ domains: ['shop.example.com', 'localhost', '10.0.0.5', 'api.internal'], acmeEmail: 'ops@example.com' }));
+    const c: J = caddyConfig(model({ domains: ['shop.example.com', 'localhost', '10.0.0.5', 'api.internal'], acmeEmail: 'ops@example.com' }));
     expect(policies(c)).toEqual([
       { subjects: ['localhost', '10.0.0.5', 'api.internal'], issuers: [{ module: 'internal' }] },
       { subjects: ['shop.example.com'], issuers: [{ module: 'acme', email: 'ops@example.com' }] },
@@ -39,14 +39,14 @@ describe('Caddy JSON config from the proxy model', () => {
   });
 
   it('no domain: internal CA for localhost, any Host answered, no HSTS', () => {
-    const c = caddyConfig(model());
+    const c: J = caddyConfig(model());
     expect(policies(c)).toEqual([{ subjects: ['localhost'], issuers: [{ module: 'internal' }] }]);
     expect(servers(c).https.routes[0].match).toBeUndefined();
     expect(JSON.stringify(c)).not.toContain('Strict-Transport-Security');
   });
 
   it('HSTS only on names that are not localhost or an IP; security headers on every response and error', () => {
-    const c = caddyConfig(model({ domains: ['localhost', '127.0.0.1', 'shop.internal', 'example.org'] }));
+    const c: J = caddyConfig(model({ domains: ['localhost', '127.0.0.1', 'shop.internal', 'example.org'] }));
     const hsts = siteRoutes(c).find((r: J) => JSON.stringify(r).includes('Strict-Transport-Security'))!;
     expect(hsts.match).toEqual([{ host: ['shop.internal', 'example.org'] }]);
     expect(hsts.handle[0].response.set['Strict-Transport-Security']).toEqual([HSTS_VALUE]);
@@ -57,17 +57,17 @@ describe('Caddy JSON config from the proxy model', () => {
   });
 
   it('plain HTTP redirects to https on the same host and path; unknown names get 421', () => {
-    const c = caddyConfig(model({ domains: ['shop.example.com'] }));
+    const c: J = caddyConfig(model({ domains: ['shop.example.com'] }));
     const redirect = servers(c).redirect;
     expect(redirect.listen).toEqual([':80']);
-    expect(redirect.routes[0].handle[0]).toMatchObject({ status_code: 308, headers: { Location: ['https://{http.request.host}{http.request.uri}'] } });
+    expect(redirect.routes[0]!.handle[0]).toMatchObject({ status_code: 308, headers: { Location: ['https://{http.request.host}{http.request.uri}'] } });
     expect(servers(c).https.routes[1]).toEqual({ handle: [{ handler: 'static_response', status_code: 421 }] });
     expect(servers(c).https.listen).toEqual([':443']);
     expect(servers(c).https.protocols).toEqual(['h1', 'h2', 'h3']);
   });
 
   it('body limit, compression, timeouts and the upstream come from the model', () => {
-    const c = caddyConfig(model({ upstream: { host: 'web', port: 9000 }, maxBodyBytes: 1234, timeouts: { readHeader: '5s', read: '30s', write: '40s', idle: '50s' } }));
+    const c: J = caddyConfig(model({ upstream: { host: 'web', port: 9000 }, maxBodyBytes: 1234, timeouts: { readHeader: '5s', read: '30s', write: '40s', idle: '50s' } }));
     expect(handlers(c)).toContainEqual({ handler: 'request_body', max_size: 1234 });
     expect(handlers(c).find((h) => h.handler === 'encode')).toMatchObject({ encodings: { zstd: {}, gzip: {} } });
     expect(handlers(c).find((h) => h.handler === 'reverse_proxy').upstreams).toEqual([{ dial: 'web:9000' }]);
@@ -75,7 +75,7 @@ describe('Caddy JSON config from the proxy model', () => {
   });
 
   it('static files: served from the shared volume under the prefix, before the app', () => {
-    const c = caddyConfig(model({ staticFiles: { urlPrefix: '/static/' } }));
+    const c: J = caddyConfig(model({ staticFiles: { urlPrefix: '/static/' } }));
     const routes = siteRoutes(c);
     const i = routes.findIndex((r: J) => r.handle[0].handler === 'file_server');
     expect(routes[i]).toMatchObject({ match: [{ path: ['/static/*'] }], handle: [{ handler: 'file_server', root: '/srv' }], terminal: true });
@@ -84,7 +84,7 @@ describe('Caddy JSON config from the proxy model', () => {
   });
 
   it('no admin API, a loopback-only health listener', () => {
-    const c = caddyConfig(model());
+    const c: J = caddyConfig(model());
     expect(c.admin).toMatchObject({ disabled: true });
     expect(servers(c).health.listen).toEqual(['127.0.0.1:2080']);
   });
@@ -94,7 +94,7 @@ describe('Caddy JSON config from the proxy model', () => {
     const text = renderCaddyJson(model({ domains: ['example.org'], acmeEmail: email }));
     const parsed = JSON.parse(text);
     expect(parsed.admin).toEqual({ disabled: true, config: { persist: false } });
-    expect(policies(parsed)[0].issuers[0].email).toBe(email);
+    expect(policies(parsed)[0]!.issuers[0].email).toBe(email);
     expect(text.endsWith('}\n')).toBe(true);
   });
 });

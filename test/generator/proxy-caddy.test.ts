@@ -70,7 +70,7 @@ describe('Caddy JSON config from the proxy model', () => {
     const c: J = caddyConfig(model({ upstream: { host: 'web', port: 9000 }, maxBodyBytes: 1234, timeouts: { readHeader: '5s', read: '30s', write: '40s', idle: '50s' } }));
     expect(handlers(c)).toContainEqual({ handler: 'request_body', max_size: 1234 });
     expect(handlers(c).find((h) => h.handler === 'encode')).toMatchObject({ encodings: { zstd: {}, gzip: {} } });
-    expect(handlers(c).find((h) => h.handler === 'reverse_proxy').upstreams).toEqual([{ dial: 'web:9000' }]);
+    expect(handlers(c).find((h) => h.handler === 'reverse_proxy')!.upstreams).toEqual([{ dial: 'web:9000' }]);
     expect(servers(c).https).toMatchObject({ read_header_timeout: '5s', read_timeout: '30s', write_timeout: '40s', idle_timeout: '50s' });
   });
 

@@ -7,6 +7,7 @@ import type { DockerfileFacts } from './dockerfile.js';
 import { effectiveArgv, gracefulTimeout, programOf, seconds, workerTmpDirProblem } from './program.js';
 import type { EnvEntry } from './env.js';
 import { finding, type RuleId } from './rules.js';
+import { PROXY_IMAGE } from './proxy.js';
 import type { Finding } from './types.js';
 import {
   PROXY_NAME,
@@ -316,7 +317,9 @@ export function auditCompose(path: string, content: string, ctx: ComposeContext)
       }
       if (all) add('CP-14', line, `\`${name}\` publishes port ${binding.containerPort} on all interfaces${binding.hostIp ? '' : ' (no host IP)'}${from}`);
       const hostPort = Number.parseInt(binding.hostPort, 10);
-      if (!Number.isNaN(hostPort) && hostPort > 0 && hostPort < 1024) add('CP-14', line, `host port ${hostPort} is privileged (< 1024, CIS 5.8)`, { severity: 'medium' });
+      // The front door is the documented exception to CIS 5.8: a proxy on 80/443 (ACME and browsers need them).
+      const frontDoor = imageValue !== undefined && PROXY_IMAGE.test(imageValue.value) && (hostPort === 80 || hostPort === 443) && !all;
+      if (!Number.isNaN(hostPort) && hostPort > 0 && hostPort < 1024 && !frontDoor) add('CP-14', line, `host port ${hostPort} is privileged (< 1024, CIS 5.8)`, { severity: 'medium' });
     });
 
     // CP-16: mounts.

@@ -14,6 +14,7 @@ import { auditEnv, auditEnvTemplate, auditGitignore, isEnvTemplate, type EnvEntr
 import { applyIgnores, parseInlineIgnores } from './ignores.js';
 import { auditScript, sourcedScripts, systemShellcheck } from './scripts.js';
 import { auditStack, isStackFile } from './swarm.js';
+import { auditProxies, isProxyConfigPath } from './proxy.js';
 import { auditDjango, collectDjangoSettings } from './django.js';
 import {
   SEVERITIES,
@@ -45,13 +46,14 @@ export function classify(path: string, content?: string): FileKind | undefined {
   return undefined;
 }
 
-/** Files read for context but not audited themselves: dependency lists and .gitignore. */
-export type SupportKind = 'gitignore' | 'requirements' | 'pyproject';
+/** Files read for context but not audited themselves: dependency lists, .gitignore, proxy configuration. */
+export type SupportKind = 'gitignore' | 'requirements' | 'pyproject' | 'proxy';
 
 export function supportKind(path: string): SupportKind | undefined {
   const name = basename(path);
   if (name === '.gitignore') return 'gitignore';
   if (name === 'pyproject.toml') return 'pyproject';
+  if (isProxyConfigPath(path)) return 'proxy';
   if (/^requirements[\w.-]*\.(txt|in)$/.test(name) || (/\.txt$/.test(name) && /(^|\/)requirements\//.test(path))) return 'requirements';
   return undefined;
 }
@@ -123,6 +125,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
   }
 
   const composeFiles = files.filter((x) => x.kind === 'compose');
+  const proxyConfigs = new Map(support.filter((x) => x.kind === 'proxy').map((x) => [x.path, x.content]));
   for (const f of composeFiles) {
     const dir = dirname(f.path);
     const dotenv = new Map<string, EnvValue>();
@@ -132,6 +135,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
       composeFiles.filter((c) => dirname(c.path) === dir && isBaseComposeFile(c.path)).flatMap((c) => composeServiceNames(c.content)),
     );
     findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride }));
+    findings.push(...auditProxies(f.path, f.content, dotenv, proxyConfigs));
   }
 
   for (const f of files.filter((x) => x.kind === 'stack')) findings.push(...auditStack(f.path, f.content));
@@ -149,7 +153,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
   }
   findings.push(...auditGitignore(support.filter((x) => x.kind === 'gitignore'), realEnvFiles, composeFiles));
   // PI-09: the program CMD / command runs comes from a dependency.
-  findings.push(...auditDependencies(dockerfiles, composeFiles, support.filter((x) => x.kind !== 'gitignore')));
+  findings.push(...auditDependencies(dockerfiles, composeFiles, support.filter((x) => x.kind === 'requirements' || x.kind === 'pyproject')));
 
   const scripts = files.filter((x) => x.kind === 'script');
   if (scripts.length > 0) {

@@ -1,6 +1,7 @@
 import type { Finding, Severity } from './types.js';
 import { SWARM_RULES } from './swarm-rules.js';
 import { DJANGO_RULES } from './django-rules.js';
+import { PROXY_RULES } from './proxy-rules.js';
 
 /**
  * Every rule the audit can report, once. Ids DF/CP/PG/SH/EV/DI are those of
@@ -509,6 +510,7 @@ export const RULES = {
   },
   ...SWARM_RULES,
   ...DJANGO_RULES,
+  ...PROXY_RULES,
 } as const satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof RULES;

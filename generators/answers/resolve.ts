@@ -58,7 +58,34 @@ export function normaliseKeys(raw: Record<string, unknown>, where: string): Part
   return out;
 }
 
+type Layer = Partial<Record<AnswerKey, unknown>>;
+
+/**
+ * Aliases (`--postgres` for `--database postgres`) as their target: within a layer, an alias given
+ * alone sets its target and a target given alone sets its aliases, so a higher layer's choice
+ * (flags over the answers file) replaces both. Both given in one layer must agree (crossValidate).
+ */
+function withAliases(layer: Layer | undefined, higher: Layer = {}): Layer | undefined {
+  if (!layer) return layer;
+  const out: Layer = { ...layer };
+  for (const spec of OPTIONS) {
+    if (!spec.aliasOf) continue;
+    const target = OPTION_BY_KEY.get(spec.aliasOf.key)!;
+    if (higher[spec.key] !== undefined || higher[target.key] !== undefined) {
+      delete out[spec.key];
+      delete out[target.key];
+    } else if (out[spec.key] !== undefined && out[target.key] === undefined) {
+      out[target.key] = spec.aliasOf.to(spec.parse(out[spec.key]) as never);
+    } else if (out[target.key] !== undefined && out[spec.key] === undefined) {
+      out[spec.key] = spec.aliasOf.from(target.parse(out[target.key]) as never);
+    }
+  }
+  return out;
+}
+
 export async function resolveAnswers(input: ResolveInput): Promise<Answers> {
+  const flags = withAliases(input.flags)!;
+  input = { ...input, flags, file: withAliases(input.file, flags) };
   const answers: Partial<Answers> = {};
   const set = <K extends AnswerKey>(key: K, value: Answers[K]) => {
     answers[key] = value;

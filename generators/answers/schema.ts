@@ -4,25 +4,23 @@
  * so no option is described twice.
  */
 import type { AnswerKey, Answers } from './types.js';
-import { splitCommand } from './shell-words.js';
 import { AnswerError } from './errors.js';
-import { envEntries, parseEnvList, parseStateDirs, placeholdersIn } from './settings.js';
-import { stackEnv, wireDetected, type WiringFacts } from './wiring.js';
-import { DJANGO_MIGRATE, djangoProblems } from './django.js';
+import { parseEnvList, parseStateDirs } from './settings.js';
+import { placeholderList } from './placeholders.js';
+import { wireDetected } from './wiring.js';
+import { DJANGO_MIGRATE } from './django.js';
+import {
+  APP_MODULE_RE, asString, CPUS_RE, describe, GPU_SERVICES, HEALTH_PATH_RE, MEMORY_RE, NAME_RE, parseBoolean, parseChoice, parseCommand,
+  parseGpuServices, REGISTRY_RE, REL_PATH_RE, type Choice,
+  DATABASES, FRAMEWORKS, POSTGRES_VERSIONS, PYTHON_VERSIONS, SERVERS,
+} from './parse.js';
+import type { ProjectFacts } from './validate.js';
+
+export type { Choice, ProjectFacts };
+export { DATABASES, FRAMEWORKS, GPU_SERVICES, POSTGRES_VERSIONS, PYTHON_VERSIONS };
+export { crossValidate, gpuServiceList, migrationArgv } from './validate.js';
 
 export { AnswerError };
-
-/** What detection read from the project that is not itself an answer (e.g. the dependency names). */
-export interface ProjectFacts extends WiringFacts {
-  /** Normalised distribution names the project depends on; undefined when no dependency file was found. */
-  dependencies?: string[];
-}
-
-export interface Choice {
-  value: string;
-  name: string;
-  hint: string;
-}
 
 export interface OptionSpec {
   key: AnswerKey;
@@ -45,74 +43,13 @@ export interface OptionSpec {
   fallback: (a: Partial<Answers>, detected: Partial<Answers>, facts: ProjectFacts) => Answers[AnswerKey] | undefined;
   /** Turns a raw value (flag string, JSON/YAML value, prompt result) into the typed value or throws AnswerError. */
   parse: (raw: unknown) => Answers[AnswerKey];
+  /**
+   * Another answer this one is an alias of (`--postgres` for `--database postgres`): given alone, it
+   * sets that answer too (`to`), and given that answer, it follows (`from`). See resolve.ts.
+   */
+  aliasOf?: { key: AnswerKey; to: (value: never) => unknown; from: (target: never) => unknown };
   /** Lists that add to what detection found rather than replace it (--env, --state-dir). */
   combine?: (fallback: Answers[AnswerKey] | undefined, given: Answers[AnswerKey]) => Answers[AnswerKey];
-}
-
-const NAME_RE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
-const IDENT = '[A-Za-z_][A-Za-z0-9_]*';
-/** `pkg.module:attr`, or a factory call with simple literal arguments: `pkg:create_app()`, `app:create_app("prod")`. */
-const APP_MODULE_RE = new RegExp(`^${IDENT}(?:\\.${IDENT})*:${IDENT}(?:\\((?:[A-Za-z0-9_., =-]|"[A-Za-z0-9_., =-]*"|'[A-Za-z0-9_., =-]*')*\\))?$`);
-const HEALTH_PATH_RE = /^\/[A-Za-z0-9._~/-]*$/;
-const REL_PATH_RE = /^[A-Za-z0-9_][A-Za-z0-9._/-]*$/;
-const CPUS_RE = /^\d+(?:\.\d+)?$/;
-const MEMORY_RE = /^(\d+)([kmg])$/i;
-/** A registry host (optional port) and path, as image references allow: lowercase, no tag. */
-const REGISTRY_RE = /^(?:[a-z0-9]+(?:[.-][a-z0-9]+)*)(?::\d{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-
-export const PYTHON_VERSIONS = ['3.10', '3.11', '3.12', '3.13'] as const;
-export const POSTGRES_VERSIONS = [13, 14, 15, 16, 17, 18] as const;
-
-function describe(raw: unknown): string {
-  return typeof raw === 'string' ? JSON.stringify(raw) : String(raw);
-}
-
-function asString(field: string, raw: unknown): string {
-  if (typeof raw === 'number') return String(raw);
-  if (typeof raw !== 'string') throw new AnswerError(field, `expected text, got ${describe(raw)}`);
-  return raw.trim();
-}
-
-function parseBoolean(field: string, raw: unknown): boolean {
-  if (typeof raw === 'boolean') return raw;
-  const text = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
-  if (['true', 'yes', 'y', '1', 'on'].includes(text)) return true;
-  if (['false', 'no', 'n', '0', 'off'].includes(text)) return false;
-  throw new AnswerError(field, `expected true or false, got ${describe(raw)}`);
-}
-
-function parseChoice(field: string, raw: unknown, choices: Choice[]): string {
-  const text = asString(field, raw).toLowerCase();
-  const found = choices.find((c) => c.value === text);
-  if (!found) {
-    throw new AnswerError(field, `${describe(raw)} is not allowed; choose one of: ${choices.map((c) => c.value).join(', ')}`);
-  }
-  return found.value;
-}
-
-/** Rejects control characters (newlines, tabs, NUL) that would break out of any file we write. */
-function rejectControl(field: string, text: string): void {
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(text)) {
-    throw new AnswerError(field, 'must be a single line without control characters (newlines, tabs)');
-  }
-}
-
-function parseCommand(field: string, raw: unknown, allowEmpty: boolean): string {
-  if (raw === false || raw === null) return '';
-  const text = asString(field, raw);
-  rejectControl(field, text);
-  if (text === '') {
-    if (allowEmpty) return '';
-    throw new AnswerError(field, 'a command is required, e.g. "python -m app.worker"');
-  }
-  if (text.length > 500) throw new AnswerError(field, 'is longer than 500 characters');
-  try {
-    splitCommand(text);
-  } catch (error) {
-    throw new AnswerError(field, `${(error as Error).message} (write it as you would type it in a shell, e.g. "python -m app.worker --queue 'high prio'")`);
-  }
-  return text;
 }
 
 function frameworkModuleDefault(a: Partial<Answers>, detected: Partial<Answers>): string | undefined {
@@ -121,34 +58,6 @@ function frameworkModuleDefault(a: Partial<Answers>, detected: Partial<Answers>)
   if (a.framework === 'flask') return 'app:app';
   return undefined; // other ASGI/WSGI apps: the user must say where the app lives
 }
-
-export const FRAMEWORKS: Choice[] = [
-  { value: 'fastapi', name: 'FastAPI on uvicorn', hint: 'ASGI, served by uvicorn' },
-  { value: 'flask', name: 'Flask on gunicorn', hint: 'WSGI, served by gunicorn' },
-  { value: 'asgi', name: 'Other ASGI app on uvicorn', hint: 'give its module:attribute' },
-  { value: 'wsgi', name: 'Other WSGI app on gunicorn', hint: 'give its module:attribute' },
-  { value: 'django', name: 'Django on gunicorn', hint: 'manage.py migrate, collectstatic at build time' },
-];
-
-/** Services built from our image that can be given the GPU; order here is the canonical order. */
-export const GPU_SERVICES = ['app', 'worker'] as const;
-
-/** "app,worker" (or a YAML list) -> the canonical comma-separated list, or AnswerError naming gpu-services. */
-function parseGpuServices(raw: unknown): string {
-  const items = Array.isArray(raw) ? raw.map((item) => asString('gpu-services', item)) : asString('gpu-services', raw).split(',');
-  const names = items.map((item) => item.trim().toLowerCase()).filter(Boolean);
-  const unknown = names.filter((n) => !(GPU_SERVICES as readonly string[]).includes(n));
-  if (unknown.length > 0) {
-    throw new AnswerError('gpu-services', `${describe(unknown.join(','))} is not allowed; give ${GPU_SERVICES.join(' and/or ')}, comma-separated (e.g. "app,worker")`);
-  }
-  if (names.length === 0) throw new AnswerError('gpu-services', 'name at least one service (app, worker), or use --gpu none');
-  return GPU_SERVICES.filter((s) => names.includes(s)).join(',');
-}
-
-const SERVERS: Choice[] = [
-  { value: 'gunicorn', name: 'gunicorn', hint: 'WSGI; ASGI apps with uvicorn workers' },
-  { value: 'uvicorn', name: 'uvicorn', hint: 'ASGI' },
-];
 
 /** The versions the image installs when the project's dependencies lack the server (SERVER_PACKAGES overrides). */
 export const SERVER_PINS: Record<Answers['server'], string> = { gunicorn: 'gunicorn==27.0.1', uvicorn: 'uvicorn==0.54.0' };
@@ -334,10 +243,24 @@ export const OPTIONS: OptionSpec[] = [
     flag: 'postgres',
     kind: 'boolean',
     question: 'Add a Postgres database?',
-    hint: 'official postgres image, password from a secret file, never published',
+    hint: 'official postgres image, password from a secret file, never published (same as --database postgres)',
     defaultText: 'detected (a Postgres driver in the dependencies), else no',
-    fallback: (_a, d) => d.postgres ?? false,
+    fallback: (_a, d) => d.postgres ?? (d.database === undefined ? false : d.database === 'postgres'),
     parse: (raw) => parseBoolean('postgres', raw),
+    aliasOf: { key: 'database', to: (on: boolean) => (on ? 'postgres' : 'none'), from: (database: string) => database === 'postgres' },
+  },
+  {
+    key: 'database',
+    flag: 'database',
+    kind: 'choice',
+    question: 'Database',
+    hint: 'the database service: its password from a secret file, never published; {db.*} placeholders reach it',
+    defaultText: 'postgres with --postgres or a detected driver, else none',
+    choices: DATABASES,
+    // Asked as "Add a Postgres database?" (the alias) until a second database can be chosen here.
+    flagOnly: true,
+    fallback: (a, d) => (a.postgres ? 'postgres' : (d.database ?? 'none')),
+    parse: (raw) => parseChoice('database', raw, DATABASES) as Answers['database'],
   },
   {
     key: 'postgresVersion',
@@ -347,7 +270,7 @@ export const OPTIONS: OptionSpec[] = [
     hint: 'pins postgres:<major>-bookworm; the data path depends on it',
     defaultText: '17',
     choices: POSTGRES_VERSIONS.map((v) => ({ value: String(v), name: `Postgres ${v}`, hint: '' })),
-    when: (a) => a.postgres === true,
+    when: (a) => a.database === 'postgres',
     fallback: () => 17,
     parse: (raw) => {
       const text = typeof raw === 'number' ? String(raw) : asString('postgres-version', raw);
@@ -372,8 +295,8 @@ export const OPTIONS: OptionSpec[] = [
       { value: 'django', name: DJANGO_MIGRATE.join(' '), hint: '' },
       { value: 'custom', name: 'A custom command', hint: '' },
     ],
-    when: (a) => a.postgres === true,
-    fallback: (a, d) => (a.postgres ? (d.migrations ?? (a.framework === 'django' ? 'django' : 'none')) : 'none'),
+    when: (a) => a.database !== undefined && a.database !== 'none',
+    fallback: (a, d) => (a.database !== 'none' ? (d.migrations ?? (a.framework === 'django' ? 'django' : 'none')) : 'none'),
     parse: (raw) => parseChoice('migrations', raw, OPTIONS.find((o) => o.key === 'migrations')!.choices!) as Answers['migrations'],
   },
   {
@@ -423,7 +346,7 @@ export const OPTIONS: OptionSpec[] = [
     flag: 'env',
     kind: 'list',
     question: 'Settings for the app',
-    hint: 'NAME=VALUE for app, worker and migrate (repeatable); placeholders {db.url} {db.host} {db.port} {db.user} {db.password} {db.name} {redis.url} {secret.NAME}',
+    hint: `NAME=VALUE for app, worker and migrate (repeatable); placeholders ${placeholderList().join(' ')}`,
     defaultText: 'the variables the code reads whose meaning is plain (DATABASE_URL, SECRET_KEY, REDIS_URL, ...)',
     flagOnly: true,
     fallback: (a, _d, facts) => wireDetected(a, facts),
@@ -449,7 +372,7 @@ export const OPTIONS: OptionSpec[] = [
     question: 'Build against libpq (psycopg2 from source, psycopg 3)?',
     hint: 'libpq-dev and a compiler in the builder, only libpq5 in the runtime image',
     defaultText: 'detected from the dependencies, else no',
-    when: (a) => a.postgres === true,
+    when: (a) => a.database === 'postgres',
     fallback: (_a, d) => d.libpq ?? false,
     parse: (raw) => parseBoolean('libpq', raw),
   },
@@ -558,67 +481,3 @@ export const OPTIONS: OptionSpec[] = [
 export const OPTION_BY_KEY = new Map(OPTIONS.map((o) => [o.key, o]));
 export const OPTION_BY_FLAG = new Map(OPTIONS.map((o) => [o.flag, o]));
 
-/** Rules between answers, checked after each field is valid on its own. */
-export function crossValidate(a: Answers, facts: ProjectFacts = {}): void {
-  djangoProblems(a, facts.django);
-  if ((a.framework === 'flask' || a.framework === 'wsgi') && a.server === 'uvicorn') {
-    throw new AnswerError('server', `uvicorn serves ASGI apps; a ${a.framework === 'flask' ? 'Flask' : 'WSGI'} app runs on gunicorn (drop --server or use --server gunicorn)`);
-  }
-  for (const placeholder of placeholdersIn(a.env)) {
-    if (placeholder.startsWith('db.') && !a.postgres) {
-      throw new AnswerError('env', `{${placeholder}} needs the Postgres service; add --postgres or set the value yourself`);
-    }
-    if (placeholder.startsWith('redis.') && !a.redis) {
-      throw new AnswerError('env', `{${placeholder}} needs the Redis service; add --redis or set the value yourself`);
-    }
-  }
-  const given = new Set([...envEntries(a.env).map((e) => e.name), ...stackEnv(a)]);
-  const missing = (facts.envReads ?? []).filter((r) => r.required && !given.has(r.name));
-  if (missing.length > 0) {
-    const where = missing.map((r) => `${r.name} (${r.file}:${r.line})`).join(', ');
-    throw new AnswerError(
-      'env',
-      `the app requires ${where} and nothing sets ${missing.length === 1 ? 'it' : 'them'}: pass ${missing.map((r) => `--env ${r.name}=VALUE`).join(' ')} ` +
-        '(VALUE may use {db.url}, {db.host}, {db.user}, {db.password}, {db.name}, {redis.url} or {secret.NAME})',
-    );
-  }
-  if (!a.postgres && a.migrations !== 'none') {
-    throw new AnswerError('migrations', `"${a.migrations}" needs a database; add --postgres or use --migrations none`);
-  }
-  if (a.migrations === 'custom' && a.migrateCommand === '') {
-    throw new AnswerError('migrate-command', 'is required with --migrations custom, e.g. --migrate-command "python -m app.migrate"');
-  }
-  if ((a.framework === 'fastapi' || a.framework === 'asgi') && /\(.+\)$/.test(a.appModule)) {
-    throw new AnswerError('app', `uvicorn calls an app factory without arguments: write "${a.appModule.replace(/\(.*\)$/, '()')}", or use --framework wsgi for gunicorn`);
-  }
-  if (a.migrations !== 'custom' && a.migrateCommand !== '') {
-    throw new AnswerError('migrate-command', 'is only used with --migrations custom; drop it or add --migrations custom');
-  }
-  if (a.gpu === 'none' && a.gpuServices !== 'app') {
-    throw new AnswerError('gpu-services', 'is only used with --gpu render or --gpu nvidia; drop it or add --gpu');
-  }
-  if (a.gpuServices.split(',').includes('worker') && a.worker === '') {
-    throw new AnswerError('gpu-services', 'names "worker" but this stack has no worker; add --worker "<command>" or use --gpu-services app');
-  }
-}
-
-/** The argv of a migration command, or undefined when there is none. */
-export function migrationArgv(a: Answers): string[] | undefined {
-  switch (a.migrations) {
-    case 'none':
-      return undefined;
-    case 'alembic':
-      return ['alembic', 'upgrade', 'head'];
-    case 'flask-db':
-      return ['flask', 'db', 'upgrade'];
-    case 'django':
-      return [...DJANGO_MIGRATE];
-    case 'custom':
-      return splitCommand(a.migrateCommand);
-  }
-}
-
-/** The services that get the GPU override; "app" for stacks generated before the answer existed. */
-export function gpuServiceList(a: Pick<Answers, 'gpuServices'>): string[] {
-  return (a.gpuServices || 'app').split(',');
-}

@@ -6,20 +6,17 @@
  */
 import { posix } from 'node:path';
 import { AnswerError } from './errors.js';
+import { holdsSecret, PLACEHOLDER_RE, placeholderUsage, splitValue, type ValuePart } from './placeholders.js';
 
 export interface EnvEntry {
   name: string;
   value: string;
+  /** The value split into literal text and looked-up placeholders (the stack resolves these). */
+  parts: ValuePart[];
 }
 
 export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** `{db.url}`, `{secret.api_key}`: a family and a key. */
-export const PLACEHOLDER_RE = /\{([a-z]+)\.([A-Za-z0-9_]+)\}/g;
-export const SECRET_NAME_RE = /^[a-z][a-z0-9_]{0,62}$/;
-
-export const DB_PLACEHOLDERS = ['host', 'port', 'user', 'password', 'name', 'url'] as const;
-export const REDIS_PLACEHOLDERS = ['url'] as const;
-const KNOWN = 'use {db.host}, {db.port}, {db.user}, {db.password}, {db.name}, {db.url}, {redis.url} or {secret.NAME} (NAME: lowercase letters, digits, _)';
+export { PLACEHOLDER_RE, SECRET_NAME_RE } from './placeholders.js';
 
 /**
  * Names that hold credentials: their value must come from a secret, never a literal in compose.
@@ -41,26 +38,24 @@ export function parseEnvEntry(raw: string): EnvEntry {
     throw new AnswerError('env', `${JSON.stringify(name)} is not a variable name; use letters, digits and _ (e.g. DATABASE_URL)`);
   }
   if (value.length > 2000) throw new AnswerError('env', `${name}: the value is longer than 2000 characters`);
-  for (const match of value.matchAll(PLACEHOLDER_RE)) {
-    const [whole, family, key] = match as unknown as [string, string, string];
-    const ok =
-      (family === 'db' && (DB_PLACEHOLDERS as readonly string[]).includes(key)) ||
-      (family === 'redis' && (REDIS_PLACEHOLDERS as readonly string[]).includes(key)) ||
-      (family === 'secret' && SECRET_NAME_RE.test(key));
-    if (!ok) throw new AnswerError('env', `${name}: unknown placeholder ${whole}; ${KNOWN}`);
+  let parts: ValuePart[];
+  try {
+    parts = splitValue(value);
+  } catch (error) {
+    throw new AnswerError('env', `${name}: ${(error as Error).message}`);
   }
   const rest = value.replace(PLACEHOLDER_RE, '');
   if (/\{[a-z]+\.[^}]*\}/.test(rest)) {
-    throw new AnswerError('env', `${name}: unknown placeholder in ${JSON.stringify(value)}; ${KNOWN}`);
+    throw new AnswerError('env', `${name}: unknown placeholder in ${JSON.stringify(value)}; ${placeholderUsage()}`);
   }
-  if (SECRET_NAME_HINT.test(name) && value !== '' && !/\{(?:secret\.[a-z0-9_]+|db\.password|db\.url|redis\.url)\}/.test(value)) {
+  if (SECRET_NAME_HINT.test(name) && value !== '' && !parts.some((p) => p.placeholder && holdsSecret(p.placeholder))) {
     throw new AnswerError(
       'env',
       `${name} holds a secret, so its value must not be written into docker-compose.yml: use --env ${name}={secret.${name.toLowerCase()}} ` +
         `(a random value is generated in secrets/${name.toLowerCase()}; put your own value in that file instead if you have one)`,
     );
   }
-  return { name, value };
+  return { name, value, parts };
 }
 
 /** The --env answer: a list of NAME=VALUE (or a mapping in an answers file), one entry per name (the last wins). */
@@ -87,7 +82,7 @@ export function envEntries(list: string[]): EnvEntry[] {
 /** The {family.key} placeholders a list uses, e.g. ["db.url", "secret.secret_key"]. */
 export function placeholdersIn(list: string[]): string[] {
   const out = new Set<string>();
-  for (const { value } of envEntries(list)) for (const m of value.matchAll(PLACEHOLDER_RE)) out.add(`${m[1]}.${m[2]}`);
+  for (const { parts } of envEntries(list)) for (const { placeholder } of parts) if (placeholder) out.add(placeholder.text.slice(1, -1));
   return [...out];
 }
 

@@ -8,6 +8,8 @@ export type Migrations = 'none' | 'alembic' | 'flask-db' | 'django' | 'custom';
 export type Gpu = 'none' | 'render' | 'nvidia';
 export type PythonVersion = '3.10' | '3.11' | '3.12' | '3.13';
 export type Server = 'gunicorn' | 'uvicorn';
+/** The database service: a module of the stack (generators/stack/modules). */
+export type Database = 'none' | 'postgres';
 
 export interface Answers {
   /** Compose project and image name: lowercase letters, digits and dashes. */
@@ -27,7 +29,10 @@ export interface Answers {
   deps: DependencySource;
   /** The requirements file (deps=requirements), relative to the project. */
   requirementsFile: string;
+  /** `--postgres`: kept as the alias of `database: postgres` (answers files and manifests hold it). */
   postgres: boolean;
+  /** Which database the stack runs ('none': no database). */
+  database: Database;
   postgresVersion: number;
   migrations: Migrations;
   /** The migration command when migrations=custom. */

@@ -1,141 +1,41 @@
 /**
- * The app's settings as compose writes them: `--env` values with their placeholders resolved.
- * Plain facts (the database host, its name) are written as they are. Anything that holds a secret
- * becomes a token such as `{secret-url:db_password}`, which the image's entrypoint replaces with the
- * secret file's content when the container starts, so no password is ever in docker-compose.yml,
- * .env, the image or `docker inspect`.
+ * The app's settings as compose writes them, kept as the old entry points over the stack model
+ * (generators/stack/env.ts resolves them; templates/entrypoint.py fills the secret tokens).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Answers } from '../answers/types.js';
-import { envEntries, PLACEHOLDER_RE } from '../answers/settings.js';
+import { templatesDir } from '../paths.js';
+import { buildStack } from '../stack/build.js';
+import type { EnvSetting } from '../stack/types.js';
 
-export const DB_HOST = 'db';
-export const DB_PORT = 5432;
-export const REDIS_HOST = 'redis';
-export const REDIS_PORT = 6379;
-export const DB_SECRET = 'db_password';
-export const REDIS_SECRET = 'redis_password';
-/** Where the entrypoint lives in the project (and so at /app/<path> in the image). */
-export const ENTRYPOINT_FILE = 'docker/entrypoint.py';
+export { DB_HOST, DB_PORT, DB_SECRET, dbName } from '../stack/modules/postgres.js';
+export { REDIS_HOST, REDIS_PORT, REDIS_SECRET } from '../stack/modules/redis.js';
+export { ENTRYPOINT_FILE } from '../stack/view.js';
 
-/** Database name and role: the app name as a Postgres identifier. */
-export function dbName(a: Answers): string {
-  return a.name.replace(/-/g, '_');
-}
-
-export interface ResolvedEnv {
-  name: string;
-  /** The value for compose: literal `$` doubled, secrets as entrypoint tokens. */
-  value: string;
-  /** Secret files the value reads at start. */
-  secrets: string[];
-}
-
-/** A token the entrypoint fills: raw, or percent-encoded where it sits in a URL's user-info. */
-function token(secret: string, inUrl: boolean): string {
-  return `{${inUrl ? 'secret-url' : 'secret'}:${secret}}`;
-}
-
-function resolveValue(a: Answers, raw: string): { value: string; secrets: string[] } {
-  const secrets = new Set<string>();
-  // A secret between "scheme://" and the "@" after it is a URL's user-info: it must be percent-encoded.
-  const scheme = raw.indexOf('://');
-  const at = scheme >= 0 ? raw.indexOf('@', scheme + 3) : -1;
-  const name = dbName(a);
-  let out = '';
-  let last = 0;
-  for (const match of raw.matchAll(PLACEHOLDER_RE)) {
-    const [whole, family, key] = match as unknown as [string, string, string];
-    const index = match.index ?? 0;
-    out += raw.slice(last, index).replace(/\$/g, '$$$$');
-    last = index + whole.length;
-    const inUrl = at > scheme && scheme >= 0 && index > scheme && index < at;
-    if (family === 'db') {
-      const values: Record<string, string> = {
-        host: DB_HOST,
-        port: String(DB_PORT),
-        user: name,
-        name,
-        password: token(DB_SECRET, inUrl),
-        url: `postgresql://${name}:${token(DB_SECRET, true)}@${DB_HOST}:${DB_PORT}/${name}`,
-      };
-      out += values[key];
-      if (key === 'password' || key === 'url') secrets.add(DB_SECRET);
-    } else if (family === 'redis') {
-      out += `redis://:${token(REDIS_SECRET, true)}@${REDIS_HOST}:${REDIS_PORT}/0`;
-      secrets.add(REDIS_SECRET);
-    } else {
-      out += token(key, inUrl);
-      secrets.add(key);
-    }
-  }
-  out += raw.slice(last).replace(/\$/g, '$$$$');
-  return { value: out, secrets: [...secrets] };
-}
+export type ResolvedEnv = Pick<EnvSetting, 'name' | 'value' | 'secrets'>;
 
 /** Every --env entry, resolved for compose. */
 export function resolveAppEnv(a: Answers): ResolvedEnv[] {
-  return envEntries(a.env).map(({ name, value }) => ({ name, ...resolveValue(a, value) }));
+  return buildStack(a).settings.map(({ name, value, secrets }) => ({ name, value, secrets }));
 }
 
 /** Secrets the app, worker and migrate read: the database's, Redis's and every {secret.NAME}. */
 export function appSecrets(a: Answers): string[] {
-  const names = new Set<string>();
-  if (a.postgres) names.add(DB_SECRET);
-  for (const env of resolveAppEnv(a)) for (const s of env.secrets) names.add(s);
-  return [...names];
+  return buildStack(a).appSecrets;
 }
 
 /** Every secret file the stack needs (created by scripts/up.sh and smoke when missing). */
 export function stackSecrets(a: Answers): string[] {
-  const names = new Set(appSecrets(a));
-  if (a.redis) names.add(REDIS_SECRET);
-  return [...names].sort();
+  return buildStack(a).secrets;
 }
 
 /** The entrypoint is needed only when some setting is filled from a secret at start. */
 export function needsEntrypoint(a: Answers): boolean {
-  return resolveAppEnv(a).some((e) => e.secrets.length > 0);
+  return buildStack(a).entrypoint !== undefined;
 }
 
-/** The entrypoint: fills secret tokens from /run/secrets, then execs the command (PID 1 stays as it was). */
+/** The entrypoint (templates/entrypoint.py): fills secret tokens from /run/secrets, then execs the command. */
 export function entrypointSource(version: string): string {
-  return `# Generated by create-pyimage ${version}: see README.Docker.md.
-"""Fills the settings that hold secrets, then runs the command.
-
-docker-compose.yml gives such settings with a token in place of the secret, for example
-DATABASE_URL=postgresql://app:{secret-url:db_password}@db:5432/app. This replaces each token with
-the content of /run/secrets/<name> (percent-encoded for "secret-url", as a URL needs), so the
-password is in no compose file, .env, image layer or \`docker inspect\`. It then replaces itself
-with the command (exec): the server keeps the PID, the signals and the user it had.
-"""
-import os
-import re
-import sys
-from urllib.parse import quote
-
-TOKEN = re.compile(r"\\{(secret|secret-url):([A-Za-z0-9_.-]+)\\}")
-
-
-def secret(name):
-    with open(os.path.join("/run/secrets", name), encoding="utf-8") as f:
-        return f.read().rstrip("\\r\\n")
-
-
-def fill(match):
-    value = secret(match.group(2))
-    return quote(value, safe="") if match.group(1) == "secret-url" else value
-
-
-for key, value in list(os.environ.items()):
-    if "{secret" in value:
-        try:
-            os.environ[key] = TOKEN.sub(fill, value)
-        except OSError as error:
-            sys.exit(f"entrypoint: {key} needs the secret file {error.filename} ({error.strerror}); "
-                     "list the secret under this service in docker-compose.yml")
-
-if len(sys.argv) < 2:
-    sys.exit("entrypoint: no command given")
-os.execvp(sys.argv[1], sys.argv[1:])
-`;
+  return readFileSync(join(templatesDir, 'entrypoint.py'), 'utf8').replace('{{version}}', version);
 }

@@ -2,34 +2,28 @@
  * Django's build-time step: `manage.py collectstatic` imports the settings, which may require the
  * secret key and the database settings. The build gets throw-away values for every setting the stack
  * gives at run time: secrets become a fixed non-secret word, the database URL an in-memory sqlite
- * (collectstatic never connects), plain values stay as they are. They are set only in the
- * environment of that one RUN, in a stage the runtime image does not descend from.
+ * (collectstatic never connects), plain values stay as they are (generators/stack/env.ts resolves
+ * each setting's build value). They are set only in the environment of that one RUN, in a stage the
+ * runtime image does not descend from.
  */
 import type { Answers } from '../answers/types.js';
-import { envEntries, PLACEHOLDER_RE } from '../answers/settings.js';
-import { dbName, DB_HOST, DB_PORT, ENTRYPOINT_FILE, needsEntrypoint, REDIS_HOST, REDIS_PORT } from './app-env.js';
+import { modelOf } from '../stack/model.js';
+import type { StackModel } from '../stack/types.js';
+import { ENTRYPOINT_FILE } from '../stack/view.js';
 import { shellQuote } from './escape.js';
 
-/** What every secret is at build time: visible in the static stage's history, and worth nothing. */
-export const BUILD_ONLY_SECRET = 'build-only-not-a-secret';
-const BUILD_DB_URL = 'sqlite://:memory:';
+export { BUILD_ONLY_SECRET } from '../stack/env.js';
 
-function buildValue(a: Answers, raw: string): string {
-  if (raw.trim() === '{db.url}') return BUILD_DB_URL;
-  return raw.replace(PLACEHOLDER_RE, (_whole, family: string, key: string) => {
-    if (family === 'db') {
-      const values: Record<string, string> = { host: DB_HOST, port: String(DB_PORT), user: dbName(a), name: dbName(a), password: BUILD_ONLY_SECRET, url: BUILD_DB_URL };
-      return values[key] ?? BUILD_ONLY_SECRET;
-    }
-    if (family === 'redis') return `redis://${REDIS_HOST}:${REDIS_PORT}/0`;
-    return BUILD_ONLY_SECRET;
-  });
+type ModelOrAnswers = StackModel | Answers;
+
+function model(from: ModelOrAnswers): StackModel {
+  return 'services' in from ? from : modelOf({ answers: from });
 }
 
 /** NAME=value pairs for collectstatic's RUN, shell-quoted. */
-export function collectStaticEnv(a: Answers): string {
-  return envEntries(a.env)
-    .map(({ name, value }) => `${name}=${shellQuote(buildValue(a, value))}`)
+export function collectStaticEnv(from: ModelOrAnswers): string {
+  return model(from)
+    .settings.map(({ name, buildValue }) => `${name}=${shellQuote(buildValue)}`)
     .join(' ');
 }
 
@@ -37,7 +31,7 @@ export function collectStaticEnv(a: Answers): string {
  * `manage.py check --deploy` as run in the app container (smoke and scripts/smoke-test.sh): through
  * the image's entrypoint when settings hold secrets, so SECRET_KEY is the real one, not its token.
  */
-export function checkDeployArgv(a: Answers): string[] {
+export function checkDeployArgv(from: ModelOrAnswers): string[] {
   const check = ['python', 'manage.py', 'check', '--deploy'];
-  return needsEntrypoint(a) ? ['python', `/app/${ENTRYPOINT_FILE}`, ...check] : check;
+  return model(from).entrypoint ? ['python', `/app/${ENTRYPOINT_FILE}`, ...check] : check;
 }

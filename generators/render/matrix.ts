@@ -18,6 +18,7 @@ export const BASE_ANSWERS: Answers = {
   deps: 'requirements',
   requirementsFile: 'requirements.txt',
   postgres: false,
+  database: 'none',
   postgresVersion: 17,
   migrations: 'none',
   migrateCommand: '',
@@ -38,7 +39,10 @@ export const BASE_ANSWERS: Answers = {
 
 export function answersFor(overrides: Partial<Answers>): Answers {
   const asgi = (overrides.framework ?? BASE_ANSWERS.framework) === 'fastapi' || overrides.framework === 'asgi';
-  const answers = { ...BASE_ANSWERS, server: asgi ? 'uvicorn' : 'gunicorn', ...overrides } as Answers;
+  // --postgres is the alias of --database postgres: a combination names either.
+  const postgres = overrides.database !== undefined ? overrides.database === 'postgres' : (overrides.postgres ?? BASE_ANSWERS.postgres);
+  const database = overrides.database ?? (postgres ? 'postgres' : 'none');
+  const answers = { ...BASE_ANSWERS, server: asgi ? 'uvicorn' : 'gunicorn', ...overrides, postgres, database } as Answers;
   crossValidate(answers);
   return answers;
 }

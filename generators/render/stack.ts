@@ -5,9 +5,14 @@
  * converted generically: keys v3 has are kept, keys it lacks are converted (restart, tmpfs,
  * shm_size, depends_on) or dropped with a comment saying what Swarm does not enforce. What differs
  * by role (rolling app and worker, single-node stateful services, the migration job) is a small
- * policy table keyed by service name; services the table does not know are classified by shape.
+ * policy table keyed by service name (each service module's role); services the table does not know
+ * are classified by shape. It projects the stack model (generators/stack) through its compose form.
  */
 import { Document } from 'yaml';
+import { modelOf } from '../stack/model.js';
+import { knownRoles } from '../stack/modules/index.js';
+import { isNamedVolume, roleOf as classify } from '../stack/roles.js';
+import type { ComposeService, Role, StackModel } from '../stack/types.js';
 import { composeObject, composeVariables, commentKey } from './compose.js';
 import { GRACEFUL_SECONDS, type StackView } from './view.js';
 
@@ -17,11 +22,10 @@ const TO_PROJECT = '../..';
 /** `version:` of the stack file: the newest legacy format `docker stack deploy` reads. */
 export const STACK_FORMAT = '3.13';
 
-type Role = 'rolling' | 'stateful' | 'job';
-type Service = Record<string, unknown>;
+type Service = ComposeService;
 
-/** Role by service name; anything else: stateful when it mounts a named volume, else rolling. */
-const ROLES: Record<string, Role> = { app: 'rolling', worker: 'rolling', migrate: 'job', db: 'stateful', redis: 'stateful' };
+/** Role by service name (each module's); anything else: stateful when it mounts a named volume, else rolling. */
+const ROLES: Record<string, Role> = knownRoles();
 /** Replicas of the rolling services: two apps so one always answers during an update. */
 const REPLICAS: Record<string, number> = { app: 2 };
 
@@ -38,12 +42,7 @@ const KEPT_KEYS = new Set([
 ]);
 
 function roleOf(name: string, service: Service): Role {
-  const volumes = Array.isArray(service.volumes) ? service.volumes : [];
-  // A named volume (the app's writable state too) lives on one node: one task, pinned, stop-first.
-  const stateful = volumes.some((v) => typeof v === 'string' && !/^[./~]/.test(v));
-  const known = ROLES[name];
-  if (known === 'job') return known;
-  return stateful ? 'stateful' : (known ?? 'rolling');
+  return classify(name, service, ROLES);
 }
 
 /** Splits on ':' outside `${...}`, so `${APP_PORT:-8000}:8000` has two parts. */
@@ -135,7 +134,7 @@ function deployFor(name: string, service: Service, role: Role, view: StackView):
     restart_policy: restartPolicy(service.restart, role),
   };
   const placement = { constraints: [`node.labels.${nodeLabel(view, pinnedTo(name))} == true`] };
-  const volumes = Array.isArray(service.volumes) && service.volumes.some((v) => typeof v === 'string' && !/^[./~]/.test(v));
+  const volumes = Array.isArray(service.volumes) && service.volumes.some(isNamedVolume);
   if (role === 'job') return { mode: 'replicated-job', ...common, ...(volumes ? { placement } : {}) };
   if (role === 'stateful') {
     return {
@@ -205,8 +204,16 @@ function relocateSecret(secret: unknown): unknown {
   return { ...(secret as object), file: `${TO_PROJECT}/${file.replace(/^\.\//, '')}` };
 }
 
+const projected = new WeakMap<StackModel, Record<string, unknown>>();
+
+/** The stack model as a Swarm stack (projected once per model). */
 export function stackObject(view: StackView): Record<string, unknown> {
-  return stackFromCompose(composeObject(view), view);
+  const model = modelOf(view);
+  const cached = projected.get(model);
+  if (cached) return cached;
+  const stack = stackFromCompose(composeObject(model), model);
+  projected.set(model, stack);
+  return stack;
 }
 
 /** The transformation itself, for any compose model (tests feed it services the generator does not make yet). */
@@ -228,11 +235,11 @@ export function stackFromCompose(compose: Record<string, unknown>, view: StackVi
 
 /** The names stackObject gives each role, for scripts, smoke and audit. */
 export function stackRoles(view: StackView): Record<string, Role> {
-  const compose = composeObject(view);
-  return Object.fromEntries(Object.entries(compose.services as Record<string, Service>).map(([n, s]) => [n, roleOf(n, s)]));
+  return modelOf(view).roles;
 }
 
 export function stackYaml(view: StackView): string {
+  view = modelOf(view);
   const stack = stackObject(view);
   const doc = new Document(stack, { compat: 'yaml-1.1', aliasDuplicateObjects: false });
   const roles = stackRoles(view);
@@ -278,6 +285,7 @@ export function stackYaml(view: StackView): string {
 
 /** What scripts/deploy-swarm.sh and push.sh need from the stack: secret files, node labels, the job. */
 export function swarmScriptView(view: StackView) {
+  view = modelOf(view);
   const stack = stackObject(view);
   const secrets = (stack.secrets ?? {}) as Record<string, { file?: string }>;
   const roles = stackRoles(view);

@@ -1,161 +1,21 @@
 /**
- * Facts derived from the answers that several files share (ports, paths, commands, images),
- * computed once so the Dockerfile, compose file, scripts and README cannot disagree.
+ * The render room's view of the stack: the model (generators/stack) is what every file projects.
+ * Kept as the old entry point: `buildView` builds the model, and the facts are re-exported.
  */
-import type { Answers } from '../answers/types.js';
-import { migrationArgv, SERVER_PINS, serverPackages } from '../answers/schema.js';
-import { stateVolumeName } from '../answers/settings.js';
-import { ENTRYPOINT_FILE, needsEntrypoint, stackSecrets } from './app-env.js';
-import { splitCommand } from '../answers/shell-words.js';
-import { packageVersion } from '../paths.js';
-
-export const APP_UID = 10001;
-export const VENV = '/opt/venv';
-export const APP_DIR = '/app';
-/** uv is copied from its official image; a build argument so a mirror can replace it. */
-export const UV_IMAGE = 'ghcr.io/astral-sh/uv:0.9.5';
-/** Seconds the server is given to finish requests on stop; compose waits longer (stop_grace_period). */
-export const GRACEFUL_SECONDS = 20;
-export const STOP_GRACE_SECONDS = 30;
-/**
- * The app's health probe timing, shared by the image's HEALTHCHECK and compose so they never
- * disagree; each probe is one short Python process. The worker and db probe at the same pace.
- */
-export const APP_HEALTH = { interval: '5s', timeout: '5s', startPeriod: '30s', retries: 3 } as const;
-/**
- * Compose's `start_interval` for app, worker, db and Redis: probe every second until the first
- * pass, so `up --wait` returns within about a second of the slowest service being ready. Engines
- * since 25 (API 1.44) honour it. Older engines, and Podman's Docker-compatible API, refuse it:
- * Compose stops when it creates the first container ("can't set healthcheck.start_interval"), for
- * any value, 0s included. So scripts/lib.sh and `create-pyimage smoke` add an override there that
- * removes the key (`!reset`, Compose 2.24+) and the 5 s interval alone paces the probes; nothing
- * else changes. The image's HEALTHCHECK has no --start-interval: the builders of those engines
- * reject the flag, and the Dockerfile must build on them too (compose's healthcheck replaces it).
- */
-export const START_INTERVAL = { variable: 'HEALTHCHECK_START_INTERVAL', value: '1s', minApi: '1.44' } as const;
-export const START_INTERVAL_REF = `\${${START_INTERVAL.variable}:-${START_INTERVAL.value}}`;
-
-export interface StackView {
-  version: string;
-  name: string;
-  pythonVersion: string;
-  baseImage: string;
-  postgresImage: string;
-  port: number;
-  healthPath: string;
-  healthUrl: string;
-  server: 'gunicorn' | 'uvicorn';
-  /** The server's argv (JSON exec form in the Dockerfile). */
-  command: string[];
-  /** The image's health probe argv: Python's urllib, since slim images have no curl. */
-  healthcheck: string[];
-  /** Pinned server packages the image installs because the dependencies lack them (empty: none). */
-  serverPackages: string[];
-  /** Writable directories and the named volume over each. */
-  stateDirs: { path: string; volume: string }[];
-  /** PYTHONPATH for a src layout that pip does not install, else ''. */
-  pythonPath: string;
-  /** The image's ENTRYPOINT fills secret settings at start (docker/entrypoint.py). */
-  entrypoint: string[] | undefined;
-  /** Every secret file under secrets/ the stack reads. */
-  secrets: string[];
-  workerCommand: string[] | undefined;
-  migrateCommand: string[] | undefined;
-  migrateLabel: string;
-  builderPackages: string[];
-  runtimePackages: string[];
-  appUid: number;
-  gpu: Answers['gpu'];
-  answers: Answers;
-}
-
-/** The files the Dockerfile binds for dependencies before it copies the code. */
-export function dependencyFiles(a: Answers): string[] {
-  if (a.deps === 'requirements') return [a.requirementsFile];
-  return a.deps === 'uv' ? ['pyproject.toml', 'uv.lock'] : ['pyproject.toml'];
-}
-
-export function defaultBaseImage(pythonVersion: string): string {
-  return `python:${pythonVersion}-slim-bookworm`;
-}
-
-export function defaultPostgresImage(version: number): string {
-  return `postgres:${version}-bookworm`;
-}
-
-/** Where the official image keeps data: 18+ moved PGDATA under a versioned path (checklist PG-04). */
-export function postgresDataPath(version: number): string {
-  return version >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data';
-}
-
-function serverCommand(a: Answers): { server: 'gunicorn' | 'uvicorn'; command: string[] } {
-  const bind = `0.0.0.0`;
-  if (a.server === 'gunicorn') {
-    const asgi = a.framework === 'fastapi' || a.framework === 'asgi';
-    return {
-      server: 'gunicorn',
-      command: [
-        'gunicorn',
-        // ASGI apps run in uvicorn's worker class under gunicorn's process management.
-        ...(asgi ? ['--worker-class', 'uvicorn.workers.UvicornWorker'] : []),
-        '--bind', `${bind}:${a.port}`,
-        // Heartbeat files on tmpfs: no fchmod stalls, and works with a read-only root (DF-21).
-        '--worker-tmp-dir', '/dev/shm',
-        '--graceful-timeout', String(GRACEFUL_SECONDS),
-        '--access-logfile', '-',
-        a.appModule,
-      ],
-    };
-  }
-  const factory = a.appModule.endsWith('()');
-  return {
-    server: 'uvicorn',
-    command: [
-      'uvicorn',
-      ...(factory ? ['--factory', a.appModule.slice(0, -2)] : [a.appModule]),
-      '--host', bind,
-      '--port', String(a.port),
-    ],
-  };
-}
-
-export function buildView(a: Answers): StackView {
-  const { server, command } = serverCommand(a);
-  const healthUrl = `http://127.0.0.1:${a.port}${a.healthPath}`;
-  const builderPackages: string[] = [];
-  if (a.nativeBuild || a.libpq) builderPackages.push('gcc', 'libc6-dev');
-  if (a.libpq) builderPackages.push('libpq-dev');
-  const migrateCommand = migrationArgv(a);
-  return {
-    version: packageVersion(),
-    name: a.name,
-    pythonVersion: a.pythonVersion,
-    baseImage: defaultBaseImage(a.pythonVersion),
-    postgresImage: defaultPostgresImage(a.postgresVersion),
-    port: a.port,
-    healthPath: a.healthPath,
-    healthUrl,
-    server,
-    command,
-    // No whitespace inside an argument: Podman 5's Docker API splits them (containers/podman#26519).
-    healthcheck: ['python', '-c', `__import__('urllib.request').request.urlopen(${JSON.stringify(healthUrl).replace(/"/g, "'")},timeout=4)`],
-    serverPackages: a.installServer ? serverPackages(a.framework, a.server).map((p) => SERVER_PINS[p]) : [],
-    stateDirs: a.stateDirs.map((path) => ({ path, volume: stateVolumeName(path) })),
-    pythonPath: a.pythonPath ? `${APP_DIR}/${a.pythonPath}` : '',
-    entrypoint: needsEntrypoint(a) ? ['python', `${APP_DIR}/${ENTRYPOINT_FILE}`] : undefined,
-    secrets: stackSecrets(a),
-    workerCommand: a.worker ? splitCommand(a.worker) : undefined,
-    migrateCommand,
-    migrateLabel: migrateCommand ? migrateCommand.join(' ') : '',
-    builderPackages,
-    runtimePackages: a.libpq ? ['libpq5'] : [],
-    appUid: APP_UID,
-    gpu: a.gpu,
-    answers: a,
-  };
-}
-
-/** The override for engines without start_interval: `!reset` removes the key from each service. */
-export function withoutStartInterval(services: string[]): string {
-  return `services:\n${services.map((s) => `  ${s}:\n    healthcheck:\n      start_interval: !reset null\n`).join('')}`;
-}
+export {
+  APP_DIR,
+  APP_HEALTH,
+  APP_UID,
+  defaultBaseImage,
+  dependencyFiles,
+  GRACEFUL_SECONDS,
+  START_INTERVAL,
+  START_INTERVAL_REF,
+  STOP_GRACE_SECONDS,
+  UV_IMAGE,
+  VENV,
+  withoutStartInterval,
+  type StackView,
+} from '../stack/view.js';
+export { defaultPostgresImage, postgresDataPath } from '../stack/modules/postgres.js';
+export { buildStack as buildView } from '../stack/build.js';

@@ -1,0 +1,73 @@
+/**
+ * The app: the project's image serving HTTP, the only service with a published port (loopback by
+ * default), on the front network, and on the internal one when it has anything to talk to there.
+ */
+import { stateVolumeName } from '../../answers/settings.js';
+import type { ModuleContext, ServiceModule } from '../types.js';
+import { APP_HEALTH, GRACEFUL_SECONDS, LOGGING, START_INTERVAL_REF, STOP_GRACE_SECONDS, duration, limits } from '../view.js';
+import { appLike, dependsOnKey, secretsKey } from './image.js';
+
+/** Whether the stack has services on the internal network (anything besides the app). */
+export function hasBackend(ctx: ModuleContext): boolean {
+  return ctx.active.some((m) => m.serviceName !== 'app');
+}
+
+function service(ctx: ModuleContext) {
+  const { view, answers: a } = ctx;
+  return {
+    ...appLike(view),
+    ports: [`\${APP_BIND_IP:-127.0.0.1}:\${APP_PORT:-${view.port}}:${view.port}`],
+    environment: { WEB_CONCURRENCY: '${WEB_CONCURRENCY:-2}', ...ctx.appEnv },
+    ...secretsKey(ctx.appSecrets),
+    ...dependsOnKey(ctx.runsAfter),
+    healthcheck: {
+      test: ['CMD', ...view.healthcheck],
+      interval: APP_HEALTH.interval,
+      timeout: APP_HEALTH.timeout,
+      retries: APP_HEALTH.retries,
+      start_period: APP_HEALTH.startPeriod,
+      start_interval: START_INTERVAL_REF,
+    },
+    restart: 'on-failure:5',
+    stop_grace_period: duration(STOP_GRACE_SECONDS),
+    deploy: limits(a.cpus, a.memory, 256),
+    ulimits: { nofile: { soft: 4096, hard: 4096 } },
+    logging: LOGGING,
+    networks: ['frontend', ...(hasBackend(ctx) ? ['backend'] : [])],
+  };
+}
+
+export const app: ServiceModule = {
+  id: 'app',
+  kind: 'app',
+  serviceName: 'app',
+  applies: () => true,
+  options: [
+    'name', 'pythonVersion', 'framework', 'appModule', 'server', 'installServer', 'pythonPath', 'port', 'healthPath', 'deps',
+    'requirementsFile', 'collectStatic', 'env', 'stateDirs', 'nativeBuild', 'gpu', 'gpuServices', 'cpus', 'memory', 'dockerfileSyntax', 'registry',
+  ],
+  // Writable state: a named volume over each directory (scripts/backup-state.sh saves them).
+  volumes: (a) => a.stateDirs.map(stateVolumeName),
+  role: 'rolling',
+  service,
+  comments: (ctx) => {
+    const secretSettings = ctx.settings.filter((e) => e.secrets.length > 0).map((e) => e.name);
+    return [
+      { path: ['services', 'app', 'ports'], text: 'Loopback only unless APP_BIND_IP says otherwise: Docker\'s port rules bypass host firewalls.' },
+      { path: ['services', 'app', 'read_only'], text: 'Nothing in the image is writable at run time; /tmp is a small tmpfs.' },
+      { path: ['services', 'app', 'restart'], text: 'Bounded restarts: a crash loop stops instead of spinning forever.' },
+      { path: ['services', 'app', 'stop_grace_period'], text: `Longer than the server's own graceful timeout (${GRACEFUL_SECONDS}s), so requests finish on stop.` },
+      ...(ctx.view.stateDirs.length > 0
+        ? [{ path: ['services', 'app', 'volumes'], text: 'What the app writes at run time lives in named volumes (scripts/backup-state.sh saves them); the rest stays read-only.' }]
+        : []),
+      ...(secretSettings.length > 0
+        ? [{ path: ['services', 'app', 'environment'], text: `{secret:...} tokens (${secretSettings.join(', ')}) are filled from /run/secrets by the image's entrypoint at start.` }]
+        : []),
+    ];
+  },
+  smoke: () => [
+    { name: 'app healthy', service: 'app', check: { kind: 'running' }, passed: 'app healthy' },
+  ],
+  audit: () => [{ service: 'app', rules: ['CP-01', 'CP-02', 'CP-03', 'CP-14', 'CP-18', 'CP-19'], image: /.*/ }],
+  image: { variable: 'PYTHON_IMAGE', option: 'baseImage', flag: 'base-image', default: 'python:3.12-slim-bookworm' },
+};

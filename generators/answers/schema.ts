@@ -15,6 +15,7 @@ import {
   DATABASES, FRAMEWORKS, POSTGRES_VERSIONS, PYTHON_VERSIONS, SERVERS,
 } from './parse.js';
 import type { ProjectFacts } from './validate.js';
+import { PROXY_OPTIONS } from './proxy-options.js';
 
 export type { Choice, ProjectFacts };
 export { DATABASES, FRAMEWORKS, GPU_SERVICES, POSTGRES_VERSIONS, PYTHON_VERSIONS };
@@ -341,6 +342,7 @@ export const OPTIONS: OptionSpec[] = [
     fallback: (_a, d) => d.redis ?? false,
     parse: (raw) => parseBoolean('redis', raw),
   },
+  ...PROXY_OPTIONS,
   {
     key: 'env',
     flag: 'env',

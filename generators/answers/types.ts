@@ -10,6 +10,8 @@ export type PythonVersion = '3.10' | '3.11' | '3.12' | '3.13';
 export type Server = 'gunicorn' | 'uvicorn';
 /** The database service: a module of the stack (generators/stack/modules). */
 export type Database = 'none' | 'postgres';
+/** The front door: a reverse proxy that terminates HTTPS ('none': the app publishes its own port). */
+export type Proxy = 'none' | 'caddy';
 
 export interface Answers {
   /** Compose project and image name: lowercase letters, digits and dashes. */
@@ -43,6 +45,12 @@ export interface Answers {
   worker: string;
   /** A Redis service (broker/cache), password from a file secret, internal network only. */
   redis: boolean;
+  /** The reverse proxy in front of the app (the only published service when set). */
+  proxy: Proxy;
+  /** Names the proxy serves (hostnames or IPs); empty = localhost with the internal CA. */
+  domains: string[];
+  /** ACME account e-mail for Let's Encrypt (public domains only); empty = none. */
+  acmeEmail: string;
   /** Settings for app, worker and migrate: `NAME=VALUE`, VALUE may hold placeholders ({db.url}, {secret.NAME}, ...). */
   env: string[];
   /** Absolute paths in the container the app writes at run time; each is a named volume. */

@@ -2,6 +2,8 @@
  * The render room: answers in, files out. Pure: nothing here touches the disk or a process,
  * so every combination of answers renders and checks in milliseconds.
  */
+import { PROXY_CONFIG_FILE, proxyModel } from '../stack/modules/proxy.js';
+import { renderCaddyJson } from './proxy/caddy.js';
 import type { Answers } from '../answers/types.js';
 import { gpuServiceList } from '../answers/schema.js';
 import { readFileSync } from 'node:fs';
@@ -129,6 +131,8 @@ export function renderProject(answers: Answers): RenderedFile[] {
   const gpu = gpuComposeYaml(view);
   if (gpu) files.push(file('docker-compose.gpu.yml', gpu));
   if (view.entrypoint) files.push(file(ENTRYPOINT_FILE, entrypointSource(view.version)));
+  // The front door's whole configuration, as data (render/proxy/caddy.ts).
+  if (view.has('proxy')) files.push(file(PROXY_CONFIG_FILE, renderCaddyJson(proxyModel(answers))));
   const scriptNames = [
     'lib',
     'up',

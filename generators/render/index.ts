@@ -3,7 +3,7 @@
  * so every combination of answers renders and checks in milliseconds.
  */
 import { PROXY_CONFIG_FILE, proxyModel } from '../stack/modules/proxy.js';
-import { renderCaddyJson } from './proxy/caddy.js';
+import { getsHsts, renderCaddyJson, usesInternalCa } from './proxy/caddy.js';
 import type { Answers } from '../answers/types.js';
 import { gpuServiceList } from '../answers/schema.js';
 import { readFileSync } from 'node:fs';
@@ -84,12 +84,32 @@ function envExample(view: StackModel): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** What README.Docker.md says about the front door: which names get ACME, the internal CA, HSTS. */
+function proxyView(on: boolean, domains: string[]) {
+  const names = domains.length > 0 ? domains : ['localhost'];
+  const list = (xs: string[]) => xs.map((x) => `\`${x}\``).join(', ');
+  const acme = names.filter((d) => !usesInternalCa(d));
+  const internal = names.filter(usesInternalCa);
+  const hsts = domains.filter(getsHsts);
+  return {
+    proxy: on,
+    proxyAcme: on && acme.length > 0,
+    proxyAcmeNames: list(acme),
+    proxyInternal: on && internal.length > 0,
+    proxyInternalNames: list(internal),
+    proxyHsts: on && hsts.length > 0,
+    proxyHstsNames: list(hsts),
+    proxyFirstName: names[0],
+  };
+}
+
 function scriptView(view: StackModel) {
   const a = view.answers;
   return {
     ...view,
     postgres: view.has('postgres'),
     redis: view.has('redis'),
+    ...proxyView(a.proxy === 'caddy', a.domains),
     backups: view.modules.some((m) => (m.scripts?.(a) ?? []).length > 0) || view.stateDirs.length > 0,
     secretFiles: view.secrets.map((s) => `secrets/${s}`).join(', '),
     settings: view.settings.map((e) => ({ name: e.name, value: e.value, fromSecret: e.secrets.length > 0 })),

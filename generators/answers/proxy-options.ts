@@ -73,15 +73,15 @@ export const PROXY_OPTIONS: OptionSpec[] = [
   },
 ];
 
-/** Rules between the proxy answers and the rest. */
+/**
+ * Rules between the proxy answers and the rest. The app's port cannot clash with the proxy's 80/443:
+ * --port refuses ports below 1024, and the proxy listens in its own container.
+ */
 export function proxyProblems(a: Answers): void {
   if (a.proxy === 'none' && a.domains.length > 0) {
     throw new AnswerError('domain', 'is only used with --proxy caddy; add --proxy caddy or drop --domain');
   }
   if (a.proxy === 'none' && a.acmeEmail !== '') {
     throw new AnswerError('acme-email', 'is only used with --proxy caddy; add --proxy caddy or drop --acme-email');
-  }
-  if (a.proxy !== 'none' && [80, 443, 2080].includes(a.port)) {
-    throw new AnswerError('port', `${a.port} clashes with the proxy, which listens on 80, 443 and 2080 (its health probe) in its own container; give the app another port (e.g. --port 8000)`);
   }
 }

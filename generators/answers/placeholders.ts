@@ -30,7 +30,7 @@ export interface ServiceFamily {
   service: string;
   keys: readonly PlaceholderKey[];
   /** Whether the answers run a service of this family. */
-  active: (a: Pick<Answers, 'postgres' | 'redis'> & { database?: string }) => boolean;
+  active: (a: Pick<Answers, 'database' | 'redis'>) => boolean;
   /** The fix a message offers when the family is used without its service. */
   enable: string;
 }
@@ -45,7 +45,7 @@ export const SERVICE_FAMILIES: readonly ServiceFamily[] = [
     family: 'db',
     service: 'the Postgres service',
     keys: [key('host'), key('port'), key('user'), key('password'), key('name'), key('url')],
-    active: (a) => (a.database ?? (a.postgres ? 'postgres' : 'none')) !== 'none',
+    active: (a) => a.database !== 'none',
     enable: 'add --postgres',
   },
   {

@@ -61,11 +61,11 @@ export function normaliseKeys(raw: Record<string, unknown>, where: string): Part
 type Layer = Partial<Record<AnswerKey, unknown>>;
 
 /**
- * Aliases (`--postgres` for `--database postgres`) as their target: within a layer, an alias given
+ * Aliases (an old flag kept for a choice, see OptionSpec.aliasOf) as their target: within a layer, an alias given
  * alone sets its target and a target given alone sets its aliases, so a higher layer's choice
  * (flags over the answers file) replaces both. Both given in one layer must agree (crossValidate).
  */
-function withAliases(layer: Layer | undefined, higher: Layer = {}): Layer | undefined {
+export function withAliases(layer: Layer | undefined, higher: Layer = {}): Layer | undefined {
   if (!layer) return layer;
   const out: Layer = { ...layer };
   for (const spec of OPTIONS) {
@@ -81,6 +81,18 @@ function withAliases(layer: Layer | undefined, higher: Layer = {}): Layer | unde
     }
   }
   return out;
+}
+
+/** An alias and its target given both, and differently (`--database none --postgres`), is refused by name. */
+function checkAliases(a: Answers): void {
+  for (const spec of OPTIONS) {
+    if (!spec.aliasOf) continue;
+    const target = OPTION_BY_KEY.get(spec.aliasOf.key)!;
+    const value = a[spec.key];
+    if (spec.aliasOf.from(a[target.key] as never) === value) continue;
+    const alias = typeof value === 'boolean' ? `--${value ? '' : 'no-'}${spec.flag}` : `--${spec.flag} ${String(value)}`;
+    throw new AnswerError(target.flag, `--${target.flag} ${String(a[target.key])} and ${alias} disagree; give one of them`);
+  }
 }
 
 export async function resolveAnswers(input: ResolveInput): Promise<Answers> {
@@ -110,6 +122,7 @@ export async function resolveAnswers(input: ResolveInput): Promise<Answers> {
     set(spec.key, value as never);
   }
   const complete = answers as Answers;
+  checkAliases(complete);
   crossValidate(complete, input.facts);
   return complete;
 }

@@ -24,9 +24,6 @@ export function crossValidate(a: Answers, facts: ProjectFacts = {}): void {
   if ((a.framework === 'flask' || a.framework === 'wsgi') && a.server === 'uvicorn') {
     throw new AnswerError('server', `uvicorn serves ASGI apps; a ${a.framework === 'flask' ? 'Flask' : 'WSGI'} app runs on gunicorn (drop --server or use --server gunicorn)`);
   }
-  if (a.postgres !== (a.database === 'postgres')) {
-    throw new AnswerError('database', `--database ${a.database} and --${a.postgres ? '' : 'no-'}postgres disagree; give one of them`);
-  }
   for (const placeholder of placeholdersIn(a.env)) {
     const family = SERVICE_FAMILIES.find((f) => placeholder.startsWith(`${f.family}.`));
     if (family && !family.active(a)) {

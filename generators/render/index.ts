@@ -9,9 +9,8 @@ import { gpuServiceList } from '../answers/schema.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { templatesDir } from '../paths.js';
-import type { WriteStrategy } from '../write/tree.js';
-import { buildStack } from '../stack/build.js';
-import type { StackModel } from '../stack/types.js';
+import { buildStack, modulePackages } from '../stack/build.js';
+import type { ModuleScript, StackModel } from '../stack/types.js';
 import { composeObject, composeVariables, startIntervalServices, composeYaml, gpuComposeYaml } from './compose.js';
 import { envValue, shellQuote } from './escape.js';
 import { renderTemplate } from './handlebars.js';
@@ -20,14 +19,21 @@ import { APP_DIR, APP_HEALTH, START_INTERVAL, UV_IMAGE, VENV } from './view.js';
 import { ENTRYPOINT_FILE, entrypointSource } from './app-env.js';
 import { checkDeployArgv, collectStaticEnv } from './django.js';
 
+/**
+ * How a file lands on disk (the write room's WriteStrategy, named here so render imports nothing
+ * from the room below it): `replace` a file the user may edit, `append-lines` lines we need in a
+ * file the user owns, `owned` our own bookkeeping.
+ */
+export type RenderedStrategy = 'replace' | 'append-lines' | 'owned';
+
 export interface RenderedFile {
   /** Relative to the project, with forward slashes. */
   path: string;
   content: string;
   /** File mode: 0o755 for scripts, 0o644 otherwise. */
   mode: number;
-  /** How it lands on disk: see WriteStrategy. */
-  strategy: WriteStrategy;
+  /** How it lands on disk. */
+  strategy: RenderedStrategy;
 }
 
 export const MANIFEST_FILE = '.create-pyimage.json';
@@ -47,7 +53,7 @@ function readDependencies(pythonVersion: string): string {
 
 function dockerfile(view: StackModel): string {
   const a = view.answers;
-  const packages = view.modules.map((m) => m.packages?.(a)).filter((p) => p !== undefined);
+  const packages = modulePackages(a);
   return renderTemplate('Dockerfile.hbs', {
     ...view,
     syntaxLine: a.dockerfileSyntax,
@@ -153,18 +159,19 @@ export function renderProject(answers: Answers): RenderedFile[] {
   if (view.entrypoint) files.push(file(ENTRYPOINT_FILE, entrypointSource(view.version)));
   // The front door's whole configuration, as data (render/proxy/caddy.ts).
   if (view.has('proxy')) files.push(file(PROXY_CONFIG_FILE, renderCaddyJson(proxyModel(answers))));
-  const scriptNames = [
+  const scriptNames: (string | ModuleScript)[] = [
     'lib',
     'up',
     'down',
     'logs',
     'smoke-test',
-    ...view.modules.flatMap((m) => (m.scripts?.(answers) ?? []).map((script) => script.name)),
+    ...view.modules.flatMap((m) => m.scripts?.(answers) ?? []),
     ...(view.stateDirs.length > 0 ? ['backup-state'] : []),
   ];
   files.push(file(STACK_FILE, stackYaml(view)));
-  for (const name of scriptNames) {
-    files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${name}.sh.hbs`, scripts), 0o755));
+  for (const script of scriptNames) {
+    const { name, template = name } = typeof script === 'string' ? { name: script } : script;
+    files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${template}.sh.hbs`, scripts), 0o755));
   }
   const swarm = { ...scripts, ...swarmScriptView(view) };
   for (const name of ['deploy-swarm', ...(answers.registry ? ['push'] : [])]) {

@@ -7,7 +7,7 @@ import { envEntries } from '../answers/settings.js';
 import { resolveSetting } from './env.js';
 import { MODULES, knownRoles } from './modules/index.js';
 import { roleOf } from './roles.js';
-import type { Endpoint, ModuleContext, ServiceModule, StackModel, StackService } from './types.js';
+import type { Endpoint, ImagePackages, ModuleContext, ServiceModule, StackModel, StackService } from './types.js';
 import { baseView } from './view.js';
 
 function unique<T>(items: T[]): T[] {
@@ -17,6 +17,14 @@ function unique<T>(items: T[]): T[] {
 /** depends_on entries for the modules that others wait for. */
 function readiness(modules: readonly ServiceModule[]): Record<string, { condition: string }> {
   return Object.fromEntries(modules.filter((m) => m.readyWhen).map((m) => [m.serviceName, { condition: m.readyWhen! }]));
+}
+
+/**
+ * System packages for client libraries, from every module whether its service runs or not: a
+ * driver built against its C library talks to a database outside the stack just as well.
+ */
+export function modulePackages(a: Answers): ImagePackages[] {
+  return MODULES.map((m) => m.packages?.(a)).filter((p) => p !== undefined);
 }
 
 /** The modules that apply to these answers, in service order. */
@@ -35,7 +43,7 @@ export function buildStack(a: Answers): StackModel {
   const settings = envEntries(a.env).map((entry) => resolveSetting(entry, endpoints));
   const appSecrets = unique([...active.flatMap((m) => m.appSecrets?.(a) ?? []), ...settings.flatMap((s) => s.secrets)]);
   const secrets = unique([...appSecrets, ...active.flatMap((m) => m.secrets?.(a) ?? [])]).sort();
-  const packages = active.map((m) => m.packages?.(a)).filter((p) => p !== undefined);
+  const packages = modulePackages(a);
   const view = baseView(a, secrets, settings.some((s) => s.secrets.length > 0), {
     builder: packages.flatMap((p) => p.builder),
     runtime: packages.flatMap((p) => p.runtime),

@@ -33,3 +33,4 @@ export { modelOf } from './model.js';
 export { BUILD_ONLY_SECRET, endpointUrl, secretToken } from './env.js';
 export { MODULES, knownRoles } from './modules/index.js';
 export type * from './types.js';
+export { activeImageOverrides, auditExpectations, imageOverrides, smokeContributions } from './contributions.js';

@@ -13,7 +13,7 @@ export type ComposeService = Record<string, unknown>;
 /** What a placeholder family resolves against: the service's address, account and password secret. */
 export interface Endpoint {
   family: ServiceFamily['family'];
-  /** The URL scheme `{family.url}` uses (postgresql, redis, ...). */
+  /** The URL scheme `{family.url}` uses. */
   scheme: string;
   host: string;
   port: number;
@@ -109,6 +109,8 @@ export interface ImageOverride {
 /** A script the module adds under scripts/ (rendered from templates/<template>). */
 export interface ModuleScript {
   name: string;
+  /** The template under templates/scripts/ when it is not `<name>.sh.hbs` (a second database's own dump). */
+  template?: string;
 }
 
 /** System packages the image needs for a module's client library. */
@@ -172,7 +174,7 @@ export interface ServiceModule {
   variables?: (a: Answers) => ComposeVariable[];
   /** The Swarm role when the shape (a named volume) does not tell. */
   role?: Role;
-  /** Image packages for its client library (libpq for psycopg2). */
+  /** Image packages for its client library (a driver's C library); asked of every module, active or not. */
   packages?: (a: Answers) => ImagePackages | undefined;
   scripts?: (a: Answers) => ModuleScript[];
   smoke?: (a: Answers) => SmokeStepContribution[];

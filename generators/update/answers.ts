@@ -3,7 +3,7 @@
  * key=value` (answer keys or flag names), answer flags and an --answers file; interactive runs ask
  * the first run's questions again with the stored answers as defaults.
  */
-import { normaliseKeys, resolveAnswers, type Prompter } from '../answers/resolve.js';
+import { normaliseKeys, resolveAnswers, withAliases, type Prompter } from '../answers/resolve.js';
 import { AnswerError, OPTION_BY_KEY, OPTIONS } from '../answers/schema.js';
 import type { AnswerKey, Answers } from '../answers/types.js';
 
@@ -63,7 +63,10 @@ export async function resolveUpdateAnswers(input: UpdateAnswersInput): Promise<A
     const stored = tryParse(spec.key, input.stored[spec.key]);
     if (spec.combine && given !== undefined && stored !== undefined) changes[spec.key] = spec.combine(stored as Answers[AnswerKey], spec.parse(given));
   }
-  input = { ...input, changes };
+  // An alias (--set postgres=false) changes its target (database) too, so what follows from the
+  // target (migrations) is dropped as it would be for the target itself.
+  const aliased = withAliases(changes)!;
+  input = { ...input, changes: aliased, file: withAliases(input.file, aliased) };
   const explicit: Raw = { ...input.file, ...input.changes };
   const detected = Object.fromEntries(
     Object.keys(input.stored).map((k) => [k, tryParse(k as AnswerKey, input.stored[k as AnswerKey])]).filter(([, v]) => v !== undefined),

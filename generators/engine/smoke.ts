@@ -22,7 +22,7 @@ import { AnswerError } from '../answers/errors.js';
 import { EXIT_USAGE, UserError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { readManifest } from '../write/manifest.js';
-import { checkDeployArgv, readCheckOutput } from './django-check.js';
+import { checkDeployArgv, readCheckOutput, withProxy } from './django-check.js';
 import {
   checkEngine,
   compose,
@@ -501,7 +501,8 @@ export const STACK_STEPS: StepSpec[] = [
     run: async (ctx) => {
       const r = await compose(ctx.project, ['exec', '-T', 'app', ...checkDeployArgv(ctx.answers)], { timeout: MINUTE, signal: ctx.signal });
       if (!r.ok) throw new StepFailure(`manage.py check --deploy failed (exit ${r.exitCode ?? '?'})`, lastLines(r.all, 30));
-      return `manage.py check --deploy: ${readCheckOutput(r.all).summary}`;
+      const report = readCheckOutput(r.all);
+      return `manage.py check --deploy: ${(ctx.answers.proxy === 'caddy' ? withProxy(report) : report).summary}`;
     },
   },
   {

@@ -182,6 +182,8 @@ export function caddyConfig(m: ProxyModel): Json {
     logging: { logs: { default: { level: 'INFO' } } },
     apps: {
       http: {
+        // On stop, in-flight requests get 10 s (compose's stop_grace_period for the proxy is longer).
+        grace_period: '10s',
         http_port: 80,
         https_port: 443,
         servers: {

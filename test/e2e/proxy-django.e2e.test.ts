@@ -44,6 +44,7 @@ beforeAll(async () => {
     ...(process.env as Record<string, string>),
     PYTHON_IMAGE: env.pythonImage,
     POSTGRES_IMAGE: env.postgresImage,
+    REDIS_IMAGE: env.redisImage,
     PIP_INDEX_URL: env.indexUrl,
     PIP_FIND_LINKS: '',
     BUILD_NETWORK: 'host',
@@ -62,7 +63,7 @@ describe('--proxy caddy, Django with Postgres', () => {
   it('generates, comes up healthy, and passes every front-door check', async () => {
     const gen = await cli([dir, '--yes', '--postgres', '--postgres-version', env.postgresVersion, '--health-path', '/items/', '--proxy', 'caddy', '--domain', DOMAIN]);
     expect(gen.exitCode, gen.stderr).toBe(0);
-    const setup = await execa('bash', ['-c', 'mkdir -p secrets && umask 077 && for s in db_password secret_key; do [ -f secrets/$s ] || head -c 24 /dev/urandom | base64 | tr -d "/+=" > secrets/$s; done; chmod 0444 secrets/*'], { cwd: dir });
+    const setup = await execa('bash', ['-c', 'mkdir -p secrets && umask 077 && for s in db_password secret_key redis_password; do [ -f secrets/$s ] || head -c 24 /dev/urandom | base64 | tr -d "/+=" > secrets/$s; done; chmod 0444 secrets/*'], { cwd: dir });
     expect(setup.exitCode).toBe(0);
     const up = await compose(['up', '-d', '--build', '--wait', '--wait-timeout', '400'], false);
     if (up.exitCode !== 0) {

@@ -8,12 +8,12 @@
  */
 import type { AnswerKey, Answers } from './answers/types.js';
 import type { AuditOptions, AuditReport } from './audit/types.js';
-import type { GenerateResult } from './cli/generate-command.js';
+import type { GenerateResult } from './generate/index.js';
 import type { BuildInput, BuildResult } from './engine/build.js';
 import type { SmokeOptions, SmokeResult } from './engine/smoke.js';
 import type { UpdateOptions, UpdateResult } from './update/run.js';
 
-export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
+export { AnswerError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, InputError, UserError } from './errors.js';
 export type { AnswerKey, Answers, AuditOptions, AuditReport, BuildInput, BuildResult, GenerateResult, SmokeOptions, SmokeResult, UpdateOptions, UpdateResult };
 export type { Finding, Severity } from './audit/types.js';
 
@@ -32,10 +32,9 @@ const quiet = () => {};
 
 /** Generates the stack into `dir` (created when missing), after auditing it in memory. */
 export async function generate(dir: string, options: GenerateOptions = {}): Promise<GenerateResult> {
-  const { runGenerate } = await import('./cli/generate-command.js');
+  const { generateProject } = await import('./generate/index.js');
   const log = options.log ?? quiet;
-  const result = await runGenerate(dir, { values: options.answers, yes: true, force: options.force, dryRun: options.dryRun, out: log, err: log });
-  return result!;
+  return generateProject(dir, { values: options.answers, force: options.force, dryRun: options.dryRun, out: log, note: log });
 }
 
 /** Audits any Docker setup in `dir`: findings by hardening-rule id, a grade, notes. */

@@ -3,14 +3,14 @@
  * and says what it found (and what it cannot handle yet) in plain notes.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { Answers } from './types.js';
 import { PYTHON_VERSIONS, type ProjectFacts } from './schema.js';
 import { readProjectDotenv, scanProject, type ScanResult } from './scan/index.js';
-import { moduleName, projectPythonFiles } from './scan/files.js';
 import { detectStateDirs } from './state-detect.js';
-import { detectDjango } from './django.js';
+import { detectDjango, findManagePy } from './django.js';
+import { detectApp } from './app-detect.js';
 
 export interface Detection {
   answers: Partial<Answers>;
@@ -54,50 +54,14 @@ function readRequirements(file: string, seen = new Set<string>()): string[] {
   return specs;
 }
 
-interface AppCandidate {
-  appModule: string;
-  framework: 'fastapi' | 'flask';
-  file: string;
-}
-
-function findAppObject(projectDir: string): AppCandidate | undefined {
-  const candidates: (AppCandidate & { rank: number })[] = [];
-  // The scanner's walk of the project's own Python files (no tests, virtualenvs or caches).
-  for (const rel of projectPythonFiles(projectDir)) {
-    if (/(^|\/)(migrations|alembic)\//.test(rel)) continue;
-    const file = join(projectDir, rel);
-    const source = readFileSync(file, 'utf8');
-    const module = moduleName(rel);
-    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(module)) continue;
-    const assigned = /^([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[A-Za-z_.]+\s*)?=\s*(FastAPI|Flask)\s*\(/m.exec(source);
-    if (assigned) {
-      candidates.push({ appModule: `${module}:${assigned[1]}`, framework: assigned[2] === 'FastAPI' ? 'fastapi' : 'flask', file, rank: 0 });
-      continue;
-    }
-    const factory = /^def\s+(create_app|make_app|app_factory)\s*\(/m.exec(source);
-    if (factory) {
-      const framework = /\bFastAPI\s*\(/.test(source) ? 'fastapi' : 'flask';
-      candidates.push({ appModule: `${module}:${factory[1]}()`, framework, file, rank: 1 });
-    }
-  }
-  candidates.sort((a, b) => a.rank - b.rank || a.appModule.split('.').length - b.appModule.split('.').length);
-  return candidates[0];
-}
-
 /** Distributions that mean a Redis broker or cache (with an extra where the library supports several). */
 const REDIS_LIBS = ['redis', 'rq', 'arq', 'django-rq', 'flask-rq2', 'rq-scheduler', 'django-redis', 'aioredis', 'huey'];
 const REDIS_EXTRAS = ['celery', 'dramatiq', 'kombu', 'huey'];
 
-export function detectProject(projectDir: string): Detection {
-  const answers: Partial<Answers> = {};
-  const notes: string[] = [];
-  const warnings: string[] = [];
-  const has = (file: string) => existsSync(join(projectDir, file));
-
-  const dirName = basename(projectDir).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^[^a-z]+|-+$/g, '');
-  if (dirName) answers.name = dirName.slice(0, 63).replace(/-+$/, '');
-
+/** The dependency file the image installs from (uv, PEP 621 pyproject, requirements) and its specs. */
+function readDependencies(projectDir: string, answers: Partial<Answers>, notes: string[], warnings: string[]): { specs: string[]; requirementsFile?: string } {
   let specs: string[] = [];
+  const has = (file: string) => existsSync(join(projectDir, file));
   const requirementFiles = ['requirements.txt', 'requirements/prod.txt', 'requirements/production.txt', 'requirements/base.txt', 'requirements-prod.txt'];
   const requirementsFile = requirementFiles.find(has);
   if (has('uv.lock') && has('pyproject.toml')) {
@@ -134,13 +98,22 @@ export function detectProject(projectDir: string): Detection {
     notes.push(`found ${requirementsFile} too; using pyproject.toml (choose with --deps requirements)`);
   }
 
+  return { specs, requirementsFile };
+}
+
+export function detectProject(projectDir: string): Detection {
+  const answers: Partial<Answers> = {};
+  const notes: string[] = [];
+  const warnings: string[] = [];
+  const has = (file: string) => existsSync(join(projectDir, file));
+
+  const dirName = basename(projectDir).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^[^a-z]+|-+$/g, '');
+  if (dirName) answers.name = dirName.slice(0, 63).replace(/-+$/, '');
+
+  const { specs, requirementsFile } = readDependencies(projectDir, answers, notes, warnings);
+
   const names = new Map(specs.map((s) => [requirementName(s) ?? '', s]));
-  if (names.has('fastapi')) answers.framework = 'fastapi';
-  else if (names.has('flask')) answers.framework = 'flask';
-  else if (names.has('uvicorn') || names.has('starlette')) answers.framework = 'asgi';
-  else if (names.has('django')) answers.framework = 'django';
-  else if (names.has('gunicorn')) answers.framework = 'wsgi';
-  if (answers.framework) notes.push(`framework from the dependencies: ${answers.framework}`);
+  const fromDeps = names.has('fastapi') ? 'fastapi' : names.has('flask') ? 'flask' : names.has('uvicorn') || names.has('starlette') ? 'asgi' : names.has('django') ? 'django' : names.has('gunicorn') ? 'wsgi' : undefined;
 
   const pgDriver =
     ['psycopg2', 'psycopg2-binary', 'psycopg', 'psycopg-binary', 'asyncpg', 'pg8000'].find((n) => names.has(n)) ??
@@ -154,11 +127,26 @@ export function detectProject(projectDir: string): Detection {
     notes.push(`Postgres driver ${pgDriver}: adding a Postgres service` + (answers.libpq ? '; libpq-dev in the builder and libpq5 at run time' : ''));
   }
 
-  const app = findAppObject(projectDir);
-  if (app) {
-    answers.appModule = app.appModule;
-    answers.framework ??= app.framework;
-    notes.push(`app object ${app.appModule} in ${relative(projectDir, app.file)}`);
+  // mysqlclient is MySQLdb (Django's choice); PyMySQL is pure Python. Either means a MySQL-compatible database.
+  const mysqlDriver = (['mysqlclient', 'pymysql'] as const).find((n) => names.has(n));
+  if (mysqlDriver) answers.mysqlDriver = mysqlDriver;
+  if (mysqlDriver && !pgDriver) {
+    answers.database = 'mariadb';
+    notes.push(`MySQL driver ${mysqlDriver}: adding a MariaDB service` + (mysqlDriver === 'mysqlclient' ? '; the MariaDB client headers in the builder and libmariadb3 at run time' : ''));
+  }
+
+  // The framework by evidence: the app object the code builds (or the project's run command names),
+  // then the dependencies; a manage.py counts for Django only when it runs Django (below).
+  const app = detectApp(projectDir);
+  Object.assign(answers, app.answers);
+  const framework = app.framework && (specs.length === 0 || names.has(app.framework === 'asgi' ? 'starlette' : app.framework) || app.framework === 'asgi') ? app.framework : fromDeps;
+  if (framework) {
+    answers.framework = framework;
+    notes.push(`framework ${framework}: ` + (framework === app.framework ? `the app is built with ${framework === 'asgi' ? 'Starlette' : framework}` : 'from the dependencies'));
+  }
+  notes.push(...app.notes);
+  for (const manage of findManagePy(projectDir).filter((m) => m.kind === 'flask')) {
+    notes.push(`${manage.rel} is a Flask command line (it ${manage.evidence}), not Django's`);
   }
 
   if (has('alembic.ini')) {
@@ -169,7 +157,7 @@ export function detectProject(projectDir: string): Detection {
     notes.push('found a Flask-Migrate migrations/ folder: migrations run with `flask db upgrade`');
   }
 
-  const facts: ProjectFacts = { dependencies: specs.length > 0 || requirementsFile || answers.deps === 'pip-pyproject' ? [...names.keys()] : undefined };
+  const facts: ProjectFacts = { dependencies: specs.length > 0 || requirementsFile || answers.deps === 'pip-pyproject' ? [...names.keys()] : undefined, app: app.facts };
 
   const redisLib = REDIS_LIBS.find((n) => names.has(n)) ?? REDIS_EXTRAS.find((n) => names.has(n) && requirementExtras(names.get(n)!).includes('redis'));
   if (redisLib) {
@@ -178,7 +166,7 @@ export function detectProject(projectDir: string): Detection {
   }
 
   // A src layout installed from requirements is not on the import path: add src/ to PYTHONPATH.
-  if (answers.deps === 'requirements' && app && relative(projectDir, app.file).split(sep)[0] === 'src') {
+  if (answers.deps === 'requirements' && app.srcLayout) {
     answers.pythonPath = 'src';
     notes.push('src layout installed from requirements: PYTHONPATH=/app/src');
   }
@@ -211,6 +199,7 @@ export function detectProject(projectDir: string): Detection {
   const django = detectDjango(projectDir, facts.dependencies, scan);
   if (django) {
     Object.assign(answers, django.answers);
+    delete facts.app?.notFound;
     facts.django = django.facts;
     notes.push(...django.notes);
   }

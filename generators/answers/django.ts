@@ -12,8 +12,14 @@ import type { Answers } from './types.js';
 import { moduleName, projectPythonFiles } from './scan/files.js';
 import { children, PyFile, type PyNode } from './scan/python.js';
 import type { ScanResult } from './scan/index.js';
+import { debugWith, envScheme, productionOn, readSwitch, type SettingsSwitch } from './django-switch.js';
 
 export const DJANGO_MIGRATE = ['python', 'manage.py', 'migrate', '--noinput'] as const;
+
+/** manage.py's path from /app: `manage.py`, or `backend/manage.py` for Django in a subfolder. */
+export function managePy(a: Pick<Answers, 'djangoDir'>): string {
+  return a.djangoDir ? `${a.djangoDir}/manage.py` : 'manage.py';
+}
 
 /** A setting Django reads from the environment whose safe production value the stack gives. */
 export interface DjangoEnvSetting {
@@ -23,6 +29,35 @@ export interface DjangoEnvSetting {
   separator?: string;
   /** debug: a value the settings read as false (the comparison or cast they apply). */
   off?: string;
+  /** hosts/csrf read as a plain string straight into a list setting: Django refuses any value, so none is given. */
+  raw?: { setting: string; where: string; source: string };
+}
+
+/** Settings Django wants as a list or tuple: a string there stops it at start. */
+const LIST_SETTINGS = new Set(['ALLOWED_HOSTS', 'CSRF_TRUSTED_ORIGINS', 'INTERNAL_IPS', 'CORS_ALLOWED_ORIGINS']);
+
+/** True when the read yields a list: env.list/tuple, cast=list (or decouple's Csv()), or a .split() after it. */
+function readsList(file: PyFile, node: PyNode): boolean {
+  if (node.name === 'CallExpression') {
+    const callee = file.callee(node) ?? '';
+    if (/\.(list|tuple)$/.test(callee)) return true;
+    const args = file.args(node);
+    const cast = args.keywords.get('cast') ?? (callee === 'environ.Env()' ? args.positional[1] : undefined);
+    if (cast && /^(list|tuple)$|Csv\(|split/.test(file.text(cast))) return true;
+  }
+  const member = outer(file, node).parent;
+  return member?.name === 'MemberExpression' && file.text(children(member)[2] ?? member) === 'split';
+}
+
+/** The list setting a plain-string read is assigned to directly (`ALLOWED_HOSTS = env("X", default=[])`, also `... or []`). */
+function rawInto(file: PyFile, node: PyNode): DjangoEnvSetting['raw'] {
+  let value = outer(file, node);
+  if (value.parent?.name === 'BinaryExpression' && children(value.parent).some((p) => p.name === 'or')) value = value.parent;
+  const statement = value.parent;
+  if (statement?.name !== 'AssignStatement' || statement.lastChild?.from !== value.from) return undefined;
+  const target = statement.firstChild;
+  const setting = target?.name === 'VariableName' ? file.text(target) : '';
+  return LIST_SETTINGS.has(setting) ? { setting, where: `${file.rel}:${file.line(statement)}`, source: file.text(statement).replace(/\s+/g, ' ') } : undefined;
 }
 
 export interface DjangoFacts {
@@ -38,6 +73,10 @@ export interface DjangoFacts {
   settingsEnv: DjangoEnvSetting[];
   /** Why a Django stack cannot be generated for this project (bad input: exit 2). */
   problem?: string;
+  /** The folder manage.py sits in ('' for the project root). */
+  dir?: string;
+  /** How the settings decide DEBUG and STATIC_ROOT (evaluated again for the final --env). */
+  switch?: SettingsSwitch;
 }
 
 const HOSTS = ['ALLOWED_HOSTS', 'DJANGO_ALLOWED_HOSTS'];
@@ -74,8 +113,8 @@ function applicationIn(file: PyFile, factory: string): string | undefined {
 }
 
 /** The file a settings module lives in (a module or a package), or undefined. */
-function settingsFileOf(projectDir: string, module: string): string | undefined {
-  const path = module.split('.').join('/');
+function settingsFileOf(projectDir: string, module: string, dir = ''): string | undefined {
+  const path = (dir ? `${dir}/` : '') + module.split('.').join('/');
   const candidates = [`${path}.py`, `${path}/__init__.py`, `src/${path}.py`, `src/${path}/__init__.py`];
   return candidates.find((c) => existsSync(join(projectDir, c)));
 }
@@ -125,10 +164,22 @@ function separatorOf(file: PyFile, node: PyNode): string {
   return ',';
 }
 
+/** True for a read that hands back the variable's text: os.environ, getenv, env("X") / env.str / config("X") without a cast. */
+function rawText(file: PyFile, node: PyNode): boolean {
+  if (node.name === 'MemberExpression') return true;
+  const callee = file.callee(node) ?? '';
+  const args = file.args(node);
+  if (['os.environ.get', 'os.getenv', 'environ.Env().str'].includes(callee)) return true;
+  if (callee === 'environ.Env()') return !args.keywords.has('cast') && args.positional.length < 2 && !args.keywords.has('default') && !envScheme(file, file.stringValue(args.positional[0]));
+  return callee === 'decouple.config' && !args.keywords.has('cast');
+}
+
 /** A value the settings read as "debug off": int() wants 0, `x != "False"` wants "False", the rest take False. */
 function debugOff(file: PyFile, node: PyNode): string {
   const value = outer(file, node);
   const parent = value.parent;
+  // DEBUG = env("DEBUG") / os.environ.get("DEBUG"): the text itself, and any non-empty text is true.
+  if (parent?.name === 'AssignStatement' && rawText(file, node)) return '';
   if (parent?.name === 'ArgList' && parent.parent?.name === 'CallExpression' && file.callee(parent.parent) === 'int') return '0';
   if (parent?.name === 'BinaryExpression') {
     const parts = children(parent);
@@ -154,7 +205,10 @@ function settingsEnv(projectDir: string, scan: ScanResult): DjangoEnvSetting[] {
     const file = files.get(read.file);
     const node = file && readNode(file, read.name, read.line);
     if (kind === 'debug') out.push({ name: read.name, kind, off: file && node ? debugOff(file, node) : 'False' });
-    else out.push({ name: read.name, kind, separator: file && node ? separatorOf(file, node) : ',' });
+    else {
+      const raw = file && node && !readsList(file, node) ? rawInto(file, node) : undefined;
+      out.push({ name: read.name, kind, separator: file && node ? separatorOf(file, node) : ',', ...(raw ? { raw } : {}) });
+    }
   }
   return out;
 }
@@ -165,22 +219,68 @@ export interface DjangoDetection {
   notes: string[];
 }
 
-/** Django facts and defaults, or undefined when the project is not a Django project (no manage.py). */
+/** A manage.py and what it runs: Django's command line, a Flask one (FlaskGroup, Flask-Script, click), or something else. */
+export interface ManagePy {
+  rel: string;
+  /** The folder it sits in ('' for the project root): Django imports the project from there. */
+  dir: string;
+  kind: 'django' | 'flask' | 'other';
+  /** The import that decided the kind, for the note. */
+  evidence?: string;
+}
+
+/** Every manage.py up to two folders deep, the shallowest first, each classified by what it imports. */
+export function findManagePy(projectDir: string): ManagePy[] {
+  const rels = projectPythonFiles(projectDir)
+    .filter((rel) => /(^|\/)manage\.py$/.test(rel) && rel.split('/').length <= 3)
+    .sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+  return rels.map((rel) => {
+    const dir = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+    const file = parse(projectDir, rel);
+    const modules = [...(file?.importedModules ?? [])];
+    const django = modules.find((m) => m === 'django' || m.startsWith('django.'));
+    const flask = modules.find((m) => /^(flask|flask_script|flask_migrate|click)(\.|$)/.test(m));
+    if (django || (file && file.src.includes(SETTINGS_VAR))) return { rel, dir, kind: 'django', evidence: django ? `imports ${django}` : `sets ${SETTINGS_VAR}` };
+    if (flask) return { rel, dir, kind: 'flask', evidence: `imports ${flask}` };
+    return { rel, dir, kind: 'other' };
+  });
+}
+
+/** The manage.py that makes this a Django project: one that runs Django, or any manage.py when Django is a dependency. */
+export function djangoManage(projectDir: string, dependencies: string[] | undefined): ManagePy | undefined {
+  const found = findManagePy(projectDir);
+  return found.find((m) => m.kind === 'django') ?? (dependencies?.includes('django') ? found.find((m) => m.kind === 'other') : undefined);
+}
+
+/** `backend/mysite/wsgi.py` with Django in backend/ -> mysite.wsgi; files outside that folder -> undefined. */
+function moduleUnder(rel: string, dir: string): string | undefined {
+  if (dir === '') return moduleName(rel);
+  return rel.startsWith(`${dir}/`) ? moduleName(rel.slice(dir.length + 1)) : undefined;
+}
+
+/** Django facts and defaults, or undefined when the project is not a Django project (no manage.py that runs Django). */
 export function detectDjango(projectDir: string, dependencies: string[] | undefined, scan: ScanResult | undefined): DjangoDetection | undefined {
-  if (!existsSync(join(projectDir, 'manage.py'))) return undefined;
+  const found = djangoManage(projectDir, dependencies);
+  if (!found) return undefined;
   const notes: string[] = [];
   const answers: Partial<Answers> = { framework: 'django', server: 'gunicorn' };
-  const facts: DjangoFacts = { whitenoise: dependencies?.includes('whitenoise') ?? false, settingsEnv: [] };
+  const facts: DjangoFacts = { whitenoise: dependencies?.includes('whitenoise') ?? false, settingsEnv: [], dir: found.dir };
+  if (found.dir) {
+    answers.djangoDir = found.dir;
+    answers.pythonPath = found.dir;
+    notes.push(`Django lives in ${found.dir}/: manage.py runs as \`python ${found.rel}\`, PYTHONPATH=/app/${found.dir}`);
+  }
 
-  const manage = parse(projectDir, 'manage.py');
+  const manage = parse(projectDir, found.rel);
   const pyFiles = projectPythonFiles(projectDir);
   const apps: { kind: 'wsgi' | 'asgi'; module: string; attribute: string; settings?: string }[] = [];
   for (const rel of pyFiles.filter((f) => /(^|\/)(wsgi|asgi)\.py$/.test(f))) {
-    const file = parse(projectDir, rel);
-    if (!file) continue;
+    const module = moduleUnder(rel, found.dir);
+    const file = module === undefined ? undefined : parse(projectDir, rel);
+    if (!file || module === undefined) continue;
     const kind = rel.endsWith('asgi.py') ? 'asgi' : 'wsgi';
     const attribute = applicationIn(file, kind === 'wsgi' ? 'get_wsgi_application' : 'get_asgi_application');
-    if (attribute) apps.push({ kind, module: moduleName(rel), attribute, settings: settingsModuleIn(file) });
+    if (attribute) apps.push({ kind, module, attribute, settings: settingsModuleIn(file) });
   }
   facts.settingsModule = (manage && settingsModuleIn(manage)) ?? apps.find((a) => a.settings)?.settings;
   // The application beside the settings package first (mysite.wsgi for mysite.settings), then the shallowest.
@@ -193,17 +293,17 @@ export function detectDjango(projectDir: string, dependencies: string[] | undefi
   if (asgi) facts.asgi = `${asgi.module}:${asgi.attribute}`;
 
   if (!dependencies?.includes('django')) {
-    facts.problem = `manage.py is here but Django is not in the dependencies${dependencies ? '' : ' (no requirements.txt or pyproject.toml was found)'}: add Django (e.g. "Django>=4.2,<5") to the dependency file the image installs`;
+    facts.problem = `${found.rel} runs Django (it ${found.evidence}) but Django is not in the dependencies${dependencies ? '' : ' (no requirements.txt or pyproject.toml was found)'}: add Django (e.g. "Django>=4.2,<5") to the dependency file the image installs`;
   } else if (!facts.settingsModule) {
     facts.problem = `manage.py does not set ${SETTINGS_VAR} (os.environ.setdefault("${SETTINGS_VAR}", "mysite.settings")): add it so the image can run manage.py`;
   } else {
-    facts.settingsFile = settingsFileOf(projectDir, facts.settingsModule);
+    facts.settingsFile = settingsFileOf(projectDir, facts.settingsModule, found.dir);
     if (!facts.settingsFile) {
-      const path = facts.settingsModule.split('.').join('/');
+      const path = (found.dir ? `${found.dir}/` : '') + facts.settingsModule.split('.').join('/');
       facts.problem = `manage.py names the settings module ${facts.settingsModule}, but neither ${path}.py nor ${path}/__init__.py exists: fix ${SETTINGS_VAR} in manage.py`;
     }
   }
-  notes.push(`Django: manage.py` + (facts.settingsModule ? `, settings ${facts.settingsModule}` + (facts.settingsFile ? ` (${facts.settingsFile})` : ' (not found)') : ''));
+  notes.push(`Django: ${found.rel}` + (facts.settingsModule ? `, settings ${facts.settingsModule}` + (facts.settingsFile ? ` (${facts.settingsFile})` : ' (not found)') : ''));
 
   if (facts.wsgi) {
     answers.appModule = facts.wsgi;
@@ -214,23 +314,38 @@ export function detectDjango(projectDir: string, dependencies: string[] | undefi
     notes.push(`ASGI application ${facts.asgi}: served by uvicorn`);
   }
   answers.migrations = 'django';
-  notes.push(`migrations run with \`${DJANGO_MIGRATE.join(' ')}\` as the one-shot migrate service`);
+  notes.push(`migrations run with \`python ${found.rel} migrate --noinput\` as the one-shot migrate service`);
   const readers = ['dj-database-url', 'django-environ', 'python-decouple'].filter((d) => dependencies?.includes(d));
   if (readers.length > 0) notes.push(`settings read with ${readers.join(', ')}`);
 
+  facts.switch = facts.settingsFile ? readSwitch(projectDir, facts.settingsFile) : undefined;
+  const sw = facts.switch;
+  if (sw?.debug && debugWith(sw, new Map()) === true) {
+    const on = productionOn(sw, new Map());
+    if (on) notes.push(`the settings switch production on by ${on.name} (${sw.file}:${sw.debug.line}: ${sw.debug.source}): --env ${on.name}=${on.value} turns it on`);
+  }
   if (scan) {
     const staticRoot = scan.writablePaths.find((w) => w.setting === 'STATIC_ROOT');
     if (staticRoot && (staticRoot.base === 'project' || staticRoot.base === 'cwd' || staticRoot.base === 'absolute')) {
       facts.staticRoot = staticRoot.base === 'absolute' ? posix.normalize(staticRoot.path) : posix.normalize(posix.join('/app', staticRoot.path));
       answers.collectStatic = true;
       notes.push(
-        `STATIC_ROOT ${facts.staticRoot} (${staticRoot.file}:${staticRoot.line}): collectstatic runs at build time; ` +
+        `STATIC_ROOT ${facts.staticRoot} (${staticRoot.file}:${staticRoot.line}` +
+          (sw?.staticRootUnder ? `, only under \`${sw.staticRootUnder.condition}\`): the build imports the settings with the app's environment and runs collectstatic only when they set it; ` : '): collectstatic runs at build time; ') +
           (facts.whitenoise ? 'WhiteNoise serves it' : 'no WhiteNoise: serve it from a reverse proxy (README.Docker.md)'),
       );
     } else if (!staticRoot) {
       notes.push('no STATIC_ROOT in the settings: collectstatic is skipped (set STATIC_ROOT, then --collectstatic)');
     }
     facts.settingsEnv = settingsEnv(projectDir, scan);
+    for (const { name, raw } of facts.settingsEnv) {
+      if (raw) {
+        notes.push(
+          `${name} is left unset: ${raw.source} (${raw.where}) hands ${raw.setting} the variable's text, and Django wants a list there ` +
+            `("${raw.setting} setting must be a list or a tuple"); read it with env.list("${name}") or .split(",") to set it`,
+        );
+      }
+    }
   }
   return { answers, facts, notes };
 }
@@ -246,13 +361,14 @@ export function djangoProblems(a: Answers, facts: DjangoFacts | undefined): void
   } else {
     if (a.migrations === 'django') throw new AnswerError('migrations', '"django" runs manage.py migrate: use it with --framework django');
     if (a.collectStatic) throw new AnswerError('collectstatic', 'runs manage.py collectstatic: use it with --framework django');
+    if (a.djangoDir) throw new AnswerError('django-dir', 'names the folder of manage.py: use it with --framework django');
   }
 }
 
 /** The value the stack gives a Django setting read from the environment, or undefined for other names. */
 export function djangoWiring(name: string, a: Partial<Answers>, facts: DjangoFacts | undefined): string | undefined {
   const setting = facts?.settingsEnv.find((s) => s.name === name);
-  if (!setting) return undefined;
+  if (!setting || setting.raw) return undefined;
   // Behind the proxy the browser's origin is https://<domain> (localhost without one), and the
   // proxy forwards that Host; the image's health probe still reaches the app as 127.0.0.1.
   const front = a.proxy !== undefined && a.proxy !== 'none' ? (a.domains && a.domains.length > 0 ? a.domains : ['localhost']) : [];

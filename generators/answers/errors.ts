@@ -1,10 +1,2 @@
-/** A bad answer: names the field (its flag) and says what is allowed. The CLI turns it into exit 2. */
-export class AnswerError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-    this.name = 'AnswerError';
-  }
-}
+/** The answers room's error lives in the base module (generators/errors.ts); re-exported for its old path. */
+export { AnswerError } from '../errors.js';

@@ -95,6 +95,11 @@ export const PYTHON_VERSIONS = ['3.10', '3.11', '3.12', '3.13'] as const;
 export const DATABASES: Choice[] = [
   { value: 'none', name: 'None', hint: '' },
   { value: 'postgres', name: 'Postgres', hint: 'official postgres image' },
+  { value: 'mariadb', name: 'MariaDB', hint: 'official mariadb image (MySQL-compatible)' },
+];
+export const MYSQL_DRIVERS: Choice[] = [
+  { value: 'pymysql', name: 'PyMySQL', hint: 'pure Python: {db.url} is mysql+pymysql:// (mysql:// for Django)' },
+  { value: 'mysqlclient', name: 'mysqlclient', hint: 'MySQLdb, built against libmariadb: {db.url} is mysql://' },
 ];
 export const POSTGRES_VERSIONS = [13, 14, 15, 16, 17, 18] as const;
 
@@ -110,3 +115,12 @@ export const SERVERS: Choice[] = [
   { value: 'gunicorn', name: 'gunicorn', hint: 'WSGI; ASGI apps with uvicorn workers' },
   { value: 'uvicorn', name: 'uvicorn', hint: 'ASGI' },
 ];
+
+/** A folder inside the project, relative to it, without `..`: "src", "backend". */
+export function parseFolder(field: string, raw: unknown): string {
+  const text = asString(field, raw).replace(/\/+$/, '');
+  if (text !== '' && (!REL_PATH_RE.test(text) || text.split('/').some((part) => part === '..' || part === '.' || part === ''))) {
+    throw new AnswerError(field, `${describe(raw)} is not allowed; give a folder inside the project, relative to it (e.g. "${field === 'python-path' ? 'src' : 'backend'}")`);
+  }
+  return text;
+}

@@ -116,6 +116,8 @@ export async function resolveAnswers(input: ResolveInput): Promise<Answers> {
       } else if (fallback !== undefined) {
         value = spec.parse(fallback);
       } else {
+        const missing = spec.missing?.(answers, facts);
+        if (missing) throw new AnswerError(spec.flag, missing);
         throw new AnswerError(spec.flag, `is required here (${spec.hint}); pass --${spec.flag}${input.prompt ? '' : ' or run interactively'}`);
       }
     }

@@ -11,11 +11,14 @@ import { wireDetected } from './wiring.js';
 import { DJANGO_MIGRATE } from './django.js';
 import {
   APP_MODULE_RE, asString, CPUS_RE, describe, GPU_SERVICES, HEALTH_PATH_RE, MEMORY_RE, NAME_RE, parseBoolean, parseChoice, parseCommand,
-  parseGpuServices, REGISTRY_RE, REL_PATH_RE, type Choice,
-  DATABASES, FRAMEWORKS, POSTGRES_VERSIONS, PYTHON_VERSIONS, SERVERS,
+  parseFolder, parseGpuServices, REGISTRY_RE, REL_PATH_RE, type Choice,
+  DATABASES, FRAMEWORKS, MYSQL_DRIVERS, POSTGRES_VERSIONS, PYTHON_VERSIONS, SERVERS,
 } from './parse.js';
 import type { ProjectFacts } from './validate.js';
 import { PROXY_OPTIONS } from './proxy-options.js';
+import { SIDE_SERVICE_OPTIONS } from './side-service-options.js';
+import { CI_OPTION } from './ci-option.js';
+import { appNotFound } from './app-detect.js';
 
 export type { Choice, ProjectFacts };
 export { DATABASES, FRAMEWORKS, GPU_SERVICES, POSTGRES_VERSIONS, PYTHON_VERSIONS };
@@ -44,6 +47,8 @@ export interface OptionSpec {
   fallback: (a: Partial<Answers>, detected: Partial<Answers>, facts: ProjectFacts) => Answers[AnswerKey] | undefined;
   /** Turns a raw value (flag string, JSON/YAML value, prompt result) into the typed value or throws AnswerError. */
   parse: (raw: unknown) => Answers[AnswerKey];
+  /** The message when there is no value and no one to ask (default: "is required here"). */
+  missing?: (a: Partial<Answers>, facts: ProjectFacts) => string | undefined;
   /**
    * Another answer this one is an alias of (`--postgres` for `--database postgres`): given alone, it
    * sets that answer too (`to`), and given that answer, it follows (`from`). See resolve.ts.
@@ -53,8 +58,10 @@ export interface OptionSpec {
   combine?: (fallback: Answers[AnswerKey] | undefined, given: Answers[AnswerKey]) => Answers[AnswerKey];
 }
 
-function frameworkModuleDefault(a: Partial<Answers>, detected: Partial<Answers>): string | undefined {
+function frameworkModuleDefault(a: Partial<Answers>, detected: Partial<Answers>, facts: ProjectFacts): string | undefined {
   if (detected.appModule && (detected.framework === undefined || detected.framework === a.framework)) return detected.appModule;
+  // An existing project whose app was not found: never a silent main:app.
+  if (facts.app?.notFound && a.framework !== 'django') return undefined;
   if (a.framework === 'fastapi') return 'main:app';
   if (a.framework === 'flask') return 'app:app';
   return undefined; // other ASGI/WSGI apps: the user must say where the app lives
@@ -121,7 +128,8 @@ export const OPTIONS: OptionSpec[] = [
     question: 'Where is the app object (module:attribute)?',
     hint: 'e.g. main:app, myapp.api:app, flaskr:create_app() for a factory, mysite.wsgi:application for Django',
     defaultText: 'detected, else main:app (fastapi) or app:app (flask)',
-    fallback: (a, d) => frameworkModuleDefault(a, d),
+    fallback: (a, d, facts) => frameworkModuleDefault(a, d, facts),
+    missing: (_a, facts) => appNotFound(facts.app),
     parse: (raw) => {
       const text = asString('app', raw);
       if (!APP_MODULE_RE.test(text)) {
@@ -139,7 +147,8 @@ export const OPTIONS: OptionSpec[] = [
     defaultText: 'gunicorn for flask/wsgi/django, uvicorn for fastapi/asgi',
     choices: SERVERS,
     flagOnly: true,
-    fallback: (a) => (a.framework === 'fastapi' || a.framework === 'asgi' ? 'uvicorn' : 'gunicorn'),
+    // What the project runs (its Dockerfile, Procfile, gunicorn.conf.py), when it can serve this framework.
+    fallback: (a, d) => (d.server && (d.server === 'gunicorn' || a.framework === 'fastapi' || a.framework === 'asgi') && a.framework !== 'django' ? d.server : a.framework === 'fastapi' || a.framework === 'asgi' ? 'uvicorn' : 'gunicorn'),
     parse: (raw) => parseChoice('server', raw, SERVERS) as Answers['server'],
   },
   {
@@ -154,6 +163,17 @@ export const OPTIONS: OptionSpec[] = [
     parse: (raw) => parseBoolean('install-server', raw),
   },
   {
+    key: 'djangoDir',
+    flag: 'django-dir',
+    kind: 'string',
+    question: 'Folder holding manage.py',
+    hint: 'Django: the project folder with manage.py, relative to the project (e.g. "backend"); manage.py commands run from there',
+    defaultText: 'detected, else the project root',
+    flagOnly: true,
+    fallback: (a, d) => (a.framework === 'django' ? (d.djangoDir ?? '') : ''),
+    parse: (raw) => parseFolder('django-dir', raw),
+  },
+  {
     key: 'pythonPath',
     flag: 'python-path',
     kind: 'string',
@@ -161,14 +181,8 @@ export const OPTIONS: OptionSpec[] = [
     hint: 'a project folder added to PYTHONPATH, e.g. "src" for a src layout installed from requirements',
     defaultText: 'detected (src layout without pip install), else none',
     flagOnly: true,
-    fallback: (_a, d) => d.pythonPath ?? '',
-    parse: (raw) => {
-      const text = asString('python-path', raw).replace(/\/+$/, '');
-      if (text !== '' && (!REL_PATH_RE.test(text) || text.split('/').some((part) => part === '..' || part === '.' || part === ''))) {
-        throw new AnswerError('python-path', `${describe(raw)} is not allowed; give a folder inside the project, relative to it (e.g. "src")`);
-      }
-      return text;
-    },
+    fallback: (a, d) => d.pythonPath ?? (a.djangoDir || ''),
+    parse: (raw) => parseFolder('python-path', raw),
   },
   {
     key: 'port',
@@ -177,7 +191,7 @@ export const OPTIONS: OptionSpec[] = [
     question: 'Port the app listens on inside the container',
     hint: 'unprivileged, 1024-65535',
     defaultText: '8000',
-    fallback: () => 8000,
+    fallback: (_a, d) => d.port ?? 8000,
     parse: (raw) => {
       const text = typeof raw === 'number' ? String(raw) : asString('port', raw);
       const port = /^\d+$/.test(text) ? Number(text) : Number.NaN;
@@ -264,6 +278,19 @@ export const OPTIONS: OptionSpec[] = [
     parse: (raw) => parseChoice('database', raw, DATABASES) as Answers['database'],
   },
   {
+    key: 'mysqlDriver',
+    flag: 'mysql-driver',
+    kind: 'choice',
+    question: 'MySQL driver the app imports',
+    hint: 'decides the {db.url} scheme and whether the image builds against libmariadb',
+    defaultText: 'detected from the dependencies, else mysqlclient for Django with MariaDB and PyMySQL otherwise',
+    choices: MYSQL_DRIVERS,
+    when: (a) => a.database === 'mariadb',
+    // Also without the MariaDB service: a mysqlclient in the dependencies needs its headers to build.
+    fallback: (a, d) => d.mysqlDriver ?? (a.database === 'mariadb' && a.framework === 'django' ? 'mysqlclient' : 'pymysql'),
+    parse: (raw) => parseChoice('mysql-driver', raw, MYSQL_DRIVERS) as Answers['mysqlDriver'],
+  },
+  {
     key: 'postgresVersion',
     flag: 'postgres-version',
     kind: 'choice',
@@ -322,26 +349,7 @@ export const OPTIONS: OptionSpec[] = [
     fallback: (a, d) => a.framework === 'django' && (d.collectStatic ?? false),
     parse: (raw) => parseBoolean('collectstatic', raw),
   },
-  {
-    key: 'worker',
-    flag: 'worker',
-    kind: 'string',
-    question: 'Background worker command (empty for none)',
-    hint: 'runs in the app image on the internal network, e.g. "python -m app.worker"',
-    defaultText: 'none',
-    fallback: () => '',
-    parse: (raw) => parseCommand('worker', raw, true),
-  },
-  {
-    key: 'redis',
-    flag: 'redis',
-    kind: 'boolean',
-    question: 'Add a Redis service (broker for Celery/RQ, cache)?',
-    hint: 'password from a secret file, internal network only, data in a volume',
-    defaultText: 'detected (redis, rq, celery[redis], arq, ... in the dependencies), else no',
-    fallback: (_a, d) => d.redis ?? false,
-    parse: (raw) => parseBoolean('redis', raw),
-  },
+  ...SIDE_SERVICE_OPTIONS,
   ...PROXY_OPTIONS,
   {
     key: 'env',
@@ -478,6 +486,7 @@ export const OPTIONS: OptionSpec[] = [
       return text;
     },
   },
+  CI_OPTION,
 ];
 
 export const OPTION_BY_KEY = new Map(OPTIONS.map((o) => [o.key, o]));

@@ -9,7 +9,9 @@ export type Gpu = 'none' | 'render' | 'nvidia';
 export type PythonVersion = '3.10' | '3.11' | '3.12' | '3.13';
 export type Server = 'gunicorn' | 'uvicorn';
 /** The database service: a module of the stack (generators/stack/modules). */
-export type Database = 'none' | 'postgres';
+export type Database = 'none' | 'postgres' | 'mariadb';
+/** The MySQL driver the app imports: it decides `{db.url}`'s scheme and the image's client library. */
+export type MysqlDriver = 'pymysql' | 'mysqlclient';
 /** The front door: a reverse proxy that terminates HTTPS ('none': the app publishes its own port). */
 export type Proxy = 'none' | 'caddy';
 
@@ -24,6 +26,8 @@ export interface Answers {
   server: Server;
   /** The project's dependencies lack the server: the image installs a pinned one. */
   installServer: boolean;
+  /** Django: the folder holding manage.py, relative to the project ('' for the root). */
+  djangoDir: string;
   /** Directories the app imports from besides /app (e.g. "src" for a src layout not installed by pip). */
   pythonPath: string;
   port: number;
@@ -35,6 +39,8 @@ export interface Answers {
   postgres: boolean;
   /** Which database the stack runs ('none': no database). */
   database: Database;
+  /** With `database: mariadb`: PyMySQL (pure Python) or mysqlclient (builds against libmariadb). */
+  mysqlDriver: MysqlDriver;
   postgresVersion: number;
   migrations: Migrations;
   /** The migration command when migrations=custom. */
@@ -70,6 +76,8 @@ export interface Answers {
   dockerfileSyntax: boolean;
   /** Registry prefix for the Swarm stack's image names (e.g. "registry.example.com:5000/team"); empty = local images. */
   registry: string;
+  /** The pipeline written for the project: GitHub Actions, GitLab CI or none. */
+  ci: 'github' | 'gitlab' | 'none';
 }
 
 export type AnswerKey = keyof Answers;

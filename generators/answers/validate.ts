@@ -8,11 +8,14 @@ import { AnswerError } from './errors.js';
 import { envEntries, placeholdersIn } from './settings.js';
 import { placeholderList, SERVICE_FAMILIES } from './placeholders.js';
 import { stackEnv, type WiringFacts } from './wiring.js';
-import { DJANGO_MIGRATE, djangoProblems } from './django.js';
+import { DJANGO_MIGRATE, djangoProblems, managePy } from './django.js';
+import type { AppFacts } from './app-detect.js';
 import { proxyProblems } from './proxy-options.js';
 
 /** What detection read from the project that is not itself an answer (e.g. the dependency names). */
 export interface ProjectFacts extends WiringFacts {
+  /** Where detection looked for the app (and what it saw when it found none), and gunicorn.conf.py. */
+  app?: AppFacts;
   /** Normalised distribution names the project depends on; undefined when no dependency file was found. */
   dependencies?: string[];
 }
@@ -70,7 +73,7 @@ export function migrationArgv(a: Answers): string[] | undefined {
     case 'flask-db':
       return ['flask', 'db', 'upgrade'];
     case 'django':
-      return [...DJANGO_MIGRATE];
+      return ['python', managePy(a), ...DJANGO_MIGRATE.slice(2)];
     case 'custom':
       return splitCommand(a.migrateCommand);
   }

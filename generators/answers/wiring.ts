@@ -52,7 +52,7 @@ export function defaultWiring(name: string, a: Partial<Answers>, facts: WiringFa
     const django = djangoWiring(name, a, facts.django);
     if (django !== undefined) return django;
   }
-  if (DB_URL_NAMES.includes(bare)) return a.postgres ? dbUrlTemplate(facts.driverSchemes) : undefined;
+  if (DB_URL_NAMES.includes(bare)) return a.postgres || (a.database ?? 'none') !== 'none' ? dbUrlTemplate(facts.driverSchemes) : undefined;
   if (SECRET_KEY_NAMES.includes(bare) || name === 'DJANGO_SECRET_KEY') return '{secret.secret_key}';
   if (REDIS_URL_NAMES.includes(bare)) return a.redis ? '{redis.url}' : undefined;
   return undefined;
@@ -73,6 +73,11 @@ export function wireDetected(a: Partial<Answers>, facts: WiringFacts): string[] 
   return out;
 }
 
+/** The list setting a variable is handed to as raw text (django-environ without a cast), if any. */
+function raw(name: string, facts: WiringFacts): string | undefined {
+  return facts.django?.settingsEnv.find((s) => s.name === name)?.raw?.setting;
+}
+
 /**
  * What generation says about the settings: each variable the code reads, whether the stack sets it
  * (and to what), or that it is left to the user and where to set it; plus what the user added.
@@ -85,7 +90,8 @@ export function describeSettings(a: Pick<Answers, 'env' | 'postgres'>, facts: Wi
   for (const read of reads) {
     const value = given.get(read.name);
     const where = `${read.file}:${read.line}`;
-    if (value !== undefined) lines.push(`${read.name} = ${value}  (read in ${where})`);
+    if (value !== undefined) lines.push(`${read.name} = ${value === '' ? '"" (empty: the settings use the text itself, and only empty text is false)' : value}  (read in ${where})`);
+    else if (raw(read.name, facts)) lines.push(`${read.name} left unset: read in ${where} as text that ${raw(read.name, facts)} cannot take (a list is needed); change the settings to set it`);
     else lines.push(`${read.name} left for you${read.required ? '' : ' (optional)'}: read in ${where}; set it with --env ${read.name}=VALUE or in docker-compose.yml under environment`);
   }
   for (const [name, value] of given) if (!reads.some((r) => r.name === name) && a.env.some((e) => e.startsWith(`${name}=`))) lines.push(`${name} = ${value}`);

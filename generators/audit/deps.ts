@@ -5,7 +5,8 @@
  * When the Dockerfile installs from a file this audit cannot read, nothing is reported.
  */
 import { parse as parseToml } from 'smol-toml';
-import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
+import { isMap, isScalar } from 'yaml';
+import { readYaml } from './source.js';
 import { normaliseDistribution, requirementName, type DockerfileFacts } from './dockerfile.js';
 import { effectiveArgv, programOf } from './program.js';
 import { finding } from './rules.js';
@@ -166,9 +167,8 @@ export function auditDependencies(
     if (line !== undefined) findings.push(...check(facts, dirname(facts.path), argv, { file: facts.path, line, what: cmd ? 'CMD' : 'ENTRYPOINT' }, files));
   }
   for (const compose of composeFiles) {
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(compose.content, { lineCounter });
-    if (doc.errors.length > 0) continue;
+    const { doc, errors, lineAt } = readYaml(compose.path, compose.content);
+    if (errors.length > 0) continue;
     const services = doc.get('services');
     if (!isMap(services)) continue;
     for (const pair of services.items) {
@@ -184,7 +184,7 @@ export function auditDependencies(
       const command = Array.isArray(svc.command) ? svc.command.map(String) : String(svc.command).trim().split(/\s+/);
       const commandNode = isMap(pair.value) ? pair.value.items.find((p) => isScalar(p.key) && p.key.value === 'command') : undefined;
       const offset = (commandNode?.key as { range?: [number, number, number] } | undefined)?.range?.[0];
-      const line = offset === undefined ? 1 : lineCounter.linePos(offset).line;
+      const line = lineAt(offset);
       const name = isScalar(pair.key) ? String(pair.key.value) : 'service';
       findings.push(...check(facts, context, effectiveArgv(entrypoint?.argv, command), { file: compose.path, line, what: `service \`${name}\`'s command` }, files));
     }

@@ -1,4 +1,4 @@
-import type { Rule } from './rules.js';
+import type { Rule } from './types.js';
 
 /** Django's own failure modes in production (DJ-xx: this tool's ids; the checklist has none for Django). */
 export const DJANGO_RULES = {

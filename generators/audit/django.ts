@@ -5,13 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
+import { readYaml } from './source.js';
 import { projectPythonFiles } from '../answers/scan/files.js';
 import { assignParts, PyFile, someDescendant, type PyNode } from '../answers/scan/python.js';
 import { isBaseComposeFile } from './compose.js';
 import { finding } from './rules.js';
 import type { AuditFile, Finding } from './types.js';
-import { basename, shellWords } from './util.js';
+import { shellWords } from './shell.js';
+import { basename } from './util.js';
 
 /** settings.py, settings/<name>.py, settings_<name>.py, <name>_settings.py. */
 export function isSettingsFile(path: string): boolean {
@@ -72,8 +74,8 @@ function auditSettings(path: string, content: string): Finding[] {
   return findings;
 }
 
-function yamlLine(node: YamlNode | null | undefined, counter: LineCounter): number {
-  return node?.range ? counter.linePos(node.range[0]).line : 0;
+function yamlLine(node: YamlNode | null | undefined, lineAt: (offset: number) => number): number {
+  return node?.range ? lineAt(node.range[0]) : 0;
 }
 
 /** The command as words: a YAML list, or a string split like the shell. */
@@ -91,9 +93,8 @@ function words(node: unknown): string[] {
 
 function auditComposeFile(path: string, content: string): Finding[] {
   if (!isBaseComposeFile(path)) return [];
-  const counter = new LineCounter();
-  const doc = parseDocument(content, { lineCounter: counter });
-  if (doc.errors.length > 0) return []; // PI-08 reports it
+  const { doc, errors, lineAt } = readYaml(path, content);
+  if (errors.length > 0) return []; // PI-08 reports it
   const services = doc.get('services', true);
   if (!isMap(services)) return [];
   const findings: Finding[] = [];
@@ -113,16 +114,16 @@ function auditComposeFile(path: string, content: string): Finding[] {
     }
     for (const e of entries) {
       if (/^(DJANGO_)?DEBUG$/.test(e.name) && TRUTHY.test(e.value.trim())) {
-        findings.push(finding('DJ-01', path, yamlLine(e.node, counter), `service ${service} sets ${e.name}=${e.value}`));
+        findings.push(finding('DJ-01', path, yamlLine(e.node, lineAt), `service ${service} sets ${e.name}=${e.value}`));
       }
       if (/^(DJANGO_)?ALLOWED_HOSTS$/.test(e.name) && e.value.split(/[\s,]+/).includes('*')) {
-        findings.push(finding('DJ-02', path, yamlLine(e.node, counter), `service ${service} sets ${e.name}=${e.value}`));
+        findings.push(finding('DJ-02', path, yamlLine(e.node, lineAt), `service ${service} sets ${e.name}=${e.value}`));
       }
     }
     const command = pair.value.get('command', true);
     // Also inside `sh -c "... && python manage.py runserver"`.
     if (words(command).some((w) => /(^|\s)runserver(\s|$)/.test(w))) {
-      findings.push(finding('DJ-04', path, yamlLine(command as YamlNode, counter), `service ${service} runs Django's development server (runserver)`));
+      findings.push(finding('DJ-04', path, yamlLine(command as YamlNode, lineAt), `service ${service} runs Django's development server (runserver)`));
     }
   }
   return findings;

@@ -1,14 +1,11 @@
 /** `.env*` files: compose's env-file format, read line by line with positions. */
-import { parseDocument } from 'yaml';
-import { HOST_SHELL_VARIABLES } from './compose.js';
+import { readYaml } from './source.js';
 import { isIgnored, parseDockerignore } from './dockerignore.js';
 import { finding } from './rules.js';
 import type { Finding } from './types.js';
-import { PROXY_NAME, SECRET_NAME, basename, dirname, imagePinProblem, isFileReference, isPlaceholder, joinPath, normalisePath, type EnvValue } from './util.js';
+import { HOST_SHELL_VARIABLES, PROXY_NAME, SECRET_NAME, basename, dirname, imagePinProblem, isFileReference, isPlaceholder, joinPath, normalisePath, type EnvEntry } from './util.js';
 
-export interface EnvEntry extends EnvValue {
-  key: string;
-}
+export type { EnvEntry };
 
 /** Templates that are meant to be committed (as opposed to the local `.env`). */
 export function isEnvTemplate(path: string): boolean {
@@ -136,13 +133,10 @@ export function auditGitignore(
 ): Finding[] {
   const protect = new Set(realEnvFiles);
   for (const c of composeFiles) {
-    try {
-      const secrets = (parseDocument(c.content).toJS() as { secrets?: Record<string, { file?: unknown }> } | null)?.secrets ?? {};
-      for (const s of Object.values(secrets)) {
-        if (typeof s?.file === 'string' && !s.file.startsWith('/')) protect.add(normalisePath(joinPath(dirname(c.path), s.file)));
-      }
-    } catch {
-      // unparsable compose: PI-08 reports it
+    // An unparsable compose file has no value here: PI-08 reports it.
+    const secrets = (readYaml(c.path, c.content).value as { secrets?: Record<string, { file?: unknown } | null> }).secrets ?? {};
+    for (const s of Object.values(secrets)) {
+      if (typeof s?.file === 'string' && !s.file.startsWith('/')) protect.add(normalisePath(joinPath(dirname(c.path), s.file)));
     }
   }
   const parsed = gitignores.map((g) => ({ dir: dirname(g.path), path: g.path, patterns: gitignorePatterns(g.content) }));
@@ -156,7 +150,7 @@ export function auditGitignore(
     findings.push(
       where
         ? finding('EV-05', where.path, 0, `\`${file}\` is not git-ignored: add \`${pattern}\``)
-        : finding('EV-05', '.gitignore', 0, `no .gitignore: \`${file}\` is one \`git add .\` away from being committed`),
+        : { ...finding('EV-05', '.gitignore', 0, `no .gitignore: \`${file}\` is one \`git add .\` away from being committed`), anchor: { file, line: 1 } },
     );
   }
   return findings;

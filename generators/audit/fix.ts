@@ -5,7 +5,7 @@
  * Writing (all-or-nothing) is the caller's job.
  */
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
-import { unquotedExpansions } from './scripts.js';
+import { unquotedExpansions } from './shell.js';
 import type { AuditFile, Finding, ShellcheckComment, ShellcheckRunner } from './types.js';
 
 export interface FixedFile {

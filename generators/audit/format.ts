@@ -137,16 +137,18 @@ export function formatSarif(report: AuditReport, toolVersion = '0.0.0'): string 
   const suppression = new Map(report.suppressed.map((s) => [s.finding, s]));
   const results = all.map((f) => {
     const s = suppression.get(f);
+    // GitHub wants a line of a file that exists on every result: findings about a missing or whole file sit at their anchor.
+    const at = f.anchor ?? { file: f.file, line: f.line };
     return {
       ruleId: f.ruleId,
       ruleIndex: ruleIds.indexOf(f.ruleId),
       level: SARIF_LEVEL[f.severity],
-      message: { text: `${f.message}\nFix: ${f.fix}` },
+      message: { text: `${at.file === f.file ? '' : `${f.file}: `}${f.message}\nFix: ${f.fix}` },
       locations: [
         {
           physicalLocation: {
-            artifactLocation: { uri: encodeURI(f.file), uriBaseId: '%SRCROOT%' },
-            ...(f.line > 0 ? { region: { startLine: f.line } } : {}),
+            artifactLocation: { uri: encodeURI(at.file), uriBaseId: '%SRCROOT%' },
+            region: { startLine: Math.max(1, at.line) },
           },
         },
       ],

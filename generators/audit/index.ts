@@ -4,8 +4,8 @@
  * reads a directory and calls it.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { walkTree } from '../base/walk.js';
 import { auditCompose, composeServiceNames, isBaseComposeFile } from './compose.js';
 import { auditDockerfile, type DockerfileFacts } from './dockerfile.js';
 import { auditDependencies } from './deps.js';
@@ -13,8 +13,11 @@ import { auditDockerignore, isIgnored, parseDockerignore } from './dockerignore.
 import { auditEnv, auditEnvTemplate, auditGitignore, isEnvTemplate, type EnvEntry } from './env.js';
 import { applyIgnores, parseInlineIgnores } from './ignores.js';
 import { auditScript, sourcedScripts, systemShellcheck } from './scripts.js';
+import { anchorFindings } from './anchor.js';
 import { auditStack, isStackFile } from './swarm.js';
 import { auditProxies, isProxyConfigPath } from './proxy.js';
+import { findBootUnit, isBootUnitPath } from './restart.js';
+import { auditWorkflow, isWorkflowFile } from './workflow.js';
 import { auditDjango, collectDjangoSettings } from './django.js';
 import {
   SEVERITIES,
@@ -27,6 +30,7 @@ import {
   type Grade,
   type ShellcheckRunner,
 } from './types.js';
+import { readYaml } from './source.js';
 import { basename, dirname, joinPath, normalisePath, type EnvValue } from './util.js';
 
 export type { AuditConfig, AuditFile, AuditOptions, AuditReport, Finding, Severity } from './types.js';
@@ -39,6 +43,7 @@ export function classify(path: string, content?: string): FileKind | undefined {
   if (/^Dockerfile(\.[\w.-]+)?$/.test(name) || /\.[Dd]ockerfile$/.test(name)) return 'dockerfile';
   if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(name)) return 'compose';
   if (isStackFile(path)) return 'stack';
+  if (isWorkflowFile(path)) return 'workflow';
   if (name === '.dockerignore') return 'dockerignore';
   if (/^\.env(\..+)?$/.test(name)) return 'env';
   if (/\.(sh|bash)$/.test(name)) return 'script';
@@ -46,14 +51,15 @@ export function classify(path: string, content?: string): FileKind | undefined {
   return undefined;
 }
 
-/** Files read for context but not audited themselves: dependency lists, .gitignore, proxy configuration. */
-export type SupportKind = 'gitignore' | 'requirements' | 'pyproject' | 'proxy';
+/** Files read for context but not audited themselves: dependency lists, .gitignore, boot units, proxy configuration. */
+export type SupportKind = 'gitignore' | 'requirements' | 'pyproject' | 'boot-unit' | 'proxy';
 
 export function supportKind(path: string): SupportKind | undefined {
   const name = basename(path);
   if (name === '.gitignore') return 'gitignore';
   if (name === 'pyproject.toml') return 'pyproject';
   if (isProxyConfigPath(path)) return 'proxy';
+  if (isBootUnitPath(path)) return 'boot-unit';
   if (/^requirements[\w.-]*\.(txt|in)$/.test(name) || (/\.txt$/.test(name) && /(^|\/)requirements\//.test(path))) return 'requirements';
   return undefined;
 }
@@ -126,19 +132,21 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
 
   const composeFiles = files.filter((x) => x.kind === 'compose');
   const proxyConfigs = new Map(support.filter((x) => x.kind === 'proxy').map((x) => [x.path, x.content]));
+  const bootUnit = findBootUnit([...support, ...files]);
   for (const f of composeFiles) {
     const dir = dirname(f.path);
     const dotenv = new Map<string, EnvValue>();
     for (const e of envFiles.get(joinPath(dir, '.env')) ?? []) dotenv.set(e.key, e);
     const isOverride = !isBaseComposeFile(f.path);
     const baseServices = new Set(
-      composeFiles.filter((c) => dirname(c.path) === dir && isBaseComposeFile(c.path)).flatMap((c) => composeServiceNames(c.content)),
+      composeFiles.filter((c) => dirname(c.path) === dir && isBaseComposeFile(c.path)).flatMap((c) => composeServiceNames(readYaml(c.path, c.content))),
     );
-    findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride }));
+    findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride, bootUnit }, readYaml(f.path, f.content)));
     findings.push(...auditProxies(f.path, f.content, dotenv, proxyConfigs));
   }
 
   for (const f of files.filter((x) => x.kind === 'stack')) findings.push(...auditStack(f.path, f.content));
+  for (const f of files.filter((x) => x.kind === 'workflow')) findings.push(...auditWorkflow(f.path, f.content));
 
   // .dockerignore: one per directory that holds a Dockerfile (its build context).
   const realEnvFiles = files.filter((x) => x.kind === 'env' && !isEnvTemplate(x.path)).map((x) => x.path);
@@ -161,8 +169,9 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
     if (typeof options.shellcheck === 'function') runner = options.shellcheck;
     else if (options.shellcheck !== 'off') {
       const system = systemShellcheck();
-      runner = system?.runner ?? null;
-      system?.prefetch(scripts.map((f) => f.content)); // one ShellCheck process for every script
+      const as = options.shellcheckAs ?? ((content: string) => content);
+      runner = system ? (content, path) => system.runner(as(content), path) : null;
+      system?.prefetch(scripts.map((f) => as(f.content))); // one ShellCheck process for every script
       if (system) notes.push(`scripts checked with ShellCheck ${system.version} (shellcheck -f json1)`);
       else notes.push('shellcheck not installed: minimal script checks used (strict mode, unquoted expansions, read -r, dangerous commands); install shellcheck for the full analysis');
     } else notes.push('ShellCheck disabled: minimal script checks used (strict mode, unquoted expansions, read -r, dangerous commands)');
@@ -194,6 +203,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
   const contents = new Map(all.map((f) => [f.path, f.content]));
   if (config) contents.set(config.path, config.content ?? '');
   fingerprint([...kept, ...problems, ...suppressed.map((s) => s.finding)], contents);
+  anchorFindings([...kept, ...problems, ...suppressed.map((s) => s.finding)], all);
   const sorted = [...kept, ...problems].sort(
     (a, b) => severityRank(a.severity) - severityRank(b.severity) || a.file.localeCompare(b.file) || a.line - b.line || a.ruleId.localeCompare(b.ruleId),
   );
@@ -215,33 +225,18 @@ const MAX_BYTES = 1024 * 1024;
 /** Read the auditable files of a project directory (hidden and dependency directories skipped). */
 export function collectProjectFiles(dir: string): AuditFile[] {
   const out: AuditFile[] = [];
-  const walk = (abs: string, rel: string, depth: number) => {
-    let entries: string[];
-    try {
-      entries = readdirSync(abs);
-    } catch {
-      return;
-    }
-    for (const name of entries.sort()) {
-      const absPath = join(abs, name);
-      const relPath = joinPath(rel, name);
-      let stat;
-      try {
-        stat = lstatSync(absPath);
-      } catch {
-        continue;
-      }
-      if (stat.isDirectory()) {
-        if (depth < MAX_DEPTH && !name.startsWith('.') && !SKIP_DIRS.has(name)) walk(absPath, relPath, depth + 1);
-        continue;
-      }
-      if (!stat.isFile() || stat.size > MAX_BYTES) continue;
-      if (!classify(relPath) && !supportKind(relPath) && name.includes('.')) continue;
-      const content = readFileSync(absPath, 'utf8');
-      if (classify(relPath, content) || supportKind(relPath)) out.push({ path: relPath, content, mode: stat.mode & 0o777 });
-    }
-  };
-  walk(dir, '', 0);
+  walkTree(dir, {
+    maxDepth: MAX_DEPTH,
+    noFollow: true,
+    // Hidden directories are skipped, except .github (its workflows are audited).
+    enter: ({ name, rel }) => (!name.startsWith('.') || rel === '.github') && !SKIP_DIRS.has(name),
+    file: ({ name, path, rel, stats }) => {
+      if (!stats.isFile() || stats.size > MAX_BYTES) return;
+      if (!classify(rel) && !supportKind(rel) && name.includes('.')) return;
+      const content = readFileSync(path, 'utf8');
+      if (classify(rel, content) || supportKind(rel)) out.push({ path: rel, content, mode: stats.mode & 0o777 });
+    },
+  });
   return out;
 }
 

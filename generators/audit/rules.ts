@@ -1,19 +1,17 @@
-import type { Finding, Severity } from './types.js';
+import type { Finding, Rule, Severity } from './types.js';
 import { SWARM_RULES } from './swarm-rules.js';
 import { DJANGO_RULES } from './django-rules.js';
 import { PROXY_RULES } from './proxy-rules.js';
+import { MARIADB_RULES } from './mariadb-rules.js';
+import { COMPOSE_RULES } from './compose-rules.js';
+import { CI_RULES } from './ci-rules.js';
 
 /**
  * Every rule the audit can report, once. Ids DF/CP/PG/SH/EV/DI are those of
  * shared/docs/hardening-checklist.md; PI-xx are this tool's own for what the checklist lacks.
  * Modules build findings with `finding(id, ...)` and never repeat the text below.
  */
-export interface Rule {
-  severity: Severity;
-  title: string;
-  why: string;
-  fix: string;
-}
+export type { Rule };
 
 const REGENERATE = 'or regenerate it: `npx create-pyimage update` in a project create-pyimage generated, `npx create-pyimage --force` otherwise';
 
@@ -140,200 +138,7 @@ export const RULES = {
     fix: 'Leave the default (127.0.0.1) or list the real proxy addresses: `--forwarded-allow-ips 10.0.0.5`.',
   },
 
-  // ---------------------------------------------------------------- compose
-  'CP-01': {
-    severity: 'low',
-    title: 'Deprecated top-level `version:` key',
-    why: 'Compose v2 ignores `version:` and warns on every command; it suggests to readers that legacy v2/v3 semantics apply.',
-    fix: 'Delete the `version:` line; set `name: <project>` instead.',
-  },
-  'CP-02': {
-    severity: 'critical',
-    title: 'Privileged container',
-    why: '`privileged: true` gives the container every capability and all host devices: root in it is root on the host.',
-    fix: 'Remove `privileged: true`; add only the device or capability needed (e.g. `devices: ["/dev/dri:/dev/dri"]`).',
-  },
-  'CP-03': {
-    severity: 'high',
-    title: 'Capabilities not restricted',
-    why: 'Default capabilities (and especially SYS_ADMIN, NET_ADMIN, SYS_PTRACE, NET_RAW, ALL) widen what a compromised process can do to the host and the network.',
-    fix: '`cap_drop: [ALL]` on app/worker services and no dangerous `cap_add`.',
-  },
-  'CP-04': {
-    severity: 'medium',
-    title: 'no-new-privileges not set',
-    why: 'Without it a setuid binary in the image can raise a compromised process back to root.',
-    fix: '`security_opt: ["no-new-privileges:true"]` on every service.',
-  },
-  'CP-05': {
-    severity: 'high',
-    title: 'Default confinement disabled',
-    why: 'Disabling seccomp/AppArmor/SELinux removes the kernel filters that block most container escapes.',
-    fix: 'Remove `seccomp:unconfined` / `apparmor:unconfined` / `label:disable` from `security_opt`.',
-  },
-  'CP-06': {
-    severity: 'medium',
-    title: 'Writable root filesystem',
-    why: 'A writable root filesystem lets an intruder modify code and drop tools that survive until the container is recreated.',
-    fix: '`read_only: true` with `tmpfs: ["/tmp:size=64m,mode=1777"]` (plus named volumes for real data).',
-  },
-  'CP-07': {
-    severity: 'high',
-    title: 'Service runs as root',
-    why: '`user: root` or `0` overrides a non-root image USER: root in the container is root on the host if it escapes.',
-    fix: 'Remove `user:` to inherit the image user, or set a numeric non-root one: `user: "10001:10001"`.',
-  },
-  'CP-08': {
-    severity: 'medium',
-    title: 'No memory limit',
-    why: 'A leak or a burst of requests can take all host memory and get unrelated processes OOM-killed.',
-    fix: '`deploy: {resources: {limits: {memory: 512M}}}` (honoured by compose v2 without swarm) or `mem_limit: 512m`.',
-  },
-  'CP-09': {
-    severity: 'medium',
-    title: 'No CPU limit',
-    why: 'One busy service can starve everything else on the host.',
-    fix: '`deploy: {resources: {limits: {cpus: "1.0"}}}` or `cpus: "1.0"` (`reservations.cpus` is swarm-only and ignored).',
-  },
-  'CP-10': {
-    severity: 'medium',
-    title: 'No PIDs limit',
-    why: 'A fork bomb or runaway worker pool can exhaust the host process table.',
-    fix: '`pids_limit: 256` (or `deploy.resources.limits.pids`).',
-  },
-  'CP-11': {
-    severity: 'low',
-    title: 'Unbounded restart policy',
-    why: '`always`/`unless-stopped` restart a crashing service forever, hiding the failure and hammering dependencies.',
-    fix: '`restart: "on-failure:5"` for long-running services, `restart: "no"` for one-shot jobs.',
-  },
-  'CP-12': {
-    severity: 'medium',
-    title: 'No healthcheck for a long-running service',
-    why: 'Without a healthcheck compose cannot tell a hung service from a healthy one, `up --wait` returns too early and `service_healthy` dependencies cannot be used.',
-    fix: '`healthcheck: {test: ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen(\'http://127.0.0.1:8000/health\', timeout=3)"], interval: 30s, timeout: 5s, retries: 3, start_period: 20s}`',
-  },
-  'CP-13': {
-    severity: 'low',
-    title: 'Start order does not wait for readiness',
-    why: 'Short-form `depends_on` only waits for the container to start, not for the database to accept connections: the app fails its first connections.',
-    fix: '`depends_on: {db: {condition: service_healthy}}` (the dependency needs a healthcheck).',
-  },
-  'CP-14': {
-    severity: 'high',
-    title: 'Port published on all interfaces',
-    why: 'A port without a host IP binds 0.0.0.0, and Docker\'s iptables rules bypass host firewalls such as UFW: the service is reachable from the network.',
-    fix: 'Bind loopback and let the user widen it: `"${APP_BIND_IP:-127.0.0.1}:${APP_PORT:-8000}:8000"` (host port >= 1024).',
-  },
-  'CP-15': {
-    severity: 'high',
-    title: 'Host namespace shared',
-    why: '`network_mode: host` (or pid/ipc/uts/userns host) removes the container\'s isolation: it sees and can bind every host interface and talk to every local service.',
-    fix: 'Remove `network_mode: host` and the other host namespaces; use compose networks and published ports bound to 127.0.0.1.',
-  },
-  'CP-16': {
-    severity: 'critical',
-    title: 'Sensitive host path mounted',
-    why: 'The Docker socket (even read-only) gives full root control of the host; host system directories let a container rewrite or read the host.',
-    fix: 'Remove the mount; mount only project directories, read-only where possible (`./config:/app/config:ro`).',
-  },
-  'CP-17': {
-    severity: 'medium',
-    title: 'Host device exposure',
-    why: 'Every device passed in is a kernel interface the container can attack; group names resolve differently inside the container.',
-    fix: 'Pass only `/dev/dri` (or `renderD128`) and add the render group by numeric GID: `group_add: ["${RENDER_GID:?set RENDER_GID}"]`.',
-  },
-  'CP-18': {
-    severity: 'medium',
-    title: 'Database not on an internal network',
-    why: 'A database on a network with outside access (or on Docker\'s default bridge) can be reached by, and can reach, more than the services that need it.',
-    fix: 'Declare `networks: {backend: {internal: true}, frontend: {}}`; attach the database only to `backend`, the app to both.',
-  },
-  'CP-19': {
-    severity: 'high',
-    title: 'Secret value in compose environment',
-    why: 'Environment variables are visible in `docker inspect`, to every process, and often end up in logs and crash reports; the compose file is committed.',
-    fix: 'Use a file secret: top-level `secrets: {db_password: {file: ./secrets/db_password}}`, the service lists `secrets: [db_password]` and reads `/run/secrets/db_password` (or `DB_PASSWORD_FILE=/run/secrets/db_password`).',
-  },
-  'CP-20': {
-    severity: 'low',
-    title: 'Required setting does not fail fast',
-    why: 'Compose replaces an unset `${VAR}` by an empty string with only a warning, so the stack starts with a missing setting; a single `$` in a healthcheck or command is expanded by compose on the host, not in the container.',
-    fix: 'Use `${VAR:?set VAR in .env}` for required values (or `${VAR:-default}`), and write `$$VAR` for variables the container shell must expand.',
-  },
-  'CP-21': {
-    severity: 'low',
-    title: 'No log rotation',
-    why: 'The default json-file driver never rotates: container logs grow until the disk is full.',
-    fix: '`logging: {driver: local}` or `{driver: json-file, options: {max-size: "10m", max-file: "3"}}` (an `x-logging` anchor keeps it in one place).',
-  },
-  'CP-22': {
-    severity: 'low',
-    title: 'No clean shutdown',
-    why: 'Without an init process (or an exec-form server as PID 1) SIGTERM is not forwarded and zombies are not reaped; a stop grace period shorter than the server\'s graceful timeout kills requests in flight.',
-    fix: '`init: true` on services that run your code, and `stop_grace_period` longer than the server\'s graceful timeout (gunicorn `--graceful-timeout`, default 30s; e.g. `--graceful-timeout 20` with `stop_grace_period: 30s`).',
-  },
-  'CP-23': {
-    severity: 'high',
-    title: 'Service image not pinned',
-    why: 'An untagged or `:latest` image is whatever the registry has today: deployments differ and silently pick up breaking or malicious releases.',
-    fix: 'Pin a release tag (digest optional), and keep it overridable: `image: ${POSTGRES_IMAGE:-postgres:17-bookworm}`.',
-  },
-  'PG-01': {
-    severity: 'medium',
-    title: 'Postgres image not pinned to a major version',
-    why: 'The data directory layout and upgrade path depend on the Postgres major version: a tag without one (`postgres:alpine`) moves to a new major that cannot read the existing data.',
-    fix: 'Pin the major: `image: ${POSTGRES_IMAGE:-postgres:17-bookworm}`.',
-  },
-  'PG-02': {
-    severity: 'high',
-    title: 'Postgres password not from a secret file',
-    why: 'The official image requires a password; given as `POSTGRES_PASSWORD` it is in the environment (`docker inspect`), setting both it and `POSTGRES_PASSWORD_FILE` is an error, and a `_FILE` path that is not mounted leaves the server without one.',
-    fix: '`POSTGRES_PASSWORD_FILE: /run/secrets/db_password` with `secrets: [db_password]` on the service and top-level `secrets: {db_password: {file: ./secrets/db_password}}`; no `POSTGRES_PASSWORD`.',
-  },
-  'PG-03': {
-    severity: 'high',
-    title: 'Postgres trust authentication',
-    why: '`POSTGRES_HOST_AUTH_METHOD=trust` lets anyone who can reach the port log in as any user without a password.',
-    fix: 'Remove `POSTGRES_HOST_AUTH_METHOD` (or use `scram-sha-256`) and set `POSTGRES_PASSWORD_FILE=/run/secrets/db_password`.',
-  },
-  'PG-04': {
-    severity: 'high',
-    title: 'Postgres data not in a volume at the right path',
-    why: 'Postgres 17 and older keep data in /var/lib/postgresql/data, 18 and newer under /var/lib/postgresql: a volume at the other path leaves the data in an anonymous volume that is lost on `down -v` or a recreate.',
-    fix: 'A named volume at the version\'s path: `volumes: ["db-data:/var/lib/postgresql/data"]` (<= 17) or `["db-data:/var/lib/postgresql"]` (>= 18), with top-level `volumes: {db-data: {}}`.',
-  },
-  'PG-05': {
-    severity: 'medium',
-    title: 'Postgres healthcheck probes the unix socket',
-    why: 'On first start the image runs a temporary server that listens only on the socket: a socket probe reports healthy too early and dependent services get "connection refused".',
-    fix: '`test: ["CMD-SHELL", "pg_isready -h 127.0.0.1 -p 5432 -U \\"$${POSTGRES_USER}\\" -d \\"$${POSTGRES_DB}\\""]`',
-  },
-  'PG-06': {
-    severity: 'high',
-    title: 'Database port published',
-    why: 'Other services reach the database over the compose network; publishing its port exposes it to the host network and, bound to 0.0.0.0, to everyone.',
-    fix: 'Remove `ports:` from the database service (a local dev override may publish `127.0.0.1:5432:5432`).',
-  },
-
-  'PG-07': {
-    severity: 'low',
-    title: 'Postgres shared memory too small',
-    why: 'Docker gives containers 64 MB of /dev/shm; parallel queries then fail with "could not resize shared memory segment".',
-    fix: '`shm_size: 128mb` on the database service.',
-  },
-  'PG-08': {
-    severity: 'low',
-    title: 'Postgres stop window too short',
-    why: 'Docker kills the container 10 s after SIGTERM by default; a database still flushing is then stopped uncleanly and must recover on the next start.',
-    fix: '`stop_grace_period: 60s` on the database service.',
-  },
-  'PG-09': {
-    severity: 'high',
-    title: 'Postgres hardening breaks its entrypoint',
-    why: 'The image\'s entrypoint starts as root, fixes ownership and switches user: with `cap_drop: [ALL]` and no `cap_add` it cannot, and with `read_only: true` it cannot create its socket directory. The database never starts.',
-    fix: 'With `cap_drop: [ALL]`: `cap_add: [CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID]` (or `user: "999:999"` on a volume it owns); with `read_only: true`: `tmpfs: ["/var/run/postgresql", "/tmp"]`.',
-  },
+  ...COMPOSE_RULES,
 
   // ---------------------------------------------------------------- scripts
   'SH-01': {
@@ -511,6 +316,8 @@ export const RULES = {
   ...SWARM_RULES,
   ...DJANGO_RULES,
   ...PROXY_RULES,
+  ...MARIADB_RULES,
+  ...CI_RULES,
 } as const satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof RULES;

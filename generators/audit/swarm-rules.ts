@@ -1,4 +1,4 @@
-import type { Rule } from './rules.js';
+import type { Rule } from './types.js';
 
 /**
  * Rules for Docker Swarm stack files where Swarm differs from compose (SW-xx, this tool's own

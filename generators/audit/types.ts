@@ -1,4 +1,5 @@
 /** Shapes shared by every audit module. No logic here. */
+import { InputError } from '../errors.js';
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 
@@ -7,6 +8,14 @@ export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'l
 
 export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity);
+}
+
+/** A rule of the audit, by id in rules.ts: the text every finding of it carries. */
+export interface Rule {
+  severity: Severity;
+  title: string;
+  why: string;
+  fix: string;
 }
 
 /** One problem at one place. `line` is 1-based; 0 means the file as a whole (or a missing file). */
@@ -27,6 +36,11 @@ export interface Finding {
    * lines moving up or down.
    */
   fingerprint?: string;
+  /**
+   * Where code scanning shows it (SARIF), when `file:line` is no line of a file that exists: a missing
+   * file's finding sits on the line that makes it matter, a whole file's on its line 1 (anchor.ts).
+   */
+  anchor?: { file: string; line: number };
 }
 
 /** A finding an inline ignore or the config file silenced, with the reason given for it. */
@@ -39,7 +53,7 @@ export interface SuppressedFinding {
 }
 
 /** Bad input the user must fix (unknown rule id in an ignore, bad config): the CLI exits 2. */
-export class AuditInputError extends Error {
+export class AuditInputError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'AuditInputError';
@@ -87,6 +101,12 @@ export interface AuditOptions {
    * 'off': always the built-in checks. A function: use it (tests inject canned ShellCheck output).
    */
   shellcheck?: 'auto' | 'off' | ShellcheckRunner;
+  /**
+   * With the installed ShellCheck: the text it checks in place of a script's content (default: the
+   * content). The generator's self-check passes each script rendered with a placeholder project name,
+   * so one cached result serves every new project (generated.ts says why that stays sound).
+   */
+  shellcheckAs?: (content: string) => string;
   /** The project's `.create-pyimage-audit.yml`, already validated (see config.ts). */
   config?: AuditConfig;
   /** Today as YYYY-MM-DD, for ignore expiry (default: the real date, UTC). */
@@ -141,4 +161,4 @@ export interface AuditReport {
   suppressed: SuppressedFinding[];
 }
 
-export type FileKind = 'dockerfile' | 'compose' | 'stack' | 'env' | 'dockerignore' | 'script';
+export type FileKind = 'dockerfile' | 'compose' | 'stack' | 'env' | 'dockerignore' | 'script' | 'workflow';

@@ -21,6 +21,14 @@ export function imagePinProblem(ref: string): string | null {
 }
 
 /** A value and where it came from, for variables from an env file. */
+/** Set in every shell that runs compose: not configuration a project documents or requires. */
+export const HOST_SHELL_VARIABLES = new Set(['HOME', 'PWD', 'USER', 'HOSTNAME', 'PATH', 'SHELL', 'LOGNAME', 'TMPDIR']);
+
+/** One `KEY=value` line of a `.env*` file, with where it stands. */
+export interface EnvEntry extends EnvValue {
+  key: string;
+}
+
 export interface EnvValue {
   value: string;
   file: string;
@@ -130,104 +138,6 @@ export function hasVariable(value: string): boolean {
   return /(^|[^$])\$(\{|[A-Za-z_])/.test(value.replace(/\$\$/g, ''));
 }
 
-/** Split shell text into words (quotes removed); operators stay as separate words. Never throws. */
-export function shellWords(text: string): string[] {
-  const words: string[] = [];
-  let current = '';
-  let inWord = false;
-  let quote: string | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else if (quote === '"' && ch === '\\' && i + 1 < text.length) current += text[++i];
-      else current += ch;
-      continue;
-    }
-    if (ch === '"' || ch === "'") {
-      quote = ch;
-      inWord = true;
-    } else if (ch === '\\' && i + 1 < text.length) {
-      current += text[++i];
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) words.push(current);
-      current = '';
-      inWord = false;
-    } else {
-      current += ch;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(current);
-  return words;
-}
-
-/** A simple command inside shell text, with its offset in that text. */
-export interface SimpleCommand {
-  text: string;
-  offset: number;
-}
-
-/**
- * Visits every character of shell text that is outside quotes and not escaped by a backslash.
- * `visit` returns how many following characters to skip (0 for none), or 'stop' to end the scan;
- * the result says whether the scan was stopped.
- */
-function scanUnquoted(text: string, visit: (ch: string, i: number) => number | 'stop'): boolean {
-  let quote: string | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else if (quote === '"' && ch === '\\') i++;
-      continue;
-    }
-    if (ch === '"' || ch === "'") quote = ch;
-    else if (ch === '\\') i++;
-    else {
-      const skip = visit(ch, i);
-      if (skip === 'stop') return true;
-      i += skip;
-    }
-  }
-  return false;
-}
-
-/** Split shell text on unquoted `&&`, `||`, `;`, `|`, `&`, newlines and parentheses. */
-export function splitCommands(text: string): SimpleCommand[] {
-  const out: SimpleCommand[] = [];
-  let start = 0;
-  const push = (end: number, next: number) => {
-    const raw = text.slice(start, end);
-    const lead = raw.length - raw.trimStart().length;
-    if (raw.trim() !== '') out.push({ text: raw.trim(), offset: start + lead });
-    start = next;
-  };
-  scanUnquoted(text, (ch, i) => {
-    if ((ch === '&' || ch === '|') && text[i + 1] === ch) {
-      push(i, i + 2);
-      return 1;
-    }
-    if (ch === ';' || ch === '|' || ch === '&' || ch === '\n' || ch === '(' || ch === ')') {
-      if (ch === '&' && (text[i - 1] === '>' || text[i + 1] === '>')) return 0; // 2>&1, &>
-      push(i, i + 1);
-    }
-    return 0;
-  });
-  push(text.length, text.length);
-  return out;
-}
-
-/** Does the text contain an unquoted single `|` (a pipe, not `||`)? */
-export function hasUnquotedPipe(text: string): boolean {
-  return scanUnquoted(text, (ch, i) => {
-    if (ch !== '|') return 0;
-    if (text[i + 1] === '|') return 1;
-    if (text[i - 1] === '>') return 0; // >| clobber
-    return 'stop';
-  });
-}
 
 /** 1-based line numbers for offsets into a text. */
 export function lineIndex(text: string): (offset: number) => number {

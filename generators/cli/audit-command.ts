@@ -10,10 +10,10 @@ import { computeFixes, isFixable } from '../audit/fix.js';
 import { FORMATS, formatReport, type Format } from '../audit/format.js';
 import { atOrAbove, auditFiles, collectProjectFiles } from '../audit/index.js';
 import { systemShellcheck } from '../audit/scripts.js';
-import { AuditInputError, SEVERITIES, type AuditOptions, type AuditReport, type Severity } from '../audit/types.js';
+import { SEVERITIES, type AuditOptions, type AuditReport, type Severity } from '../audit/types.js';
 import { packageVersion } from '../paths.js';
 import { commitPlan, diffOf, planWrite } from '../write/tree.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
+import { EXIT_FAILED, EXIT_OK, InputError } from '../errors.js';
 
 export const FAIL_ON = [...SEVERITIES, 'none'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
@@ -26,16 +26,6 @@ interface AuditCommandOptions {
   config?: string;
   fix?: boolean;
   dryRun?: boolean;
-}
-
-/** Audit input problems (an unknown rule in an ignore, a bad config file) are usage errors. */
-function usage<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    if (error instanceof AuditInputError) throw new UserError(error.message, EXIT_USAGE);
-    throw error;
-  }
 }
 
 /** `--fix`: write the mechanical fixes all-or-nothing (or print them as a diff), then re-audit. */
@@ -54,7 +44,7 @@ function applyFixes(root: string, report: AuditReport, options: AuditOptions, dr
   commitPlan(root, plan);
   for (const f of fixes) process.stderr.write(`fixed ${f.path}: ${[...new Set(f.fixed)].map((id) => `${id}${f.fixed.filter((x) => x === id).length > 1 ? ` x${f.fixed.filter((x) => x === id).length}` : ''}`).join(', ')}\n`);
   if (fixes.length === 0) process.stderr.write('audit --fix: nothing to fix mechanically\n');
-  return usage(() => auditFiles(collectProjectFiles(root), options));
+  return auditFiles(collectProjectFiles(root), options);
 }
 
 /** Exit code for CI: 1 when any finding is at or above the threshold, else 0. */
@@ -105,23 +95,23 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .action(async (dir: string, options: AuditCommandOptions) => {
       const format = options.format ?? 'text';
       if (!(FORMATS as readonly string[]).includes(format)) {
-        throw new UserError(`--format: "${format}" is not one of ${FORMATS.join(', ')}`, EXIT_USAGE);
+        throw new InputError(`--format: "${format}" is not one of ${FORMATS.join(', ')}`);
       }
       const failOn = options.failOn ?? DEFAULT_FAIL_ON;
       if (!(FAIL_ON as readonly string[]).includes(failOn)) {
-        throw new UserError(`--fail-on: "${failOn}" is not one of ${FAIL_ON.join(', ')}`, EXIT_USAGE);
+        throw new InputError(`--fail-on: "${failOn}" is not one of ${FAIL_ON.join(', ')}`);
       }
-      if (options.dryRun && !options.fix) throw new UserError('--dry-run: only meaningful with --fix (audit itself never writes)', EXIT_USAGE);
+      if (options.dryRun && !options.fix) throw new InputError('--dry-run: only meaningful with --fix (audit itself never writes)');
       const root = resolve(dir);
-      if (!existsSync(root)) throw new UserError(`dir: ${root} does not exist`, EXIT_USAGE);
-      if (!statSync(root).isDirectory()) throw new UserError(`dir: ${root} is a file; give the project directory`, EXIT_USAGE);
+      if (!existsSync(root)) throw new InputError(`dir: ${root} does not exist`);
+      if (!statSync(root).isDirectory()) throw new InputError(`dir: ${root} is a file; give the project directory`);
       const auditOptions: AuditOptions = {
         shellcheck: options.shellcheck === false ? 'off' : 'auto',
-        config: usage(() => loadConfig(root, options.config === undefined ? undefined : resolve(options.config))),
+        config: loadConfig(root, options.config === undefined ? undefined : resolve(options.config)),
       };
-      let report = usage(() => auditFiles(collectProjectFiles(root), auditOptions));
+      let report = auditFiles(collectProjectFiles(root), auditOptions);
       if (report.files.length === 0) {
-        throw new UserError(`dir: ${root} has no Dockerfile, compose file, .env, .dockerignore or shell script to audit`, EXIT_USAGE);
+        throw new InputError(`dir: ${root} has no Dockerfile, compose file, .env, .dockerignore or shell script to audit`);
       }
       if (options.fix) {
         report = applyFixes(root, report, auditOptions, options.dryRun === true);

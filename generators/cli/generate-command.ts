@@ -1,24 +1,15 @@
 /**
- * The default command: `create-pyimage [dir] [--flags]`. Reads the user's journey top to bottom:
- * detect, collect answers, render, check, plan the write, then write (or show) and say what next.
+ * The default command: `create-pyimage [dir] [--flags]`: its flags (one per answer), then the
+ * generate room (generate/index.ts) with the terminal's streams, questions and consent.
  */
-import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { detectProject, type Detection } from '../answers/detect.js';
-import { readAnswersFile, resolveAnswers } from '../answers/resolve.js';
-import { AnswerError, OPTIONS, SERVER_PINS, serverPackages } from '../answers/schema.js';
-import { describeSettings } from '../answers/wiring.js';
-import type { AnswerKey, Answers } from '../answers/types.js';
-import { renderProject } from '../render/index.js';
-import { dependencyFiles } from '../render/view.js';
-import { hasInterruptedCommit, recoverInterruptedCommit } from '../write/journal.js';
-import { pristineFiles } from '../write/pristine.js';
-import { commitPlan, conflicts, describePlan, diffOf, displayPath, planWrite, type ChangeKind } from '../write/tree.js';
-import type { AuditReport } from '../audit/types.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
-import { auditGenerated } from '../audit/generated.js';
+import { readAnswersFile } from '../answers/resolve.js';
+import { OPTIONS } from '../answers/schema.js';
+import type { AnswerKey } from '../answers/types.js';
+import { EXIT_OK, InputError } from '../errors.js';
+import { generateProject, type GenerateResult } from '../generate/index.js';
 import { addSmokeOptions, runSmoke, type SmokeFlags } from './smoke-command.js';
+import { NEW_DIR_FLAG, refuseTypo } from './typo.js';
 
 /** The prompter, loaded only when questions are asked (@inquirer/prompts is slow to load). */
 export async function lazyPrompter() {
@@ -35,6 +26,8 @@ export interface GenerateOptions {
   yes?: boolean;
   force?: boolean;
   dryRun?: boolean;
+  /** A self-audit finding on a value the user gave fails generation instead of warning. */
+  strict?: boolean;
   [flag: string]: unknown;
 }
 
@@ -79,114 +72,22 @@ export function flagAnswers(options: Record<string, unknown>): Partial<Record<An
   return out;
 }
 
-function printDetection(detection: Detection, err: (line: string) => void): void {
-  for (const note of detection.notes) err(`  found: ${note}`);
-  for (const warning of detection.warnings) err(`  note: ${warning}`);
-}
-
-/** The server, the settings and the writable state, as generation decided them: one line each. */
-function printSettings(answers: Answers, detection: Detection): void {
-  if (answers.installServer) {
-    const pins = serverPackages(answers.framework, answers.server).map((p) => SERVER_PINS[p]);
-    console.error(`  server: the dependencies lack ${answers.server}: the image installs ${pins.join(' ')} (SERVER_PACKAGES in .env changes it)`);
-  }
-  const settings = describeSettings(answers, detection.facts);
-  if (settings.length > 0) {
-    console.error('  settings (app, worker and migrate; secrets are filled from secrets/ at start):');
-    for (const line of settings) console.error(`    ${line}`);
-  }
-  for (const dir of answers.stateDirs) console.error(`  writable: ${dir} (a named volume; scripts/backup-state.sh saves it)`);
-}
-
-export interface GenerateResult {
-  answers: Answers;
-  dir: string;
-  written: boolean;
-  /** Every planned file change (bookkeeping under .create-pyimage/ included). */
-  changes: { path: string; kind: ChangeKind }[];
-  /** The self-audit of the rendered files (clean, or nothing was written). */
-  audit: AuditReport;
-}
-
-export async function runGenerate(dirArg: string | undefined, options: GenerateOptions): Promise<GenerateResult | undefined> {
-  const dir = resolve(dirArg ?? '.');
-  const err = options.err ?? ((line: string) => console.error(line));
-  const out = options.out ?? ((line: string) => console.log(line));
-  if (existsSync(dir) && !statSync(dir).isDirectory()) {
-    throw new UserError(`dir: ${dir} is a file; give a directory (new or existing)`);
-  }
+/** The default command's run: the generate room, with the terminal's streams, questions and consent. */
+export async function runGenerate(dirArg: string | undefined, options: GenerateOptions): Promise<GenerateResult> {
   const interactive = isInteractive(options.yes);
-  // A write that an earlier run left half-done is finished or undone before anything is read.
-  if (options.dryRun && hasInterruptedCommit(dir)) {
-    throw new UserError(`an earlier write to ${dir} was interrupted: run again without --dry-run to finish or undo it first`, EXIT_USAGE);
-  }
-  const recovered = existsSync(dir) ? recoverInterruptedCommit(dir) : undefined;
-  if (recovered) err(`  note: ${recovered.message}`);
-  const detection = detectProject(dir);
-  printDetection(detection, err);
-
-  let answers: Answers;
-  try {
-    answers = await resolveAnswers({
-      flags: { ...options.values, ...flagAnswers(options) },
-      file: options.answers ? readAnswersFile(options.answers) : undefined,
-      detected: detection.answers,
-      facts: detection.facts,
-      prompt: interactive ? await lazyPrompter() : undefined,
-    });
-  } catch (error) {
-    if (error instanceof AnswerError) throw new UserError(error.message, EXIT_USAGE);
-    throw error;
-  }
-
-  printSettings(answers, detection);
-  // The same files the node-plop generator stages (render/plop.ts, for plop's CLI and the API),
-  // rendered directly: node-plop loads its own inquirer, which alone costs more than generating.
-  const rendered = renderProject(answers);
-  // Our own output meets our own audit before anything is written.
-  const audit = auditGenerated(rendered);
-  if (!audit.ok) throw new UserError(audit.message, EXIT_FAILED);
-  const files = [...rendered, ...pristineFiles(rendered)];
-  let plan = planWrite(dir, files, { overwrite: Boolean(options.force) });
-  const clashing = conflicts(plan);
-  if (clashing.length > 0 && !options.dryRun) {
-    const list = clashing.map((c) => `  ${c.path}`).join('\n');
-    const consent =
-      interactive && (await (await import('@inquirer/prompts')).confirm({ message: `These files exist and differ:\n${list}\nOverwrite them?`, default: false }));
-    if (!consent) {
-      throw new UserError(
-        `these files already exist and differ from what would be generated:\n${list}\n` +
-          'Nothing was written. Re-run with --force to overwrite them, --dry-run to see the differences, ' +
-          'or `create-pyimage update` to merge into a project generated before.',
-      );
-    }
-    plan = planWrite(dir, files, { overwrite: true });
-  }
-
-  const where = displayPath(dir);
-  const result = (written: boolean): GenerateResult => ({ answers, dir, written, changes: plan.map((c) => ({ path: c.path, kind: c.kind })), audit: audit.report });
-  if (options.dryRun) {
-    out(`Dry run: nothing is written. Planned changes in ${where}:`);
-    out(describePlan(dir, plan));
-    for (const change of plan) {
-      const diff = diffOf(change);
-      if (diff) out(`\n${diff}`);
-    }
-    return result(false);
-  }
-
-  commitPlan(dir, plan);
-  for (const needed of dependencyFiles(answers)) {
-    if (!existsSync(join(dir, needed))) err(`  note: ${needed} does not exist yet: the image build needs it`);
-  }
-  err(describePlan(dir, plan.filter((c) => c.kind !== 'identical' && !c.path.startsWith('.create-pyimage/'))));
-  err(`\n${audit.message}`);
-  err(
-    `\nDone. Next (README.Docker.md explains every file):\n  cd ${where}\n` +
-      '  scripts/up.sh          # build, start, wait until healthy\n' +
-      `  scripts/smoke-test.sh  # prove it: build, start, probe ${answers.healthPath}, tear down`,
-  );
-  return result(true);
+  return generateProject(dirArg, {
+    values: { ...options.values, ...flagAnswers(options) },
+    file: options.answers ? readAnswersFile(options.answers) : undefined,
+    force: options.force,
+    dryRun: options.dryRun,
+    strict: Boolean(options.strict),
+    prompt: interactive ? await lazyPrompter() : undefined,
+    confirmOverwrite: interactive
+      ? async (list) => (await import('@inquirer/prompts')).confirm({ message: `These files exist and differ:\n${list}\nOverwrite them?`, default: false })
+      : undefined,
+    note: options.err ?? ((line: string) => console.error(line)),
+    out: options.out ?? ((line: string) => console.log(line)),
+  });
 }
 
 export function register(program: Command, setExit: (code: number) => void): void {
@@ -196,21 +97,31 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('-y, --yes', 'never ask: take flags, the answers file, detection, then defaults')
     .option('--force', 'overwrite existing files that differ')
     .option('--dry-run', 'print what would be written and a diff against what exists; write nothing')
-    .option('--smoke', 'after writing, prove the stack as `create-pyimage smoke` does (build, start, probe, tear down)');
+    .option('--strict', 'fail when the self-audit flags a value you gave (e.g. --env DEBUG=1); without it, a warning')
+    .option('--smoke', 'after writing, prove the stack as `create-pyimage smoke` does (build, start, probe, tear down)')
+    .option(`${NEW_DIR_FLAG} <dir>`, 'the project folder, taken as a folder even when its name is close to a command (smok, audti)');
   addAnswerFlags(program);
   addSmokeOptions(program, 'with --smoke: ');
   program.addHelpText(
     'after',
     '\nPrecedence: flags > --answers file > detection > defaults. Without a terminal, with CI=true or\n' +
-      '--yes nothing is asked, and a missing required answer exits with code 2.\n\n' +
+      '--yes nothing is asked, and a missing required answer exits with code 2.\n' +
+      'A new folder named close to a command (smok, audti, updte, buld) is refused as a typo (exit 2,\n' +
+      `nothing written): write it as a path (./smok) or with ${NEW_DIR_FLAG} smok to create it.\n\n` +
       'Examples:\n' +
       '  npx create-pyimage                          # in your service folder: detect, ask, write\n' +
       '  npx create-pyimage my-service --yes --framework flask --postgres --worker "python -m app.worker"\n' +
       '  npx create-pyimage --answers answers.yml --dry-run',
   );
-  program.action(async (dir: string | undefined, options: GenerateOptions) => {
-    const generated = await runGenerate(dir, options);
+  program.action(async (dirArg: string | undefined, options: GenerateOptions & { newDir?: string }) => {
+    // A name close to a command is a typo unless the folder exists or is named as a path or with --new-dir.
+    if (options.newDir !== undefined && dirArg !== undefined && dirArg !== '.') {
+      throw new InputError(`${NEW_DIR_FLAG}: give the folder once, either as the argument (${dirArg}) or with ${NEW_DIR_FLAG} (${options.newDir})`, NEW_DIR_FLAG);
+    }
+    refuseTypo(dirArg, options.newDir !== undefined);
+    const { newDir, ...rest } = options;
+    const generated = await runGenerate(newDir ?? dirArg, rest);
     setExit(EXIT_OK);
-    if (options.smoke && generated?.written) setExit(await runSmoke(generated.dir, options as SmokeFlags));
+    if (rest.smoke && generated.written) setExit(await runSmoke(generated.dir, rest as SmokeFlags));
   });
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE, UserError } from '../errors.js';
 import { packageVersion } from '../paths.js';
+import { COMMAND_NAMES, type CommandName } from './typo.js';
 
 /**
  * Subcommands register themselves here. Generating is the default command; each other room
@@ -8,14 +9,23 @@ import { packageVersion } from '../paths.js';
  */
 type Register = (program: Command, setExit: (code: number) => void) => void;
 
-async function registrations(): Promise<Register[]> {
-  const modules = await Promise.all([
-    import('./generate-command.js'),
-    import('./update-command.js'),
-    import('./smoke-command.js'),
-    import('./audit-command.js'),
-    import('./build-command.js'),
-  ]);
+const COMMAND_MODULES: Record<CommandName, () => Promise<{ register: Register }>> = {
+  update: () => import('./update-command.js'),
+  smoke: () => import('./smoke-command.js'),
+  audit: () => import('./audit-command.js'),
+  build: () => import('./build-command.js'),
+  sbom: () => import('./sbom-command.js'),
+};
+
+/**
+ * Generating (the root command) and the subcommands. A plain `create-pyimage DIR --yes` loads only
+ * generate's modules: the other commands' code (ajv for audit's config, the update merges) is loaded
+ * when a command is named or for --help, which lists them all.
+ */
+/** Exported so tests parse command lines with the real program (actions replaced); without argv, every command. */
+export async function registrations(argv?: string[]): Promise<Register[]> {
+  const named = !argv || argv.some((a) => (COMMAND_NAMES as readonly string[]).includes(a) || a === '-h' || a === '--help');
+  const modules = await Promise.all([import('./generate-command.js'), ...(named ? Object.values(COMMAND_MODULES).map((load) => load()) : [])]);
   return modules.map((m) => m.register);
 }
 
@@ -31,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for every option and its default)')
     .exitOverride();
-  for (const register of await registrations()) register(program, setExit);
+  for (const register of await registrations(argv)) register(program, setExit);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {

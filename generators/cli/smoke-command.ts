@@ -5,34 +5,28 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import type { SmokeOptions, SmokeResult } from '../engine/smoke.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
-import { chooseEngine, EngineChoiceError, type EngineName } from '../engine/engines.js';
+import { OVERRIDES, type SmokeOptions } from '../engine/smoke/options.js';
+import type { SmokeResult } from '../engine/smoke/steps.js';
+import { EXIT_FAILED, EXIT_OK, InputError } from '../errors.js';
+import { chooseEngine, type EngineName } from '../engine/engines.js';
 
+/** Commander's options: the fixed ones, and one per override (OVERRIDES), by its option name. */
 export interface SmokeFlags {
+  [override: string]: unknown;
   engine?: string;
   json?: boolean;
   timeout?: string;
-  baseImage?: string;
-  postgresImage?: string;
-  redisImage?: string;
-  pipIndexUrl?: string;
-  pipFindLinks?: string;
-  buildNetwork?: string;
   swarm?: boolean;
+  sbom?: string;
 }
 
 /** The overrides for mirrors and air-gapped hosts; shared with `create-pyimage [dir] --smoke`. */
 export function addSmokeOptions(command: Command, prefix = ''): Command {
+  command.addOption(new Option('--engine <engine>', `${prefix}docker or podman (CONTAINER_ENGINE; default: the only one installed, else docker)`));
+  for (const o of OVERRIDES) command.addOption(new Option(`--${o.flag} ${o.value}`, `${prefix}${o.help} (${o.variable})`));
   return command
-    .addOption(new Option('--engine <engine>', `${prefix}docker or podman (CONTAINER_ENGINE; default: the only one installed, else docker)`))
-    .addOption(new Option(`--base-image <image>`, `${prefix}Python base image, e.g. a mirror's python:3.12-slim-bookworm (PYTHON_IMAGE)`))
-    .addOption(new Option('--postgres-image <image>', `${prefix}Postgres image, e.g. from a mirror (POSTGRES_IMAGE)`))
-    .addOption(new Option('--redis-image <image>', `${prefix}Redis image, e.g. from a mirror (REDIS_IMAGE)`))
-    .addOption(new Option('--pip-index-url <url>', `${prefix}package index for the build stage only (PIP_INDEX_URL)`))
-    .addOption(new Option('--pip-find-links <url>', `${prefix}extra wheel location for the build stage only (PIP_FIND_LINKS)`))
-    .addOption(new Option('--build-network <network>', `${prefix}"host" reaches an index on this machine's loopback (BUILD_NETWORK)`))
     .addOption(new Option('--timeout <seconds>', `${prefix}how long services may take to become healthy`).default('180'))
+    .addOption(new Option('--sbom <file>', `${prefix}write the built image's CycloneDX 1.6 SBOM to this file (step "sbom", after the build)`))
     .addOption(new Option('--json', `${prefix}print one JSON result object on stdout (progress stays on stderr)`));
 }
 
@@ -42,37 +36,20 @@ const IMAGE_REF_RE = /^[a-z0-9][a-z0-9._:/-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,12
 function smokeOptions(flags: SmokeFlags, signal: AbortSignal): SmokeOptions {
   const timeout = Number(flags.timeout ?? '180');
   if (!Number.isInteger(timeout) || timeout < 1) {
-    throw new UserError(`--timeout: "${flags.timeout}" is not a whole number of seconds`, EXIT_USAGE);
+    throw new InputError(`--timeout: "${flags.timeout}" is not a whole number of seconds`);
   }
-  let engine: EngineName;
-  try {
-    engine = chooseEngine(flags.engine);
-  } catch (error) {
-    if (error instanceof EngineChoiceError) throw new UserError(error.message, EXIT_USAGE);
-    throw error;
-  }
+  const engine: EngineName = chooseEngine(flags.engine);
   const renderer = flags.json ? 'silent' : process.stderr.isTTY && !process.env.CI ? 'default' : 'simple';
-  for (const [flag, value] of [
-    ['base-image', flags.baseImage],
-    ['postgres-image', flags.postgresImage],
-    ['redis-image', flags.redisImage],
-  ] as const) {
-    if (value !== undefined && !IMAGE_REF_RE.test(value)) {
-      throw new UserError(`--${flag}: ${JSON.stringify(value)} is not an image reference; write e.g. mirror.local/library/redis:7.4-bookworm (no spaces or quotes)`, EXIT_USAGE);
+  const options: SmokeOptions = { engine, timeout, renderer, signal };
+  for (const o of OVERRIDES) {
+    const value = typeof flags[o.option] === 'string' ? (flags[o.option] as string) : undefined;
+    if (value !== undefined && o.image && !IMAGE_REF_RE.test(value)) {
+      throw new InputError(`--${o.flag}: ${JSON.stringify(value)} is not an image reference; write e.g. mirror.local/library/redis:7.4-bookworm (no spaces or quotes)`);
     }
+    (options as Record<string, unknown>)[o.option] = value;
   }
-  return {
-    engine,
-    baseImage: flags.baseImage,
-    postgresImage: flags.postgresImage,
-    redisImage: flags.redisImage,
-    pipIndexUrl: flags.pipIndexUrl,
-    pipFindLinks: flags.pipFindLinks,
-    buildNetwork: flags.buildNetwork,
-    timeout,
-    renderer,
-    signal,
-  };
+  options.sbom = flags.sbom;
+  return options;
 }
 
 /**
@@ -82,7 +59,7 @@ function smokeOptions(flags: SmokeFlags, signal: AbortSignal): SmokeOptions {
 export async function runSmoke(dirArg: string | undefined, flags: SmokeFlags): Promise<number> {
   const dir = resolve(dirArg ?? '.');
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UserError(`dir: ${dir} is not a directory: run create-pyimage first`, EXIT_USAGE);
+    throw new InputError(`dir: ${dir} is not a directory: run create-pyimage first`);
   }
   const controller = new AbortController();
   let interrupted = 0;
@@ -131,8 +108,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
   );
   command.addHelpText(
     'after',
-    '\nEvery override can also come from the environment (CONTAINER_ENGINE, PYTHON_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE,\n' +
-      'PIP_INDEX_URL, PIP_FIND_LINKS, BUILD_NETWORK), as with scripts/smoke-test.sh. Index URLs reach the build stage\n' +
+    `\nEvery override can also come from the environment (CONTAINER_ENGINE, ${OVERRIDES.slice(0, 3).map((o) => o.variable).join(', ')},\n` +
+      `${OVERRIDES.slice(3).map((o) => o.variable).join(', ')}), as with scripts/smoke-test.sh. Index URLs reach the build stage\n` +
       'only, never the final image. Exit codes: 0 every step passed, 1 a step failed, 2 bad input.\n\n' +
       'Examples:\n' +
       '  npx create-pyimage smoke\n' +

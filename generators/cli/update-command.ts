@@ -4,8 +4,7 @@
  */
 import { Command } from 'commander';
 import { readAnswersFile } from '../answers/resolve.js';
-import { AnswerError } from '../answers/schema.js';
-import { EXIT_USAGE, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { addAnswerFlags, flagAnswers, isInteractive, lazyPrompter } from './generate-command.js';
 
 interface UpdateCommandOptions {
@@ -46,13 +45,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
       // The default command defines --dry-run, --yes, --answers and the answer flags too; commander
       // hands those to the program, so read them from both levels.
       const options = command.optsWithGlobals() as UpdateCommandOptions;
-      let file;
-      try {
-        file = options.answers ? readAnswersFile(options.answers) : undefined;
-      } catch (error) {
-        if (error instanceof AnswerError) throw new UserError(error.message, EXIT_USAGE);
-        throw error;
-      }
+      const file = options.answers ? readAnswersFile(options.answers) : undefined;
       try {
         // The update room (merges) loads only for `update`.
         const { runUpdate } = await import('../update/run.js');

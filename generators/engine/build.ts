@@ -5,6 +5,7 @@
  * (COPY/ADD sources, RUN --mount=type=bind sources) are checked before the engine is asked, so a
  * missing requirements file says so instead of failing deep in BuildKit's log.
  */
+import { InputError } from '../errors.js';
 import { engineFacts } from './engines.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
@@ -34,12 +35,10 @@ export interface BuildResult {
 }
 
 /** Bad input: the message names the field; exit code 2. */
-export class BuildInputError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
+export class BuildInputError extends InputError {
+  declare readonly field: string;
+  constructor(field: string, message: string) {
+    super(message, field);
     this.name = 'BuildInputError';
   }
 }

@@ -3,6 +3,7 @@
  * `docker.ts` runs whichever binary `Engine.binary` names; nothing else branches on the engine name
  * except through these facts.
  */
+import { InputError } from '../errors.js';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -73,7 +74,8 @@ export function onPath(command: string, path = process.env.PATH ?? ''): boolean 
     });
 }
 
-export class EngineChoiceError extends Error {}
+/** `--engine` or CONTAINER_ENGINE names an engine create-pyimage does not know. */
+export class EngineChoiceError extends InputError {}
 
 /**
  * The engine to use: the one asked for (`--engine`, else CONTAINER_ENGINE), else the only one

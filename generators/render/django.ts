@@ -11,6 +11,7 @@ import { modelOf } from '../stack/model.js';
 import type { StackModel } from '../stack/types.js';
 import { ENTRYPOINT_FILE } from '../stack/view.js';
 import { shellQuote } from './escape.js';
+import { managePy } from '../answers/django.js';
 
 export { BUILD_ONLY_SECRET } from '../stack/env.js';
 
@@ -32,6 +33,21 @@ export function collectStaticEnv(from: ModelOrAnswers): string {
  * the image's entrypoint when settings hold secrets, so SECRET_KEY is the real one, not its token.
  */
 export function checkDeployArgv(from: ModelOrAnswers): string[] {
-  const check = ['python', 'manage.py', 'check', '--deploy'];
+  const check = ['python', managePy(model(from).answers), 'check', '--deploy'];
   return model(from).entrypoint ? ['python', `/app/${ENTRYPOINT_FILE}`, ...check] : check;
+}
+
+/**
+ * What the static stage runs through `manage.py shell -c`: the settings as the app will see them
+ * (DEBUG, STATIC_ROOT, ALLOWED_HOSTS printed in the build log), then collectstatic only when
+ * STATIC_ROOT is set under that environment (settings may set it only when production is on).
+ */
+export function collectStaticProgram(): string {
+  const program = [
+    'from django.conf import settings as s',
+    'from django.core.management import call_command',
+    'print("settings under the app environment: DEBUG=%r STATIC_ROOT=%r ALLOWED_HOSTS=%r" % (s.DEBUG, s.STATIC_ROOT, s.ALLOWED_HOSTS))',
+    'call_command("collectstatic", interactive=False) if s.STATIC_ROOT else print("STATIC_ROOT is not set under this environment: collectstatic skipped")',
+  ].join('; ');
+  return shellQuote(program);
 }

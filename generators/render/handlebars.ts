@@ -1,5 +1,10 @@
-/** Our own Handlebars instance: no HTML escaping, strict about missing names, explicit quoting helpers. */
-import Handlebars from 'handlebars';
+/**
+ * Our own Handlebars instances: no HTML escaping, strict about missing names, explicit quoting helpers.
+ * Rendering uses the runtime alone (the templates are compiled at build time, precompile.ts); the
+ * compiler, most of Handlebars' code, is loaded only to compile a template edited since the build.
+ */
+import type HandlebarsCompiler from 'handlebars';
+import Runtime from 'handlebars/runtime.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -7,10 +12,23 @@ import { join } from 'node:path';
 import { packageRoot, templatesDir } from '../paths.js';
 import { execForm, shellQuote } from './escape.js';
 
-export const hbs = Handlebars.create();
-hbs.registerHelper('shell', (value: unknown) => shellQuote(String(value)));
-hbs.registerHelper('json', (value: unknown) => JSON.stringify(value));
-hbs.registerHelper('exec', (value: unknown) => execForm(value as string[]));
+type Instance = Pick<typeof HandlebarsCompiler, 'registerHelper' | 'template'>;
+
+function withHelpers<T extends Instance>(instance: T): T {
+  instance.registerHelper('shell', (value: unknown) => shellQuote(String(value)));
+  instance.registerHelper('json', (value: unknown) => JSON.stringify(value));
+  instance.registerHelper('exec', (value: unknown) => execForm(value as string[]));
+  return instance;
+}
+
+const hbs = withHelpers((Runtime as unknown as typeof HandlebarsCompiler).create());
+let fullHandlebars: typeof HandlebarsCompiler | undefined;
+
+/** Handlebars with its compiler and our helpers (build time, or a template edited since the build). */
+export function compiler(): typeof HandlebarsCompiler {
+  fullHandlebars ??= withHelpers((createRequire(import.meta.url)('handlebars') as typeof HandlebarsCompiler).create());
+  return fullHandlebars;
+}
 
 export const COMPILE_OPTIONS = { noEscape: true, strict: true } as const;
 
@@ -42,7 +60,7 @@ export function renderTemplate(name: string, view: object): string {
     const text = readFileSync(join(templatesDir, name), 'utf8');
     const built = loadPrecompiled()?.[name];
     // The precompiled version only while the template is unchanged since the build.
-    template = built && built.hash === templateHash(text) ? hbs.template(built.spec) : hbs.compile(text, COMPILE_OPTIONS);
+    template = built && built.hash === templateHash(text) ? hbs.template(built.spec) : compiler().compile(text, COMPILE_OPTIONS);
     cache.set(name, template);
   }
   return template(view);

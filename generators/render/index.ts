@@ -15,9 +15,11 @@ import { composeObject, composeVariables, startIntervalServices, composeYaml, gp
 import { envValue, shellQuote } from './escape.js';
 import { renderTemplate } from './handlebars.js';
 import { STACK_FILE, stackYaml, swarmScriptView } from './stack.js';
-import { APP_DIR, APP_HEALTH, START_INTERVAL, UV_IMAGE, VENV } from './view.js';
+import { APP_DIR, APP_HEALTH, GRACEFUL_SECONDS, START_INTERVAL, STOP_GRACE_SECONDS, UV_IMAGE, VENV } from './view.js';
 import { ENTRYPOINT_FILE, entrypointSource } from './app-env.js';
-import { checkDeployArgv, collectStaticEnv } from './django.js';
+import { managePy } from '../answers/django.js';
+import { checkDeployArgv, collectStaticEnv, collectStaticProgram } from './django.js';
+import { ciFiles } from './ci/index.js';
 
 /**
  * How a file lands on disk (the write room's WriteStrategy, named here so render imports nothing
@@ -58,6 +60,8 @@ function dockerfile(view: StackModel): string {
     ...view,
     syntaxLine: a.dockerfileSyntax,
     health: APP_HEALTH,
+    uvicornServer: view.server === 'uvicorn',
+    gracefulSeconds: GRACEFUL_SECONDS,
     uv: a.deps === 'uv',
     uvImage: UV_IMAGE,
     requirements: a.deps === 'requirements',
@@ -75,6 +79,8 @@ function dockerfile(view: StackModel): string {
     entrypointFile: ENTRYPOINT_FILE,
     collectStatic: a.framework === 'django' && a.collectStatic,
     collectStaticEnv: collectStaticEnv(view),
+    collectStaticProgram: collectStaticProgram(),
+    managePy: managePy(a),
   });
 }
 
@@ -127,6 +133,9 @@ function scriptView(view: StackModel) {
     gpuServicesText: gpuServiceList(a).map((name) => `the ${name}`).join(' and '),
     serviceList: view.services.map((s) => s.name).join(', '),
     gunicorn: view.server === 'gunicorn',
+    gracefulSeconds: GRACEFUL_SECONDS,
+    gracefulFlag: view.server === 'gunicorn' ? `--graceful-timeout ${GRACEFUL_SECONDS}` : `UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN=${GRACEFUL_SECONDS}`,
+    stopGraceSeconds: STOP_GRACE_SECONDS,
     builderPackagesText: view.builderPackages.join(', '),
     django: a.framework === 'django',
     checkDeploy: checkDeployArgv(view).map(shellQuote).join(' '),
@@ -165,6 +174,8 @@ export function renderProject(answers: Answers): RenderedFile[] {
     'down',
     'logs',
     'smoke-test',
+    // Podman brings nothing back after a reboot without a systemd unit (CP-11).
+    'install-boot',
     ...view.modules.flatMap((m) => m.scripts?.(answers) ?? []),
     ...(view.stateDirs.length > 0 ? ['backup-state'] : []),
   ];
@@ -177,7 +188,8 @@ export function renderProject(answers: Answers): RenderedFile[] {
   for (const name of ['deploy-swarm', ...(answers.registry ? ['push'] : [])]) {
     files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${name}.sh.hbs`, swarm), 0o755));
   }
-  files.push(file('README.Docker.md', renderTemplate('README.Docker.md.hbs', { ...swarm, files: files.map((f) => f.path) })));
+  for (const ci of ciFiles(view)) files.push(file(ci.path, ci.content));
+  files.push(file('README.Docker.md', renderTemplate('README.Docker.md.hbs', { ...swarm, files: files.map((f) => f.path), ciGithub: answers.ci === 'github', ciGitlab: answers.ci === 'gitlab' })));
   files.push({ path: MANIFEST_FILE, content: manifest(answers, view.version), mode: 0o644, strategy: 'owned' });
   return files;
 }

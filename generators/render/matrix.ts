@@ -1,6 +1,6 @@
 /**
  * Every combination of the answers that change the shape of the output: framework x dependency
- * source x Postgres x worker x GPU x migrations. Tests render, validate and audit all of them.
+ * source x database (none, Postgres, MariaDB) x worker x GPU x migrations. Tests render, validate and audit all of them.
  */
 import type { Answers } from '../answers/types.js';
 import { crossValidate } from '../answers/schema.js';
@@ -12,6 +12,7 @@ export const BASE_ANSWERS: Answers = {
   appModule: 'main:app',
   server: 'uvicorn',
   installServer: false,
+  djangoDir: '',
   pythonPath: '',
   port: 8000,
   healthPath: '/health',
@@ -19,6 +20,7 @@ export const BASE_ANSWERS: Answers = {
   requirementsFile: 'requirements.txt',
   postgres: false,
   database: 'none',
+  mysqlDriver: 'pymysql',
   postgresVersion: 17,
   migrations: 'none',
   migrateCommand: '',
@@ -38,6 +40,7 @@ export const BASE_ANSWERS: Answers = {
   memory: '512m',
   dockerfileSyntax: false,
   registry: '',
+  ci: 'none',
 };
 
 export function answersFor(overrides: Partial<Answers>): Answers {
@@ -50,10 +53,10 @@ export function answersFor(overrides: Partial<Answers>): Answers {
   return answers;
 }
 
-function variedExtras(i: number, postgres: boolean, worker: boolean): Partial<Answers> {
+function variedExtras(i: number, database: boolean, worker: boolean): Partial<Answers> {
   const redis = worker ? i % 2 === 0 : i % 5 === 0;
   const env = [
-    ...(postgres ? ['DATABASE_URL={db.url}', 'DBHOST={db.host}', 'DBPASS={db.password}'] : []),
+    ...(database ? ['DATABASE_URL={db.url}', 'DBHOST={db.host}', 'DBPASS={db.password}'] : []),
     ...(redis ? ['CELERY_BROKER_URL={redis.url}'] : []),
     ...(i % 3 === 0 ? ['SECRET_KEY={secret.secret_key}', 'FEATURE_FLAGS=a,b $HOME "quoted"'] : []),
   ];
@@ -111,6 +114,38 @@ export function allAnswerCombinations(): Answers[] {
               );
             }
           }
+        }
+      }
+    }
+  }
+  return [...out, ...mariadbCombinations(frameworks)];
+}
+
+/**
+ * MariaDB for every framework, dependency source, migration choice and worker (the GPU variants do
+ * not touch the database), alternating the driver so both URL schemes and client libraries render.
+ */
+function mariadbCombinations(frameworks: readonly { framework: Answers['framework']; appModule: string }[]): Answers[] {
+  const out: Answers[] = [];
+  for (const fw of frameworks) {
+    for (const deps of ['requirements', 'pip-pyproject', 'uv'] as const) {
+      for (const migration of ['none', 'alembic', fw.framework === 'django' ? 'django' : 'flask-db', 'custom'] as const) {
+        for (const worker of ['', 'python -m service.worker --queue default']) {
+          out.push(
+            answersFor({
+              ...fw,
+              deps,
+              database: 'mariadb',
+              mysqlDriver: out.length % 2 === 0 ? 'pymysql' : 'mysqlclient',
+              migrations: migration,
+              migrateCommand: migration === 'custom' ? 'python -m service.migrate' : '',
+              collectStatic: fw.framework === 'django' && out.length % 3 !== 0,
+              worker,
+              // Two settings variants and one Python: the base matrix varies the rest, and each
+              // distinct script set costs a ShellCheck run.
+              ...variedExtras(out.length % 2, true, worker !== ''),
+            }),
+          );
         }
       }
     }

@@ -81,7 +81,7 @@ function tmpfsMount(entry: string): Record<string, unknown> {
   return { type: 'tmpfs', target, ...(bytes ? { tmpfs: { size: bytes } } : {}) };
 }
 
-/** `on-failure:5` and friends as a Swarm restart policy; a window so old failures stop counting. */
+/** compose's restart as a Swarm restart policy; a window so old failures stop counting. */
 function restartPolicy(restart: unknown, role: Role): Record<string, unknown> {
   if (role === 'job') {
     // No depends_on in Swarm: the job starts with the database and retries until it is up.
@@ -89,7 +89,10 @@ function restartPolicy(restart: unknown, role: Role): Record<string, unknown> {
   }
   const [mode, attempts] = String(restart ?? 'on-failure').split(':');
   const condition = mode === 'no' ? 'none' : mode === 'on-failure' ? 'on-failure' : 'any';
-  return { condition, delay: '5s', ...(attempts ? { max_attempts: Number(attempts) } : {}), window: '120s' };
+  // A task that exits 0 is replaced too (`any`), like compose's unless-stopped; Swarm counts only
+  // attempts inside the window, so a crash loop pauses while a service that once crashed is not given up.
+  if (condition === 'none') return { condition };
+  return { condition, delay: '5s', max_attempts: attempts ? Number(attempts) : 5, window: '120s' };
 }
 
 function quarter(value: string): string | undefined {

@@ -16,6 +16,12 @@ export const APP_DIR = '/app';
 export const UV_IMAGE = 'ghcr.io/astral-sh/uv:0.9.5';
 /** Seconds the server is given to finish requests on stop; compose waits longer (stop_grace_period). */
 export const GRACEFUL_SECONDS = 20;
+/**
+ * Long-running services come back after a reboot or an engine restart (CP-11): gunicorn, uvicorn
+ * and Postgres exit 0 on the engine's SIGTERM, which `on-failure` never restarts. A crash loop is
+ * paced by the engine's back-off (doubling up to a minute), not ended.
+ */
+export const RESTART = 'unless-stopped';
 export const STOP_GRACE_SECONDS = 30;
 /**
  * The app's health probe timing, shared by the image's HEALTHCHECK and compose so they never

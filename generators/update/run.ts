@@ -5,13 +5,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Prompter } from '../answers/resolve.js';
-import { AnswerError } from '../answers/schema.js';
 import type { AnswerKey, Answers } from '../answers/types.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from '../errors.js';
+import { EXIT_FAILED, EXIT_OK, InputError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { renderProject } from '../render/index.js';
-import { hasInterruptedCommit, recoverInterruptedCommit } from '../write/journal.js';
-import { commitPlan, diffOf, displayPath, type PlannedChange } from '../write/tree.js';
+import { displayPath, type PlannedChange } from '../write/tree.js';
+import { commitAll, planDiffs, recoverFirst } from '../write/transaction.js';
 import { answerChanges, parseSets, resolveUpdateAnswers, storedAnswers } from './answers.js';
 import { readManifest } from '../write/manifest.js';
 import { planUpdate, unresolvedConflicts, type FileReport, type Outcome } from './plan.js';
@@ -51,59 +50,27 @@ const LABEL: Record<Outcome, string> = {
   'removed-by-generator': 'removed',
 };
 
-/** Runs `commit` with SIGINT/SIGTERM/SIGHUP held back, so a signal cannot land mid-commit. */
-function withSignalsDeferred(commit: () => void): void {
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  let received: NodeJS.Signals | undefined;
-  const hold = (signal: NodeJS.Signals) => {
-    received ??= signal;
-  };
-  for (const s of signals) process.on(s, hold);
-  try {
-    commit();
-  } finally {
-    for (const s of signals) process.off(s, hold);
-  }
-  if (received) {
-    // The update is complete; honour the interruption now.
-    process.kill(process.pid, received);
-  }
-}
-
 export async function runUpdate(dirArg: string | undefined, options: UpdateOptions = {}): Promise<UpdateResult> {
   const out = options.out ?? ((line: string) => console.log(line));
   const note = options.note ?? ((line: string) => console.error(line));
   const dir = resolve(dirArg ?? '.');
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`dir: ${dir} is not a directory`, EXIT_USAGE);
-  // A write that an earlier run left half-done is finished or undone before anything is read.
-  if (options.dryRun && hasInterruptedCommit(dir)) {
-    throw new UserError(`an earlier write to ${dir} was interrupted: run again without --dry-run to finish or undo it first`, EXIT_USAGE);
-  }
-  const recovered = recoverInterruptedCommit(dir);
-  if (recovered) note(`  note: ${recovered.message}`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`dir: ${dir} is not a directory`);
+  recoverFirst(dir, options.dryRun, note);
   const ourVersion = packageVersion();
   const manifest = readManifest(dir, ourVersion);
   const stored = storedAnswers(manifest.answers);
   for (const key of stored.dropped) note(`  note: stored answer "${key}" is not used by create-pyimage ${ourVersion}; dropped`);
 
-  let answers: Answers;
-  try {
-    const changes = { ...options.flags, ...parseSets(options.set ?? []) };
-    answers = await resolveUpdateAnswers({ stored: stored.answers, changes, file: options.file, prompt: options.prompt });
-  } catch (error) {
-    if (error instanceof AnswerError) throw new UserError(error.message, EXIT_USAGE);
-    throw error;
-  }
+  const changes = { ...options.flags, ...parseSets(options.set ?? []) };
+  const answers: Answers = await resolveUpdateAnswers({ stored: stored.answers, changes, file: options.file, prompt: options.prompt });
 
   // Rendered directly, as generate does (see generate-command.ts: node-plop is slow to load).
   const rendered = renderProject(answers);
   const unresolved = unresolvedConflicts(dir, rendered);
   if (unresolved.length > 0) {
-    throw new UserError(
+    throw new InputError(
       `these files still hold conflict markers from an earlier update:\n${unresolved.map((p) => `  ${p}`).join('\n')}\n` +
-        'Resolve them (keep what you want, delete the <<<<<<< ||||||| ======= >>>>>>> lines), then run update again. Nothing was written.',
-      EXIT_USAGE,
-    );
+        'Resolve them (keep what you want, delete the <<<<<<< ||||||| ======= >>>>>>> lines), then run update again. Nothing was written.');
   }
   const plan = planUpdate(dir, rendered);
   const conflicts = plan.files.filter((f) => f.outcome === 'conflict');
@@ -118,15 +85,13 @@ export async function runUpdate(dirArg: string | undefined, options: UpdateOptio
   }
 
   if (options.dryRun) {
-    for (const f of plan.files) {
-      if (f.before === f.after) continue;
-      const diff = diffOf({ path: f.path, kind: 'overwrite', content: f.after, before: f.before, mode: 0o644 });
-      if (diff) out(`\n${diff.trimEnd()}`);
+    const changed = plan.files.filter((f) => f.before !== f.after);
+    for (const diff of planDiffs(changed.map((f) => ({ path: f.path, kind: 'overwrite', content: f.after, before: f.before, mode: 0o644 })))) {
+      out(`\n${diff.trimEnd()}`);
     }
     out('\nDry run: nothing was written.');
   } else {
-    const commit = options.commit ?? commitPlan;
-    withSignalsDeferred(() => commit(dir, plan.changes));
+    commitAll(dir, plan.changes, note, options.commit);
   }
 
   if (conflicts.length > 0) {

@@ -104,14 +104,14 @@ export function diffOf(change: PlannedChange): string {
  * was moved, and a run that was killed is finished or undone by the next one. Conflicts must have
  * been resolved (or refused) before.
  */
-export function commitPlan(projectDir: string, plan: PlannedChange[]): void {
+export function commitPlan(projectDir: string, plan: PlannedChange[], note: (line: string) => void = (line) => console.error(line)): void {
   if (conflicts(plan).length > 0) throw new Error('commitPlan: unresolved conflicts');
   const changes = plan.filter((c) => c.kind !== 'identical');
   if (changes.length === 0) return;
   mkdirSync(projectDir, { recursive: true });
   // The commands recover before they plan; this is the safety net for other callers.
   const recovered = recoverInterruptedCommit(resolve(projectDir));
-  if (recovered) console.error(`  note: ${recovered.message}`);
+  if (recovered) note(`  note: ${recovered.message}`);
   commitJournaled(
     resolve(projectDir),
     changes.map((c) => ({ path: c.path, target: safeJoin(projectDir, c.path), content: c.content, mode: c.mode })),

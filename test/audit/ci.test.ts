@@ -32,6 +32,7 @@ const COMPOSE = [
   '    healthcheck: {test: ["CMD", "true"], interval: 10s, timeout: 3s, retries: 3, start_period: 5s}',
   '    deploy: {resources: {limits: {cpus: "0.5", memory: 128m, pids: 64}}}',
   '    logging: {driver: local}',
+  '    restart: unless-stopped',
   '',
 ].join('\n');
 

@@ -60,6 +60,7 @@ describe('create-pyimage audit', () => {
       '    healthcheck: {test: ["CMD", "redis-cli", "ping"], interval: 10s, timeout: 3s, retries: 3, start_period: 5s}',
       '    deploy: {resources: {limits: {cpus: "0.5", memory: 128m, pids: 64}}}',
       '    logging: {driver: local}',
+      '    restart: unless-stopped',
       '    networks: [backend]',
       'networks:',
       '  backend: {internal: true}',

@@ -80,9 +80,9 @@ const EXPECTED: [string, string, string][] = [
   ['EV-05', '.dockerignore', '.git'],
   ['DI-01', '.dockerignore', '.git'],
   ['CP-01', 'docker-compose.yml', 'version: "3.8"'],
-  // shell form CMD, unbounded restart
+  // shell form CMD, a restart policy that leaves a server down after a reboot
   ['DF-09', 'Dockerfile', 'CMD gunicorn'],
-  ['CP-11', 'docker-compose.yml', 'restart: always'],
+  ['CP-11', 'docker-compose.yml', 'restart: on-failure:5'],
 ];
 
 function has(report: AuditReport, ruleId: string, file: string, line: number): boolean {

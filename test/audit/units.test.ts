@@ -25,6 +25,7 @@ const GOOD_SERVICE = [
   '    healthcheck: {test: ["CMD", "true"], interval: 10s, timeout: 3s, retries: 3, start_period: 5s}',
   '    deploy: {resources: {limits: {cpus: "0.5", memory: 128m, pids: 64}}}',
   '    logging: {driver: local}',
+  '    restart: unless-stopped',
 ];
 
 function compose(...serviceLines: string[]): string {
@@ -63,21 +64,21 @@ describe('compose ports', () => {
       ],
       { shellcheck: 'off' },
     );
-    expect(report.findings.filter(older).map((f) => `${f.ruleId} ${f.file}:${f.line}`)).toEqual(['CP-14 docker-compose.yml:9']);
+    expect(report.findings.filter(older).map((f) => `${f.ruleId} ${f.file}:${f.line}`)).toEqual(['CP-14 docker-compose.yml:10']);
     expect(report.findings.filter(older)[0]!.message).toContain('APP_BIND_IP=0.0.0.0 (.env:1)');
   });
 
   it('flags long syntax without host_ip and a bare container port', () => {
     expect(findings([{ path: 'compose.yaml', content: compose('    ports:', '      - target: 8000', '        published: 8080', '      - "9000"') }])).toEqual([
-      'CP-14 compose.yaml:9',
-      'CP-14 compose.yaml:11',
+      'CP-14 compose.yaml:10',
+      'CP-14 compose.yaml:12',
     ]);
   });
 
   it('allows a loopback-bound database port (dev override) but not an open one', () => {
     const db = (port: string) => ['services:', '  db:', '    image: postgres:17-bookworm', ...GOOD_SERVICE, '    ports:', `      - "${port}"`, ''].join('\n');
     expect(findings([{ path: 'compose.yaml', content: db('127.0.0.1:5432:5432') }])).toEqual([]);
-    expect(findings([{ path: 'compose.yaml', content: db('0.0.0.0:5432:5432') }])).toEqual(['PG-06 compose.yaml:9']);
+    expect(findings([{ path: 'compose.yaml', content: db('0.0.0.0:5432:5432') }])).toEqual(['PG-06 compose.yaml:10']);
   });
 });
 
@@ -107,9 +108,9 @@ describe('compose images and override files', () => {
   });
 
   it('accepts a one-shot job that disables the inherited healthcheck, not a long-running one', () => {
-    const svc = (restart: string) => ['services:', '  job:', '    image: busybox:1.36', '    healthcheck: {disable: true}', `    restart: ${restart}`, ...GOOD_SERVICE.filter((l) => !l.includes('healthcheck')), ''].join('\n');
+    const svc = (restart: string) => ['services:', '  job:', '    image: busybox:1.36', '    healthcheck: {disable: true}', `    restart: ${restart}`, ...GOOD_SERVICE.filter((l) => !l.includes('healthcheck') && !l.includes('restart')), ''].join('\n');
     expect(findings([{ path: 'compose.yaml', content: svc('"no"') }])).toEqual([]);
-    expect(findings([{ path: 'compose.yaml', content: svc('on-failure:5') }])).toEqual(['CP-12 compose.yaml:4']);
+    expect(findings([{ path: 'compose.yaml', content: svc('unless-stopped') }])).toEqual(['CP-12 compose.yaml:4']);
   });
 
   it('does not report PI-06 when compose interpolates the .env value', () => {
@@ -118,7 +119,7 @@ describe('compose images and override files', () => {
       { path: '.env', content: 'LOG_LEVEL=INFO\n' },
     ];
     expect(findings(files('${LOG_LEVEL:-INFO}'))).toEqual([]);
-    expect(findings(files('ERROR'))).toEqual(['PI-06 compose.yaml:9']);
+    expect(findings(files('ERROR'))).toEqual(['PI-06 compose.yaml:10']);
   });
 });
 

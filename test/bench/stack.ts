@@ -11,28 +11,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readE2EEnv, type E2EEnv } from '../e2e/engine.js';
-import { freePort, httpOk, log, median, now, run, sleep } from './lib.js';
+import { freePort, httpOk, log, now, run, sleep } from './lib.js';
+import { ADDED_DEPENDENCY, renderStack, type StackReport } from './stack-report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
 const cli = path.join(repo, 'bin/create-pyimage.js');
-const ADDED_DEPENDENCY = 'requests==2.28.1';
 
 interface StackRow {
   label: string;
   services: string[];
   env: Record<string, string>;
-}
-
-export interface StackReport {
-  date: string;
-  runs: number;
-  loadAverage: number[];
-  engine: string;
-  generateS: number[];
-  generateCpuS: number[];
-  stacks: { label: string; healthyS: number[]; appReadyS: number[]; gapS: number[] }[];
-  addDependency: { label: string; seconds: number[] }[];
 }
 
 const STACKS: StackRow[] = [
@@ -164,43 +153,6 @@ async function addDependencyTimes(root: string, facts: E2EEnv, runs: number, run
   return out;
 }
 
-const fmt = (s: number) => `${s.toFixed(2)} s`;
-
-export function renderStack(report: StackReport): string {
-  const lines = [
-    '# Benchmarks: generation, time to healthy, adding a dependency',
-    '',
-    '<!-- Written by `npm run bench -- --stack` (test/bench/stack.ts); raw runs in benchmarks-stack.json. Do not edit by hand. -->',
-    '',
-    `${report.date}, engine ${report.engine}, medians of ${report.runs} runs taken side by side in one run; load average at the start ${report.loadAverage.map((l) => l.toFixed(1)).join(' / ')} on ${os.cpus().length} CPUs (other sessions share this machine).`,
-    '',
-    '| row | median | runs |',
-    '|---|---:|---|',
-    `| \`create-pyimage DIR --yes\` wall time | ${fmt(median(report.generateS))} | ${report.generateS.map((s) => s.toFixed(2)).join(', ')} |`,
-    `| \`create-pyimage DIR --yes\` CPU time (user + sys) | ${fmt(median(report.generateCpuS))} | ${report.generateCpuS.map((s) => s.toFixed(2)).join(', ')} |`,
-  ];
-  for (const s of report.stacks) {
-    lines.push(`| \`compose up -d --wait\` → every service healthy: ${s.label} | ${fmt(median(s.healthyS))} | ${s.healthyS.map((x) => x.toFixed(2)).join(', ')} |`);
-    lines.push(`| … the app first answers GET /health (slowest service ready) | ${fmt(median(s.appReadyS))} | ${s.appReadyS.map((x) => x.toFixed(2)).join(', ')} |`);
-    lines.push(`| … healthy minus ready | ${fmt(median(s.gapS))} | ${s.gapS.map((x) => x.toFixed(2)).join(', ')} |`);
-  }
-  const theirs = report.addDependency.find((a) => a.label.includes('docker init'));
-  for (const a of report.addDependency) {
-    const ratio = theirs && a !== theirs ? ` (${(median(a.seconds) / median(theirs.seconds)).toFixed(2)}× theirs)` : '';
-    lines.push(`| rebuild after adding one dependency: ${a.label} | ${fmt(median(a.seconds))}${ratio} | ${a.seconds.map((x) => x.toFixed(2)).join(', ')} |`);
-  }
-  lines.push(
-    '',
-    '"Ready" is the first 200 from GET /health, polled every 50 ms from `up`; the app starts last (it waits for',
-    'Postgres to be healthy), so it is the slowest service. "Healthy" is when `docker compose up -d --wait` returns.',
-    'The engine < 25 row runs the same stack with HEALTHCHECK_START_INTERVAL=0s (no probes between intervals, as on engines where scripts/lib.sh and `create-pyimage smoke` remove start_interval)',
-    '; engine 26 then probes every 5 s during the start period, the pace of an older engine with our 5 s interval.',
-    `"Adding one dependency" appends \`${ADDED_DEPENDENCY}\` to requirements.txt and rebuilds (warm cache, pip cache mount warm).`,
-    '',
-  );
-  return lines.join('\n');
-}
-
 export async function stackBench(runs: number, out: string): Promise<void> {
   const facts = readE2EEnv();
   const runId = `${process.pid}`;
@@ -241,6 +193,8 @@ export async function stackBench(runs: number, out: string): Promise<void> {
     await rm(root, { recursive: true, force: true });
   }
   await mkdir(out, { recursive: true });
+  // generate.ts's rows are kept: this run does not measure them.
+  report.generateVsNode = (JSON.parse(await readFile(path.join(out, 'benchmarks-stack.json'), 'utf8').catch(() => '{}')) as Partial<StackReport>).generateVsNode;
   await writeFile(path.join(out, 'benchmarks-stack.json'), `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(path.join(out, 'benchmarks-stack.md'), renderStack(report));
   log(`wrote ${path.join(out, 'benchmarks-stack.md')}`);

@@ -25,6 +25,7 @@ export const cleanEnv: Record<string, string> = {
   PYTHON_IMAGE: '',
   POSTGRES_IMAGE: '',
   REDIS_IMAGE: '',
+  MARIADB_IMAGE: '',
   BUILD_NETWORK: '',
   SERVER_PACKAGES: '',
 };

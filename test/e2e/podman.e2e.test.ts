@@ -277,7 +277,7 @@ describe.sequential('smoke on Podman 5', () => {
       const states = await podmanLines(['ps', '--filter', 'label=com.docker.compose.project=e2e-pm-flask-pg', '--format', '{{.Names}} {{.Status}}']);
       expect(states.filter((l) => /(app|db|worker)-1 /.test(l) && l.includes('(healthy)')), states.join('\n')).toHaveLength(3);
     } finally {
-      const down = await execa('bash', [join(dir, 'scripts', 'down.sh'), '--volumes'], { cwd: dir, env, reject: false, stdin: 'ignore', timeout: 5 * MINUTE });
+      const down = await execa('bash', [join(dir, 'scripts', 'down.sh'), '--volumes', '--yes'], { cwd: dir, env, reject: false, stdin: 'ignore', timeout: 5 * MINUTE });
       expect(down.exitCode, down.stderr).toBe(0);
     }
     expect(await leftoversOf('e2e-pm-flask-pg', false, 'podman')).toEqual([]);

@@ -222,6 +222,8 @@ describe.sequential('smoke on a real engine', () => {
       'every service healthy',
       'health probe',
       'app runs as non-root',
+      'graceful stop',
+      'crash recovery',
       'teardown',
     ]);
     expect(step(result, 'health probe').detail).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/health -> 200 \{"status":"ok"\}/);
@@ -422,7 +424,7 @@ describe.sequential('smoke on a real engine', () => {
       const gid = node!.gid;
       expect(step(result, 'gpu override').detail).toBe(`using docker-compose.gpu.yml: /dev/dri with render group ${gid}`);
       const names = result.steps.map((s) => s.name);
-      expect(names.slice(-2)).toEqual([GPU_STEP, 'teardown']);
+      expect(names.slice(-4)).toEqual([GPU_STEP, 'graceful stop', 'crash recovery', 'teardown']);
       const detail = step(result, GPU_STEP).detail.split('\n');
       expect(detail).toEqual(
         expect.arrayContaining([

@@ -82,4 +82,25 @@ describe("import { generate, audit, ... } from 'create-pyimage'", () => {
     expect(errors.some((l) => l.startsWith('wrong.ts(3') && /is not assignable to type 'number'/.test(l))).toBe(true);
     expect(errors.some((l) => l.startsWith('wrong.ts(4') && l.includes("'dockerfile' does not exist in type 'BuildInput'"))).toBe(true);
   }, 60_000);
+
+  it('prints nothing without a log, even when it has settings and a server to report; with a log, the lines go there', async () => {
+    writeFileSync(
+      join(user, 'quiet.js'),
+      [
+        "import { generate } from 'create-pyimage';",
+        "const answers = { name: 'quiet-demo', framework: 'flask', postgres: true, env: ['DATABASE_URL={db.url}'], stateDirs: ['uploads'] };",
+        "await generate('quiet', { answers });",
+        'const lines = [];',
+        "await generate('loud', { answers, log: (line) => lines.push(line) });",
+        'console.log(JSON.stringify(lines));',
+      ].join('\n'),
+    );
+    const r = await execa('node', ['quiet.js'], { cwd: user, reject: false, env: { CI: 'true' } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const lines = (JSON.parse(r.stdout) as string[]).join('\n');
+    expect(lines).toContain('DATABASE_URL');
+    expect(lines).toContain('writable: /app/uploads');
+    expect(lines).toContain('Done. Next');
+  });
 });

@@ -158,8 +158,8 @@ describe('generating', () => {
     writeFileSync(join(dir, 'app', '__init__.py'), 'from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n');
     const r = await runCli([dir, '--yes']);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/found: framework from the dependencies: flask/);
-    expect(r.stderr).toMatch(/found: app object app:create_app\(\)/);
+    expect(r.stderr).toMatch(/found: framework flask: the app is built with flask/);
+    expect(r.stderr).toMatch(/found: factory app:create_app\(\) in app\/__init__\.py:3/);
     const manifest = JSON.parse(readFileSync(join(dir, '.create-pyimage.json'), 'utf8'));
     expect(manifest.answers).toMatchObject({ framework: 'flask', appModule: 'app:create_app()', postgres: true, libpq: true });
     expect(readFileSync(join(dir, 'Dockerfile'), 'utf8')).toMatch(/libpq-dev/);

@@ -21,7 +21,7 @@ const SH06_OPTIONAL_CHECKS = 'check-set-e-suppressed,check-extra-masked-returns,
 const combos = allAnswerCombinations();
 
 function label(a: Answers): string {
-  return `${a.framework}/${a.deps}/${a.postgres ? `pg${a.postgresVersion}` : 'nopg'}/${a.migrations}/${a.worker ? 'worker' : 'noworker'}/gpu-${a.gpu}/py${a.pythonVersion}`;
+  return `${a.framework}/${a.deps}/${a.postgres ? `pg${a.postgresVersion}` : a.database === 'mariadb' ? `md-${a.mysqlDriver}` : 'nopg'}/${a.migrations}/${a.worker ? 'worker' : 'noworker'}/gpu-${a.gpu}/py${a.pythonVersion}`;
 }
 
 function fileOf(files: RenderedFile[], path: string): string {
@@ -43,6 +43,35 @@ function stages(dockerfile: string): { name: string; lines: string[] }[] {
 }
 
 /** Checklist rules, by id, that must hold for this combination; returns the ids that fail with why. */
+/** MD-01..MD-07 (and the shared database rules) for a MariaDB stack; `runtime` is the last stage's text. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function mariadbViolations(a: Answers, compose: any, runtime: string): string[] {
+  const bad: string[] = [];
+  const rule = (id: string, ok: boolean, why: string) => {
+    if (!ok) bad.push(`${id}: ${why}`);
+  };
+  const { app, db, migrate } = compose.services;
+  const name = a.name.replace(/-/g, '_');
+  rule('CP-13', app.depends_on?.db?.condition === 'service_healthy', 'app waits for a healthy db');
+  rule('CP-19', compose.secrets?.db_password?.file === './secrets/db_password' && compose.secrets?.db_root_password?.file === './secrets/db_root_password', 'file secrets');
+  rule('CP-20', db.environment.MARIADB_DATABASE === name && db.environment.MARIADB_USER === name, 'database name and user are fixed values');
+  rule('MD-01', /:-mariadb:\d+\.\d+-noble\}$/.test(db.image), 'pinned release series');
+  rule('MD-02', db.environment.MARIADB_PASSWORD_FILE === '/run/secrets/db_password' && db.environment.MARIADB_ROOT_PASSWORD_FILE === '/run/secrets/db_root_password' && !Object.keys(db.environment).some((k) => /^(MARIADB|MYSQL)_(ROOT_)?PASSWORD$/.test(k)), 'passwords from files');
+  rule('MD-02', !(app.secrets ?? []).includes('db_root_password'), 'the app never gets root\'s password');
+  rule('MD-03', !Object.keys(db.environment).some((k) => /ALLOW_EMPTY/.test(k)), 'no empty root password');
+  rule('MD-04', db.volumes.includes('db-data:/var/lib/mysql') && compose.volumes['db-data'] !== undefined, 'data in a named volume');
+  rule('MD-05', /mariadb-admin ping --host=127\.0\.0\.1 .*--protocol=tcp/.test(db.healthcheck.test[1]) && db.healthcheck.test[1].includes('$$('), 'TCP probe, $$-escaped');
+  rule('PG-06', db.ports === undefined && JSON.stringify(db.networks) === '["backend"]', 'not published');
+  rule('MD-06', parseInt(db.stop_grace_period, 10) >= 30, 'grace period');
+  rule('MD-07', db.user === '999:999' && db.read_only === true && db.tmpfs.includes('/run/mysqld') && db.cap_add === undefined, 'own user, read-only, socket tmpfs');
+  // {db.url} follows the driver: PyMySQL outside Django, mysql:// otherwise; the client library only for mysqlclient.
+  const scheme = a.mysqlDriver === 'pymysql' && a.framework !== 'django' ? 'mysql+pymysql' : 'mysql';
+  rule('MD-02', app.environment.DATABASE_URL === `${scheme}://${name}:{secret-url:db_password}@db:3306/${name}`, `DATABASE_URL is ${scheme}://`);
+  rule('DF-05', /libmariadb3/.test(runtime) === (a.mysqlDriver === 'mysqlclient') && !/libmysqlclient-dev|libmariadb-dev/.test(runtime), 'libmariadb3 at run time exactly with mysqlclient, no headers');
+  if (a.migrations !== 'none') rule('CP-13', migrate.depends_on?.db?.condition === 'service_healthy', 'migrations wait for the db');
+  return bad;
+}
+
 function violations(a: Answers, files: RenderedFile[]): string[] {
   const bad: string[] = [];
   const rule = (id: string, ok: boolean, why: string) => {
@@ -104,7 +133,8 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
     rule('CP-04', (s.security_opt ?? []).includes('no-new-privileges:true'), `${name} no-new-privileges`);
     rule('CP-05', !(s.security_opt ?? []).some((o: string) => /unconfined|label[:=]disable/.test(o)), `${name} keeps seccomp/apparmor`);
     rule('CP-06', s.read_only === true && (s.tmpfs ?? []).some((t: string) => t.startsWith('/tmp')), `${name} read-only with /tmp tmpfs`);
-    const user = name === 'redis' ? '999:999' : name === 'proxy' ? '10080:10080' : undefined;
+    const ownUser = name === 'redis' || (name === 'db' && a.database === 'mariadb');
+    const user = ownUser ? '999:999' : name === 'proxy' ? '10080:10080' : undefined;
     rule('CP-07', s.user === user, `${name} runs as the image's non-root user`);
     const lim = s.deploy?.resources?.limits ?? {};
     rule('CP-08', typeof lim.memory === 'string', `${name} memory limit`);
@@ -117,12 +147,12 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
     rule('CP-18', (Array.isArray(s.networks) && s.networks.length > 0) || (name === 'proxy-init' && s.network_mode === 'none'), `${name} on named networks`);
     rule('CP-21', s.logging?.driver === 'json-file' && s.logging.options?.['max-size'] && s.logging.options?.['max-file'], `${name} log rotation`);
     const imageService = name === 'db' || name === 'redis' || name === 'proxy' || name === 'proxy-init';
-    rule('CP-23', imageService ? /^\$\{[A-Z_]+_IMAGE:-[a-z]+:\d+(\.\d+){0,2}-(bookworm|alpine)\}$/.test(s.image) : (s.build?.target === 'runtime' && /^[a-z0-9-]+:\$\{APP_VERSION:-\d+\.\d+\.\d+\}$/.test(s.image)), `${name} built image tagged with a version`);
+    rule('CP-23', imageService ? /^\$\{[A-Z_]+_IMAGE:-[a-z]+:\d+(\.\d+){0,2}-(bookworm|noble|alpine)\}$/.test(s.image) : (s.build?.target === 'runtime' && /^[a-z0-9-]+:\$\{APP_VERSION:-\d+\.\d+\.\d+\}$/.test(s.image)), `${name} built image tagged with a version`);
     if (name !== frontDoor) rule('CP-14', s.ports === undefined, `${name} publishes nothing`);
   }
   for (const [name, s] of longRunning) {
     const hc = s.healthcheck ?? {};
-    rule('CP-11', /^on-failure:[1-5]$/.test(s.restart), `${name} bounded restarts`);
+    rule('CP-11', s.restart === 'unless-stopped', `${name} back after a reboot or engine restart (unless-stopped)`);
     rule('CP-12', Array.isArray(hc.test) && ['CMD', 'CMD-SHELL'].includes(hc.test[0]) && hc.interval && hc.timeout && hc.retries && hc.start_period && hc.disable !== true, `${name} healthcheck`);
     // Caddy is PID 1 through an exec-form command and stops within its own grace_period (10 s).
     if (name === 'proxy') rule('CP-22', Array.isArray(s.command) && s.command[0] === 'caddy' && parseInt(s.stop_grace_period, 10) > 10, 'proxy PID 1 and grace period');
@@ -139,7 +169,7 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
     rule('PX-04', services.app!.ports === undefined, 'the app is not published beside the proxy');
     rule('CP-16', services.proxy!.volumes.includes('./proxy/caddy.json:/etc/caddy/caddy.json:ro'), 'config mounted read-only');
   }
-  if (a.postgres || a.worker || a.redis) rule('CP-18', compose.networks?.backend?.internal === true, 'internal backend network');
+  if (a.database !== 'none' || a.worker || a.redis) rule('CP-18', compose.networks?.backend?.internal === true, 'internal backend network');
   if (a.redis) {
     const redis = services.redis!;
     rule('CP-18', JSON.stringify(redis.networks) === '["backend"]' && redis.ports === undefined, 'redis on the internal network only, never published');
@@ -188,6 +218,8 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
       rule('CP-13', services.app!.depends_on?.migrate?.condition === 'service_completed_successfully', 'app waits for migrations');
       rule('CP-13', services.migrate!.depends_on?.db?.condition === 'service_healthy', 'migrations wait for the db');
     }
+  } else if (a.database === 'mariadb') {
+    bad.push(...mariadbViolations(a, compose, lastText));
   } else {
     rule('PG-06', services.db === undefined && compose.secrets?.db_password === undefined, 'no db without --postgres');
   }
@@ -198,7 +230,8 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
     rule('DJ', a.collectStatic === (staticStage !== undefined), 'a static stage exactly with collectstatic');
     if (staticStage) {
       const run = staticStage.lines.find((l) => l.startsWith('RUN '));
-      rule('DJ', /manage\.py collectstatic --noinput$/.test(run ?? ''), `collectstatic runs in the static stage: ${run}`);
+      // The settings are imported with the app's environment; collectstatic runs when they set STATIC_ROOT.
+      rule('DJ', /manage\.py shell -c '.*call_command\("collectstatic", interactive=False\) if s\.STATIC_ROOT else .*'$/.test(run ?? ''), `collectstatic runs in the static stage: ${run}`);
       for (const name of a.env.filter((e) => e.includes('{secret.')).map((e) => e.split('=')[0])) {
         rule('DF-14', (run ?? '').includes(`${name}=build-only-not-a-secret`), `${name} gets a throw-away value at build time`);
       }
@@ -256,7 +289,7 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
 
   // Scripts
   const scripts = files.filter((f) => f.path.startsWith('scripts/'));
-  const expected = ['lib', 'up', 'down', 'logs', 'smoke-test', ...(a.postgres ? ['backup-db', 'restore-db'] : []), ...(a.stateDirs.length > 0 ? ['backup-state'] : []), 'deploy-swarm', ...(a.registry ? ['push'] : [])].map((n) => `scripts/${n}.sh`);
+  const expected = ['lib', 'up', 'down', 'logs', 'smoke-test', 'install-boot', ...(a.database !== 'none' ? ['backup-db', 'restore-db'] : []), ...(a.stateDirs.length > 0 ? ['backup-state'] : []), 'deploy-swarm', ...(a.registry ? ['push'] : [])].map((n) => `scripts/${n}.sh`);
   rule('SH-00', JSON.stringify(scripts.map((s) => s.path).sort()) === JSON.stringify(expected.sort()), 'the scripts for these answers');
   for (const s of scripts) {
     rule('SH-01', s.content.startsWith('#!/usr/bin/env bash\n') && s.mode === 0o755, `${s.path} shebang and mode`);
@@ -279,7 +312,7 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
     rule('SH-10', /umask 077[\s\S]*\/dev\/urandom[\s\S]*chmod 0444/.test(lib) && /-s "\$\{file\}"/.test(lib), 'secrets made privately, once');
     rule('SH-10', lib.includes(`readonly SECRET_NAMES=(${secretNames.join(' ')})`), `the scripts create every secret compose reads: ${secretNames}`);
   }
-  if (a.postgres) {
+  if (a.database !== 'none') {
     rule('SH-11', /read -r -p/.test(fileOf(files, 'scripts/restore-db.sh')), 'confirmation reads with -r');
   }
   if (a.gpu === 'render') rule('CP-17', /getent group render/.test(fileOf(files, 'scripts/lib.sh')), 'up detects the render GID');
@@ -298,8 +331,9 @@ describe(`the render matrix (${combos.length} combinations)`, () => {
 
   it('covers every framework, dependency source, migration and GPU choice with and without Postgres and a worker', () => {
     const seen = (f: (a: Answers) => string) => new Set(combos.map(f)).size;
-    expect(seen((a) => `${a.framework}/${a.deps}/${a.postgres}/${a.migrations}/${Boolean(a.worker)}/${a.gpu}`)).toBe(combos.length);
-    expect(combos.length).toBe(5 * 3 * (1 + 4) * 2 * 3);
+    expect(seen((a) => `${a.framework}/${a.deps}/${a.database}/${a.migrations}/${Boolean(a.worker)}/${a.gpu}`)).toBe(combos.length);
+    // MariaDB: every framework, source, migration and worker choice, without the GPU variants.
+    expect(combos.length).toBe(5 * 3 * (1 + 4) * 2 * 3 + 5 * 3 * 4 * 2);
     // A worker stack gives the GPU to the app, the worker or both, for each kind of GPU.
     expect(seen((a) => (a.worker && a.gpu !== 'none' ? `${a.gpu}/${a.gpuServices}` : 'other'))).toBe(1 + 2 * 3);
   });

@@ -58,17 +58,18 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
       // Writable state lives in a node-local volume: one task, beside the app's volumes, stop-first.
       const d = s.deploy;
       rule('SW-03', d.replicas === 1 && d.update_config?.order === 'stop-first' && d.placement?.constraints?.[0] === `node.labels.${a.name}.app == true`, `${name} keeps its state on one node`);
-      rule('SW-02', d.restart_policy?.condition === 'on-failure' && d.restart_policy?.max_attempts === 5, `${name} bounded restart policy`);
+      rule('SW-02', d.restart_policy?.condition === 'any' && d.restart_policy?.max_attempts === 5 && d.restart_policy?.window === '120s', `${name} bounded restart policy that also replaces a task which exited 0`);
     } else if (name === 'app' || name === 'worker') {
       const d = s.deploy;
       rule('SW-02', d.replicas === (name === 'app' ? 2 : 1), `${name} replicas`);
       rule('SW-02', d.update_config?.order === 'start-first' && d.update_config?.failure_action === 'rollback' && d.rollback_config !== undefined, `${name} rolling update with rollback`);
-      rule('SW-02', d.restart_policy?.condition === 'on-failure' && d.restart_policy?.max_attempts === 5, `${name} bounded restart policy`);
+      rule('SW-02', d.restart_policy?.condition === 'any' && d.restart_policy?.max_attempts === 5 && d.restart_policy?.window === '120s', `${name} bounded restart policy that also replaces a task which exited 0`);
     }
     if (name === 'db') {
       rule('SW-03', s.deploy.replicas === 1 && s.deploy.update_config?.order === 'stop-first', 'one database task, never two on the volume');
       rule('SW-03', JSON.stringify(s.deploy.placement?.constraints) === JSON.stringify([`node.labels.${a.name}.db == true`]), 'pinned to the labelled node');
-      rule('SW-03', s.volumes.some((v: any) => v.type === 'tmpfs' && v.target === '/dev/shm' && v.tmpfs.size === 128 * 1024 ** 2), 'shm_size became a /dev/shm tmpfs');
+      // Postgres's shared memory (PG-07); MariaDB uses none.
+      if (a.database === 'postgres') rule('SW-03', s.volumes.some((v: any) => v.type === 'tmpfs' && v.target === '/dev/shm' && v.tmpfs.size === 128 * 1024 ** 2), 'shm_size became a /dev/shm tmpfs');
       rule('SW-03', s.volumes.includes(c.volumes[0]), 'the same data volume');
     }
     if (name === 'migrate') {

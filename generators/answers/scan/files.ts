@@ -1,6 +1,7 @@
 /** Which Python files of a project are the application's own, and their import names. */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { walkTree } from '../../base/walk.js';
 
 /** Tool, cache and virtualenv folders; any folder with a pyvenv.cfg is a virtualenv too. */
 export const SKIP_DIRS = new Set(['.git', '.venv', 'venv', 'env', 'node_modules', '__pycache__', '.tox', '.nox', '.mypy_cache', '.pytest_cache', '.ruff_cache', 'build', 'dist', 'site-packages', 'secrets', 'backups', 'htmlcov']);
@@ -19,31 +20,15 @@ function isTestFile(name: string): boolean {
  */
 export function projectPythonFiles(projectDir: string): string[] {
   const out: string[] = [];
-  const walk = (dir: string, depth: number) => {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir).sort();
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      if (out.length >= MAX_FILES) return;
-      if (entry.startsWith('.') || SKIP_DIRS.has(entry)) continue;
-      const path = join(dir, entry);
-      let stats;
-      try {
-        stats = statSync(path);
-      } catch {
-        continue;
-      }
-      if (stats.isDirectory()) {
-        if (depth < MAX_DEPTH && !TEST_DIRS.has(entry) && !existsSync(join(path, 'pyvenv.cfg'))) walk(path, depth + 1);
-      } else if (entry.endsWith('.py') && !isTestFile(entry) && stats.size < MAX_BYTES) {
-        out.push(relative(projectDir, path).split(sep).join('/'));
-      }
-    }
-  };
-  walk(projectDir, 0);
+  const skipped = (name: string) => name.startsWith('.') || SKIP_DIRS.has(name);
+  walkTree(projectDir, {
+    maxDepth: MAX_DEPTH,
+    enter: ({ name, path }) => !skipped(name) && !TEST_DIRS.has(name) && !existsSync(join(path, 'pyvenv.cfg')),
+    file: ({ name, rel, stats }) => {
+      if (out.length >= MAX_FILES) return 'stop';
+      if (!skipped(name) && name.endsWith('.py') && !isTestFile(name) && stats.size < MAX_BYTES) out.push(rel);
+    },
+  });
   return out;
 }
 

@@ -176,8 +176,9 @@ export class PyFile {
       let i = 1;
       for (; i < parts.length && parts[i]!.name !== 'import'; i++) {
         const part = parts[i]!;
-        if (part.name === '.') dots++;
-        else if (part.name === 'Ellipsis') dots += 3;
+        // leading dots make the import relative; dots after a name separate its parts (from a.b import c)
+        if (part.name === '.' && path.length === 0) dots++;
+        else if (part.name === 'Ellipsis' && path.length === 0) dots += 3;
         else if (part.name === 'VariableName') path.push(this.text(part));
       }
       const from = this.absoluteModule(dots, path.join('.'));

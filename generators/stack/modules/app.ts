@@ -4,7 +4,7 @@
  */
 import { stateVolumeName } from '../../answers/settings.js';
 import type { ModuleContext, ServiceModule } from '../types.js';
-import { APP_HEALTH, GRACEFUL_SECONDS, LOGGING, START_INTERVAL_REF, STOP_GRACE_SECONDS, duration, limits } from '../view.js';
+import { APP_HEALTH, duration, GRACEFUL_SECONDS, limits, LOGGING, RESTART, START_INTERVAL_REF, STOP_GRACE_SECONDS } from '../view.js';
 import { appLike, dependsOnKey, secretsKey } from './image.js';
 
 /** Whether a reverse proxy is the front door (then the app publishes no port). */
@@ -34,7 +34,7 @@ function service(ctx: ModuleContext) {
       start_period: APP_HEALTH.startPeriod,
       start_interval: START_INTERVAL_REF,
     },
-    restart: 'on-failure:5',
+    restart: RESTART,
     stop_grace_period: duration(STOP_GRACE_SECONDS),
     deploy: limits(a.cpus, a.memory, 256),
     ulimits: { nofile: { soft: 4096, hard: 4096 } },
@@ -61,7 +61,7 @@ export const app: ServiceModule = {
     return [
       ...(behindProxy(ctx.answers) ? [] : [{ path: ['services', 'app', 'ports'], text: 'Loopback only unless APP_BIND_IP says otherwise: Docker\'s port rules bypass host firewalls.' }]),
       { path: ['services', 'app', 'read_only'], text: 'Nothing in the image is writable at run time; /tmp is a small tmpfs.' },
-      { path: ['services', 'app', 'restart'], text: 'Bounded restarts: a crash loop stops instead of spinning forever.' },
+      { path: ['services', 'app', 'restart'], text: 'Back after a reboot or engine restart; a crash loop waits longer each time (up to a minute), it does not give up.' },
       { path: ['services', 'app', 'stop_grace_period'], text: `Longer than the server's own graceful timeout (${GRACEFUL_SECONDS}s), so requests finish on stop.` },
       ...(ctx.view.stateDirs.length > 0
         ? [{ path: ['services', 'app', 'volumes'], text: 'What the app writes at run time lives in named volumes (scripts/backup-state.sh saves them); the rest stays read-only.' }]

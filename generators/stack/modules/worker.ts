@@ -2,7 +2,7 @@
  * The worker: the project's image running the worker command, on the internal network only.
  */
 import type { ModuleContext, ServiceModule } from '../types.js';
-import { APP_HEALTH, LOGGING, START_INTERVAL_REF, STOP_GRACE_SECONDS, duration, limits } from '../view.js';
+import { APP_HEALTH, duration, limits, LOGGING, RESTART, START_INTERVAL_REF, STOP_GRACE_SECONDS } from '../view.js';
 import { appLike, dependsOnKey, secretsKey } from './image.js';
 
 /**
@@ -32,7 +32,7 @@ function service(ctx: ModuleContext) {
       start_period: '20s',
       start_interval: START_INTERVAL_REF,
     },
-    restart: 'on-failure:5',
+    restart: RESTART,
     stop_grace_period: duration(STOP_GRACE_SECONDS),
     deploy: limits(a.cpus, a.memory, 256),
     ulimits: { nofile: { soft: 4096, hard: 4096 } },
@@ -49,7 +49,10 @@ export const worker: ServiceModule = {
   options: ['worker'],
   role: 'rolling',
   service,
-  comments: () => [{ path: ['services', 'worker', 'networks'], text: 'Internal network only: add an egress network if the worker calls outside services.' }],
+  comments: () => [
+    { path: ['services', 'worker', 'stop_grace_period'], text: 'SIGTERM is a warm shutdown for Celery and RQ: the task in hand finishes first, within this window.' },
+    { path: ['services', 'worker', 'networks'], text: 'Internal network only: add an egress network if the worker calls outside services.' },
+  ],
   smoke: () => [{ name: 'worker running', service: 'worker', check: { kind: 'running' }, passed: 'worker running (healthy)' }],
   audit: () => [{ service: 'worker', rules: ['CP-03', 'CP-18'], image: /.*/ }],
 };

@@ -24,6 +24,7 @@ PYTHON_IMAGE="$IMAGE_NS/python:3.11-slim-bookworm"
 POSTGRES_IMAGE="$IMAGE_NS/postgres:15-bookworm"
 REDIS_IMAGE="$IMAGE_NS/redis:7-bookworm"
 CADDY_IMAGE="$IMAGE_NS/caddy:2-bookworm"
+MARIADB_IMAGE="$IMAGE_NS/mariadb:10.11"
 ROOTFS_IMAGE="$IMAGE_NS/bookworm-rootfs:py311"
 ROOTFS_DIR="$CACHE_DIR/rootfs/bookworm-py311"
 # The Debian archive comes from this machine's apt sources (apt_archive below);

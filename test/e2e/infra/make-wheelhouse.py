@@ -69,6 +69,9 @@ WHEELS: list[list[str]] = [
     ["python3-psycopg2"], ["python3-psycopg"], ["python3-psycopg-pool"],
     ["python3-sqlalchemy", "python3-sqlalchemy-ext"], ["python3-greenlet"],
     ["python3-alembic"], ["python3-mako"], ["python3-flask-sqlalchemy"],
+    # MySQL/MariaDB drivers: PyMySQL (pure Python) and mysqlclient (MySQLdb, needs
+    # libmariadb3 at run time, as psycopg2 needs libpq5)
+    ["python3-pymysql"], ["python3-mysqldb"],
     ["python3-flask-migrate"],
     ["python3-redis"], ["python3-async-timeout"], ["python3-deprecated"],
     ["python3-wrapt"],

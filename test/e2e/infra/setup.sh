@@ -81,7 +81,8 @@ ensure_trixie_source() {
 
 step_packages() {
   local missing=() p
-  for p in shellcheck debootstrap python3 python3-venv ca-certificates patchelf curl; do
+  # systemd: only its systemd-analyze, which checks the unit scripts/install-boot.sh writes (nothing boots it).
+  for p in shellcheck debootstrap python3 python3-venv ca-certificates patchelf curl systemd; do
     pkg_installed "$p" || missing+=("$p")
   done
   if ((${#missing[@]})); then
@@ -327,8 +328,32 @@ check_caddy() {
   [[ $out == 10001 ]] || { log "proxy runs as $out"; return 1; }
 }
 
+check_mariadb() {
+  local out
+  # the app user logs in over TCP with the password from the file secret (never on a command line)
+  out=$(docker compose -p "$project" exec -T db bash -ec \
+    'mariadb --defaults-extra-file=<(printf "[client]\npassword=%s\n" "$(cat /run/secrets/db_password)") \
+       -h 127.0.0.1 -u app appdb -NBe "select concat(current_user(), \" \", database())"')
+  [[ $out == 'app@% appdb' ]] || { log "mariadb app login: $out"; return 1; }
+  # the server is PID 1 with uid 999, the named volume belongs to 999:999
+  out=$(docker compose -p "$project" exec -T db sh -ec \
+    'cat /proc/1/comm; awk "/^Uid:/ { print \$2 }" /proc/1/status; stat -c "%u:%g" /var/lib/mysql')
+  [[ $out == $'mariadbd\n999\n999:999' ]] || { log "mariadb db: $out"; return 1; }
+  # started as root: drops to mysql (999); root's password came from the file secret
+  out=$(docker compose -p "$project" exec -T db-default bash -ec \
+    'awk "/^Uid:/ { print \$2 }" /proc/1/status
+     mariadb --defaults-extra-file=<(printf "[client]\npassword=%s\n" "$(cat /run/secrets/db_password)") \
+       -h 127.0.0.1 -u root -NBe "select 1"')
+  [[ $out == $'999\n1' ]] || { log "mariadb db-default: $out"; return 1; }
+  # the password is in no environment of the server, and the healthcheck logs in (no warnings)
+  out=$(docker compose -p "$project" exec -T db sh -ec 'tr "\0" "\n" </proc/1/environ | grep -cF "$(cat /run/secrets/db_password)" || true')
+  [[ $out == 0 ]] || { log "mariadb: the password is in the server's environment"; return 1; }
+  out=$(docker compose -p "$project" logs --no-color db | grep -c 'Access denied' || true)
+  [[ $out == 0 ]] || { log "mariadb: the healthcheck was denied $out time(s)"; return 1; }
+}
+
 step_images() {
-  local rootfs_hash py_hash pg_hash redis_hash caddy_hash
+  local rootfs_hash py_hash pg_hash redis_hash mariadb_hash caddy_hash
   rootfs_hash=$(printf '%s' "$ROOTFS_INCLUDE" | sha256sum | cut -c1-16)
   ensure_rootfs_image "$rootfs_hash"
 
@@ -349,12 +374,18 @@ step_images() {
   fi
   prove redis "$REDIS_IMAGE" redis-check redis_password check_redis
 
+  mariadb_hash=$(printf '%s %s' "$py_hash" "$(dir_hash images/mariadb mariadb-check)" | sha256sum | cut -c1-16)
+  if [[ $FORCE == images || $FORCE == all || $(image_label "$MARIADB_IMAGE" org.create-pyimage.context) != "$mariadb_hash" ]]; then
+    build_image "$MARIADB_IMAGE" images/mariadb "$mariadb_hash" --build-arg "BASE=$PYTHON_IMAGE"
+  fi
+  prove mariadb "$MARIADB_IMAGE" mariadb-check db_password check_mariadb
+
   caddy_hash=$(printf '%s %s' "$rootfs_hash" "$(dir_hash images/caddy caddy-check)" | sha256sum | cut -c1-16)
   if [[ $FORCE == images || $FORCE == all || $(image_label "$CADDY_IMAGE" org.create-pyimage.context) != "$caddy_hash" ]]; then
     build_image "$CADDY_IMAGE" images/caddy "$caddy_hash" --build-arg "BASE=$ROOTFS_IMAGE"
   fi
   prove caddy "$CADDY_IMAGE" caddy-check - check_caddy
-  log "images ok: $PYTHON_IMAGE, $POSTGRES_IMAGE, $REDIS_IMAGE, $CADDY_IMAGE"
+  log "images ok: $PYTHON_IMAGE, $POSTGRES_IMAGE, $REDIS_IMAGE, $MARIADB_IMAGE, $CADDY_IMAGE"
 }
 
 # ---------------------------------------------------------------------------
@@ -411,12 +442,12 @@ step_wheelhouse_verify() {
       PIP_INDEX_URL="$url"
     venv/bin/pip install -q flask gunicorn fastapi uvicorn psycopg2 alembic flask-migrate \
       flask-sqlalchemy sqlalchemy asyncpg databases celery rq redis django whitenoise \
-      dj-database-url django-environ python-decouple
+      dj-database-url django-environ python-decouple pymysql mysqlclient
     venv/bin/gunicorn --version
     venv/bin/uvicorn --version
     venv/bin/alembic --version
     venv/bin/flask --version
-    venv/bin/python -c 'import psycopg2, fastapi, pydantic, sqlalchemy, flask_migrate; print("imports ok", psycopg2.__version__)'
+    venv/bin/python -c 'import psycopg2, fastapi, pydantic, sqlalchemy, flask_migrate, pymysql; print("imports ok", psycopg2.__version__, pymysql.__version__)'
     # pyproject project with setuptools backend, build isolation on, offline
     mkdir -p proj/src/tinyproj
     cat >proj/pyproject.toml <<'EOF'
@@ -442,7 +473,8 @@ EOF
   rm -rf "$dir"
   ((rc == 0)) || die "package index verification failed"
   # Inside the slim stand-in (no Debian -dev/runtime libs besides libc and
-  # libstdc++): every compiled extension except psycopg2 (libpq5) must import.
+  # libstdc++): every compiled extension except psycopg2 (libpq5) and MySQLdb
+  # (libmariadb3) must import.
   log "verifying the index inside $PYTHON_IMAGE (network host)"
   docker run --rm --network host -e PIP_INDEX_URL="$url" -e PIP_DISABLE_PIP_VERSION_CHECK=1 \
     -e PIP_NO_CACHE_DIR=1 "$PYTHON_IMAGE" sh -ec '
@@ -450,9 +482,9 @@ EOF
       /tmp/v/bin/pip install -q fastapi "uvicorn[standard]" gunicorn flask flask-migrate \
         sqlalchemy greenlet markupsafe pyyaml wrapt "redis[hiredis]" psycopg asyncpg \
         "databases[asyncpg]" "databases[postgresql]" "celery[redis]" rq django whitenoise \
-        dj-database-url django-environ python-decouple python-dateutil
+        dj-database-url django-environ python-decouple python-dateutil pymysql mysqlclient
       /tmp/v/bin/pip check
-      /tmp/v/bin/python -c "import uvloop, httptools, yaml, greenlet, markupsafe._speedups, wrapt._wrappers, sqlalchemy.cimmutabledict, pydantic, fastapi, flask_migrate, redis, hiredis, asyncpg, databases, celery, kombu, billiard, vine, amqp, click_didyoumean, click_repl, click_plugins, prompt_toolkit, dateutil, pytz, rq, django, sqlparse, asgiref, whitenoise, dj_database_url, environ, decouple; from yaml import CSafeLoader; print(\"in-image imports ok\")"
+      /tmp/v/bin/python -c "import uvloop, httptools, yaml, greenlet, markupsafe._speedups, wrapt._wrappers, sqlalchemy.cimmutabledict, pydantic, fastapi, flask_migrate, redis, hiredis, asyncpg, databases, celery, kombu, billiard, vine, amqp, click_didyoumean, click_repl, click_plugins, prompt_toolkit, dateutil, pytz, rq, django, sqlparse, asgiref, whitenoise, dj_database_url, environ, decouple, pymysql; from yaml import CSafeLoader; print(\"in-image imports ok\")"
       /tmp/v/bin/celery --version
       /tmp/v/bin/rq --version
       /tmp/v/bin/django-admin --version
@@ -527,6 +559,8 @@ step_env_file() {
     printf 'PYIMAGE_E2E_POSTGRES_VERSION=%s\n' 15
     printf 'PYIMAGE_E2E_REDIS_IMAGE=%s\n' "$REDIS_IMAGE"
     printf 'PYIMAGE_E2E_CADDY_IMAGE=%s\n' "$CADDY_IMAGE"
+    printf 'PYIMAGE_E2E_MARIADB_IMAGE=%s\n' "$MARIADB_IMAGE"
+    printf 'PYIMAGE_E2E_MARIADB_VERSION=%s\n' 10.11
     printf 'PYIMAGE_E2E_INDEX_URL=%s\n' "http://127.0.0.1:$INDEX_PORT/simple/"
     printf 'PYIMAGE_E2E_FIND_LINKS=%s\n' "http://127.0.0.1:$INDEX_PORT/files/"
     printf 'PYIMAGE_E2E_WHEELHOUSE=%s\n' "$WHEELHOUSE"

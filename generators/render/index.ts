@@ -3,7 +3,7 @@
  * so every combination of answers renders and checks in milliseconds.
  */
 import { PROXY_CONFIG_FILE, proxyModel } from '../stack/modules/proxy.js';
-import { getsHsts, renderCaddyJson, usesInternalCa } from './proxy/caddy.js';
+import { getsHsts, INTERNAL_CA_ROOT, renderCaddyJson, usesInternalCa } from './proxy/caddy.js';
 import type { Answers } from '../answers/types.js';
 import { gpuServiceList } from '../answers/schema.js';
 import { readFileSync } from 'node:fs';
@@ -103,6 +103,7 @@ function proxyView(on: boolean, domains: string[]) {
   const acme = names.filter((d) => !usesInternalCa(d));
   const internal = names.filter(usesInternalCa);
   const hsts = domains.filter(getsHsts);
+  const smoke = internal[0] ?? names[0]!;
   return {
     proxy: on,
     proxyAcme: on && acme.length > 0,
@@ -112,6 +113,11 @@ function proxyView(on: boolean, domains: string[]) {
     proxyHsts: on && hsts.length > 0,
     proxyHstsNames: list(hsts),
     proxyFirstName: names[0],
+    // smoke-test.sh asks for a name on the internal CA (a public name needs ACME, which a smoke run cannot reach).
+    proxySmokeName: shellQuote(smoke),
+    proxySmokeUrlHost: shellQuote(smoke.includes(':') ? `[${smoke}]` : smoke),
+    proxySmokeHsts: on && getsHsts(smoke),
+    proxyCaRoot: shellQuote(INTERNAL_CA_ROOT),
   };
 }
 

@@ -17,6 +17,7 @@ import { FRONT_DOOR_STEPS, handshakeMs, median, runFrontDoorCheck, type FrontDoo
 import { INTERNAL_CA_ROOT } from '../../generators/render/proxy/caddy.js';
 import { ensureEngine, leftoversOf, requireBuiltCli, type E2EEnv } from './engine.js';
 import { cli, MINUTE, workDir } from './harness.js';
+import { cliPath } from '../helpers.js';
 
 const PROJECT = 'create-pyimage-e2e-proxy';
 let env: E2EEnv;
@@ -134,6 +135,23 @@ describe('--proxy caddy, FastAPI', () => {
     writeFileSync('/tmp/create-pyimage-proxy-figures.json', `${JSON.stringify(figures, null, 2)}\n`);
     expect(figures.handshakeMedianMs).toBeGreaterThan(0);
   }, 20 * MINUTE);
+
+  it('`create-pyimage smoke` and scripts/smoke-test.sh probe through the front door, not the app port', async () => {
+    await compose(['down', '-v', '--remove-orphans'], false);
+    const smokeEnv = { ...composeEnv, PROXY_HTTP_PORT: '', PROXY_HTTPS_PORT: '' };
+    const r = await execa('node', [cliPath, 'smoke', dir, '--json', '--base-image', env.pythonImage, '--proxy-image', env.caddyImage, '--pip-index-url', env.indexUrl, '--build-network', 'host'], { env: smokeEnv, reject: false, timeout: 20 * MINUTE });
+    const result = JSON.parse(String(r.stdout)) as { success: boolean; message: string; steps: { name: string; ok: boolean; detail: string }[] };
+    expect(result.steps.filter((s) => !s.ok), `${result.message}\n${String(r.stderr).slice(-3000)}`).toEqual([]);
+    const names = result.steps.map((s) => s.name);
+    for (const step of FRONT_DOOR_STEPS) expect(names, step.name).toContain(step.name);
+    expect(names).not.toContain('health probe');
+    expect(result.steps.find((s) => s.name === 'https through the proxy')!.detail).toMatch(/internal CA/);
+    expect(r.exitCode).toBe(0);
+    const script = await execa('bash', ['scripts/smoke-test.sh'], { cwd: dir, env: smokeEnv, reject: false, timeout: 20 * MINUTE });
+    expect(script.exitCode, `${script.stdout}\n${script.stderr}`.slice(-4000)).toBe(0);
+    expect(script.stderr + script.stdout).toMatch(/certificate verified against the internal CA/);
+    expect(script.stderr + script.stdout).toMatch(/plain HTTP -> 308 https:\/\/shop\.internal\/health/);
+  }, 40 * MINUTE);
 
   it('leaves nothing behind', async () => {
     await compose(['down', '-v', '--remove-orphans', '--rmi', 'local']);

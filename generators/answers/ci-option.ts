@@ -4,7 +4,7 @@
  */
 import { AnswerError } from './errors.js';
 import type { Answers } from './types.js';
-import type { OptionSpec } from './schema.js';
+import type { OptionSpec } from './option-spec.js';
 
 const CHOICES = [
   { value: 'github', name: 'GitHub Actions: .github/workflows/container.yml + .github/dependabot.yml', hint: '' },

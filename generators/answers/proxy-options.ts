@@ -2,11 +2,11 @@
  * The front door's rows of the one option table (issue 22): --proxy, --domain (repeatable) and
  * --acme-email. Kept beside schema.ts so that file stays one screenful per option group.
  */
-import { domainProblem } from '../render/proxy/caddy.js';
+import { domainProblem } from './proxy-facts.js';
 import { AnswerError } from './errors.js';
 import { asString, describe, parseChoice, type Choice } from './parse.js';
 import type { Answers, Proxy } from './types.js';
-import type { OptionSpec } from './schema.js';
+import type { OptionSpec } from './option-spec.js';
 
 export const PROXIES: Choice[] = [
   { value: 'none', name: 'None', hint: 'the app publishes its own port on 127.0.0.1' },
@@ -73,15 +73,3 @@ export const PROXY_OPTIONS: OptionSpec[] = [
   },
 ];
 
-/**
- * Rules between the proxy answers and the rest. The app's port cannot clash with the proxy's 80/443:
- * --port refuses ports below 1024, and the proxy listens in its own container.
- */
-export function proxyProblems(a: Answers): void {
-  if (a.proxy === 'none' && a.domains.length > 0) {
-    throw new AnswerError('domain', 'is only used with --proxy caddy; add --proxy caddy or drop --domain');
-  }
-  if (a.proxy === 'none' && a.acmeEmail !== '') {
-    throw new AnswerError('acme-email', 'is only used with --proxy caddy; add --proxy caddy or drop --acme-email');
-  }
-}

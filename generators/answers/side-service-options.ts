@@ -3,7 +3,7 @@
  * beside the app: a background worker and Redis. Kept apart so the table stays readable.
  */
 import { parseBoolean, parseCommand } from './parse.js';
-import type { OptionSpec } from './schema.js';
+import type { OptionSpec } from './option-spec.js';
 
 export const SIDE_SERVICE_OPTIONS: OptionSpec[] = [
   {

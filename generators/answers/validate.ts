@@ -10,7 +10,7 @@ import { placeholderList, SERVICE_FAMILIES } from './placeholders.js';
 import { stackEnv, type WiringFacts } from './wiring.js';
 import { DJANGO_MIGRATE, djangoProblems, managePy } from './django.js';
 import type { AppFacts } from './app-detect.js';
-import { proxyProblems } from './proxy-options.js';
+import { proxyProblems } from './proxy-facts.js';
 
 /** What detection read from the project that is not itself an answer (e.g. the dependency names). */
 export interface ProjectFacts extends WiringFacts {

@@ -1,4 +1,4 @@
-import type { Rule } from './rules.js';
+import type { Rule } from './types.js';
 
 /**
  * Rules for CI workflows (CI-xx, this tool's own ids): the supply-chain checks zizmor and OpenSSF

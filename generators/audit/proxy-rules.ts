@@ -1,4 +1,4 @@
-import type { Rule } from './rules.js';
+import type { Rule } from './types.js';
 
 /**
  * Rules for reverse proxies in front of an app (PX-xx, this tool's own ids; issue 22). They hold in

@@ -9,7 +9,7 @@
  * The official image's /data belongs to root, so a new volume does too: a one-shot `proxy-init`
  * (CHOWN only, no network) hands it to the proxy's user before the proxy starts.
  */
-import { CADDY_CONFIG_PATH, CADDY_DATA_DIR, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUTS, HEALTH_URL, type ProxyModel } from '../../render/proxy/caddy.js';
+import { CADDY_CONFIG_PATH, CADDY_DATA_DIR, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUTS, HEALTH_URL, type ProxyModel } from '../../answers/proxy-facts.js';
 import type { Answers } from '../../answers/types.js';
 import type { ModuleContext, ServiceModule } from '../types.js';
 import { LOGGING, SECURITY_OPT, START_INTERVAL_REF, limits } from '../view.js';

@@ -51,6 +51,8 @@ export const app: ServiceModule = {
   options: [
     'name', 'pythonVersion', 'framework', 'appModule', 'server', 'installServer', 'pythonPath', 'port', 'healthPath', 'deps',
     'requirementsFile', 'collectStatic', 'env', 'stateDirs', 'nativeBuild', 'gpu', 'gpuServices', 'cpus', 'memory', 'dockerfileSyntax', 'registry',
+    // Where Django's manage.py lives; the pipeline that builds and proves this image.
+    'djangoDir', 'ci',
   ],
   // Writable state: a named volume over each directory (scripts/backup-state.sh saves them).
   volumes: (a) => a.stateDirs.map(stateVolumeName),

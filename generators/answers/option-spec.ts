@@ -1,9 +1,6 @@
-/**
- * One row of the option table (schema.ts): a flag, its question, default and parser. In a file of
- * its own so the rows kept outside schema.ts (ci-option.ts, proxy-options.ts, ...) need not import it.
- */
-import type { AnswerKey, Answers } from './types.js';
+/** The shape of one row of the option table (schema.ts): flag, prompt, default, parser and message. */
 import type { Choice } from './parse.js';
+import type { AnswerKey, Answers } from './types.js';
 import type { ProjectFacts } from './validate.js';
 
 export interface OptionSpec {

@@ -21,13 +21,11 @@ import { SIDE_SERVICE_OPTIONS } from './side-service-options.js';
 import { CI_OPTION } from './ci-option.js';
 import { appNotFound } from './app-detect.js';
 
-export type { Choice, ProjectFacts };
+export type { Choice, OptionSpec, ProjectFacts };
 export { DATABASES, FRAMEWORKS, GPU_SERVICES, POSTGRES_VERSIONS, PYTHON_VERSIONS };
 export { crossValidate, gpuServiceList, migrationArgv } from './validate.js';
 
 export { AnswerError };
-
-export type { OptionSpec };
 
 function frameworkModuleDefault(a: Partial<Answers>, detected: Partial<Answers>, facts: ProjectFacts): string | undefined {
   if (detected.appModule && (detected.framework === undefined || detected.framework === a.framework)) return detected.appModule;

@@ -15,8 +15,8 @@ export const SWARM_RULES = {
   'SW-02': {
     severity: 'medium',
     title: 'Rolling update without start-first, rollback or bounded restarts',
-    why: 'Swarm\'s default update stops the old task before the new one is healthy (a gap in service) and keeps a failed update running; an unbounded restart policy spins a crash loop forever.',
-    fix: 'Under `deploy:` for a served service: `replicas: 2`, `update_config: {parallelism: 1, order: start-first, failure_action: rollback}`, `rollback_config: {order: start-first}`, `restart_policy: {condition: on-failure, max_attempts: 5, window: 120s}`.',
+    why: 'Swarm\'s default update stops the old task before the new one is healthy (a gap in service) and keeps a failed update running; an unbounded restart policy spins a crash loop forever; `condition: on-failure` never replaces a task Swarm stopped for failing its health check (a clean shutdown exits 0).',
+    fix: 'Under `deploy:` for a served service: `replicas: 2`, `update_config: {parallelism: 1, order: start-first, failure_action: rollback}`, `rollback_config: {order: start-first}`, `restart_policy: {condition: any, max_attempts: 5, window: 120s}`.',
   },
   'SW-03': {
     severity: 'high',

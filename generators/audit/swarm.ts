@@ -106,6 +106,9 @@ export function auditStack(path: string, content: string): Finding[] {
     }
     const policy = d.restart_policy ?? {};
     if (!job && policy.condition !== 'none' && policy.max_attempts === undefined) add('SW-02', at('deploy', 'restart_policy'), `${name}: restarts are unbounded`);
+    // Swarm stops an unhealthy task with SIGTERM; a clean shutdown exits 0, which on-failure never replaces.
+    const probed = s.healthcheck !== undefined && s.healthcheck?.disable !== true;
+    if (!job && probed && policy.condition === 'on-failure') add('SW-02', at('deploy', 'restart_policy', 'condition'), `${name}: on-failure never replaces a task stopped as unhealthy (it exits 0 after a clean shutdown): use condition: any`);
     if (oneShot && !job) add('SW-04', at('deploy'), `${name}: a one-shot task as a ${d.mode ?? 'replicated'} service`);
   }
   for (const [name, n] of Object.entries((root.networks ?? {}) as Record<string, Js | null>)) {

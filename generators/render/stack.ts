@@ -81,16 +81,21 @@ function tmpfsMount(entry: string): Record<string, unknown> {
   return { type: 'tmpfs', target, ...(bytes ? { tmpfs: { size: bytes } } : {}) };
 }
 
-/** compose's restart as a Swarm restart policy; a window so old failures stop counting. */
+/**
+ * compose's restart as a Swarm restart policy; a window so old failures stop counting.
+ * A long-running service restarts on `any` exit, even where compose says on-failure: Swarm stops a
+ * task that fails its health check with SIGTERM, a server that shuts down cleanly then exits 0, and
+ * `on-failure` would never replace it (an app still waiting for the migration job stayed at 0 replicas).
+ */
 function restartPolicy(restart: unknown, role: Role): Record<string, unknown> {
   if (role === 'job') {
     // No depends_on in Swarm: the job starts with the database and retries until it is up.
     return { condition: 'on-failure', delay: '10s', max_attempts: 10 };
   }
   const [mode, attempts] = String(restart ?? 'on-failure').split(':');
-  const condition = mode === 'no' ? 'none' : mode === 'on-failure' ? 'on-failure' : 'any';
-  // A task that exits 0 is replaced too (`any`), like compose's unless-stopped; Swarm counts only
-  // attempts inside the window, so a crash loop pauses while a service that once crashed is not given up.
+  const condition = mode === 'no' ? 'none' : 'any';
+  // Swarm counts only attempts inside the window, so a crash loop pauses while a service that once
+  // crashed is not given up.
   if (condition === 'none') return { condition };
   return { condition, delay: '5s', max_attempts: attempts ? Number(attempts) : 5, window: '120s' };
 }
@@ -277,6 +282,10 @@ export function stackYaml(view: StackView): string {
     }
   }
   if (roles.app) {
+    comment(
+      ['services', 'app', 'deploy', 'restart_policy'],
+      'any, not on-failure: a task stopped for failing its health check exits 0 after a clean\n shutdown, and on-failure would never replace it.',
+    );
     comment(['services', 'app', 'deploy', 'update_config'], 'Rolling update: the new task must be healthy before an old one stops; a failed update rolls back.');
     comment(['services', 'app', 'stop_grace_period'], `Longer than the server's own graceful timeout (${GRACEFUL_SECONDS}s), so requests finish on stop.`);
   }

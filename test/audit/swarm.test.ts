@@ -97,5 +97,12 @@ describe('audit of Swarm stack files', () => {
     const edited = stack.content.replace('order: start-first', 'order: stop-first').replace('mode: replicated-job', 'replicas: 1');
     const ids = auditFiles([{ ...stack, content: edited }], { shellcheck: 'off' }).findings.map((f) => f.ruleId).sort();
     expect(ids).toEqual(['SW-02', 'SW-04']);
+    // Back to compose's on-failure: a task stopped as unhealthy exits 0 and would never be replaced.
+    const onFailure = stack.content.replace(/condition: any/g, 'condition: on-failure');
+    const restart = auditFiles([{ ...stack, content: onFailure }], { shellcheck: 'off' }).findings;
+    expect(restart.map((f) => `${f.ruleId} ${f.message.split(':')[0]}`).sort()).toEqual(['SW-02 app', 'SW-02 db', 'SW-02 worker']);
+    const lines = onFailure.split('\n');
+    for (const f of restart) expect(lines[f.line - 1]).toContain('condition: on-failure');
+    expect(restart[0]!.message).toMatch(/never replaces a task stopped as unhealthy/);
   });
 });

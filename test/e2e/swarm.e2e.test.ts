@@ -288,6 +288,23 @@ describe('scripts/deploy-swarm.sh and a rolling update', () => {
       expect(String(image.stdout).trim()).toMatch(/^e2e-swarm-flask:0\.2\.0 completed$/);
       const job = await docker(['service', 'ps', '--format', '{{.Image}} {{.CurrentState}}', `${stack}_migrate`]);
       expect(String(job.stdout)).toMatch(/e2e-swarm-flask:0\.2\.0 Complete/);
+
+      // Swarm stops an unhealthy task with SIGTERM and gunicorn then exits 0: the stack's restart
+      // policy must replace such a task (on-failure never did, and the app stayed at 0/2).
+      const tasks = await docker(['ps', '--filter', `label=com.docker.swarm.service.name=${stack}_app`, '--format', '{{.ID}} {{.Label "com.docker.swarm.task.id"}}']);
+      const [victim, victimTask] = String(tasks.stdout).trim().split('\n')[0]!.split(' ');
+      expect(victimTask, String(tasks.stdout)).toBeTruthy();
+      expect((await docker(['kill', '--signal', 'TERM', victim!])).exitCode).toBe(0);
+      expect(String((await docker(['wait', victim!])).stdout).trim(), 'gunicorn exits 0 on SIGTERM').toBe('0');
+      const replaced = Date.now() + 2 * MINUTE;
+      let running: string[] = [];
+      while (Date.now() < replaced) {
+        const ps = await docker(['service', 'ps', '--filter', 'desired-state=running', '--no-trunc', '--format', '{{.ID}} {{.CurrentState}}', `${stack}_app`]);
+        running = String(ps.stdout).split('\n').filter((l) => l.includes(' Running '));
+        if (running.length === 2 && !running.some((l) => l.startsWith(`${victimTask} `))) break;
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+      expect(running.filter((l) => !l.startsWith(`${victimTask} `)), 'a task that exited 0 was replaced').toHaveLength(2);
     } finally {
       await docker(['service', 'rm', poller]);
       await docker(['stack', 'rm', stack]);

@@ -68,8 +68,9 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
     if (name === 'db') {
       rule('SW-03', s.deploy.replicas === 1 && s.deploy.update_config?.order === 'stop-first', 'one database task, never two on the volume');
       rule('SW-03', JSON.stringify(s.deploy.placement?.constraints) === JSON.stringify([`node.labels.${a.name}.db == true`]), 'pinned to the labelled node');
-      // Postgres's shared memory (PG-07); MariaDB uses none.
-      if (a.database === 'postgres') rule('SW-03', s.volumes.some((v: any) => v.type === 'tmpfs' && v.target === '/dev/shm' && v.tmpfs.size === 128 * 1024 ** 2), 'shm_size became a /dev/shm tmpfs');
+      // Postgres asks for a larger /dev/shm (compose's shm_size); MariaDB keeps the default and has none.
+      if (a.database === 'postgres') rule('SW-03', c.shm_size === '128mb' && s.volumes.some((v: any) => v.type === 'tmpfs' && v.target === '/dev/shm' && v.tmpfs.size === 128 * 1024 ** 2), 'shm_size became a /dev/shm tmpfs');
+      else rule('SW-03', c.shm_size === undefined && !s.volumes.some((v: any) => v.target === '/dev/shm'), `${a.database}: no /dev/shm mount without shm_size`);
       rule('SW-03', s.volumes.includes(c.volumes[0]), 'the same data volume');
     }
     if (name === 'migrate') {
@@ -134,7 +135,7 @@ describe('the Swarm stack file', () => {
     const stack = stackFromCompose(compose, view) as Record<string, any>;
     const redis = stack.services.redis;
     expect(redis.deploy).toMatchObject({ replicas: 1, endpoint_mode: 'dnsrr', placement: { constraints: ['node.labels.demo-service.redis == true'] } });
-    expect(redis.deploy.restart_policy).toMatchObject({ condition: 'on-failure', max_attempts: 3 });
+    expect(redis.deploy.restart_policy).toMatchObject({ condition: 'any', max_attempts: 3, window: '120s' });
     expect(redis.volumes).toEqual(['redis-data:/data', { type: 'tmpfs', target: '/tmp' }]);
     expect(redis.command[2]).toContain('$$(cat /run/secrets/redis_password)');
     for (const key of ['security_opt', 'restart', 'depends_on', 'tmpfs']) expect(redis[key]).toBeUndefined();

@@ -53,6 +53,20 @@ export function duration(seconds: number): string {
   return `${seconds}s`;
 }
 
+/**
+ * What every long-running service ends with, in compose's key order: back after a reboot (CP-11), a
+ * stop window (CP-22), limits (CP-08/09/10), open-file limits where given, rotated logs (CP-21).
+ */
+export function longRunning(grace: string, deploy: ReturnType<typeof limits>, nofile?: number) {
+  return {
+    restart: RESTART,
+    stop_grace_period: grace,
+    deploy,
+    ...(nofile ? { ulimits: { nofile: { soft: nofile, hard: nofile } } } : {}),
+    logging: LOGGING,
+  };
+}
+
 /** Where the entrypoint lives in the project (and so at /app/<path> in the image). */
 export const ENTRYPOINT_FILE = 'docker/entrypoint.py';
 

@@ -4,7 +4,7 @@
  */
 import { stateVolumeName } from '../../answers/settings.js';
 import type { ModuleContext, ServiceModule } from '../types.js';
-import { APP_HEALTH, duration, GRACEFUL_SECONDS, limits, LOGGING, RESTART, START_INTERVAL_REF, STOP_GRACE_SECONDS } from '../view.js';
+import { APP_HEALTH, duration, GRACEFUL_SECONDS, limits, START_INTERVAL_REF, STOP_GRACE_SECONDS, longRunning } from '../view.js';
 import { appLike, dependsOnKey, secretsKey } from './image.js';
 
 /** Whether the stack has services on the internal network (anything besides the app). */
@@ -28,11 +28,7 @@ function service(ctx: ModuleContext) {
       start_period: APP_HEALTH.startPeriod,
       start_interval: START_INTERVAL_REF,
     },
-    restart: RESTART,
-    stop_grace_period: duration(STOP_GRACE_SECONDS),
-    deploy: limits(a.cpus, a.memory, 256),
-    ulimits: { nofile: { soft: 4096, hard: 4096 } },
-    logging: LOGGING,
+    ...longRunning(duration(STOP_GRACE_SECONDS), limits(a.cpus, a.memory, 256), 4096),
     networks: ['frontend', ...(hasBackend(ctx) ? ['backend'] : [])],
   };
 }

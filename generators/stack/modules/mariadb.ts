@@ -6,7 +6,7 @@
  */
 import type { Answers } from '../../answers/types.js';
 import type { Endpoint, ServiceModule } from '../types.js';
-import { LOGGING, SECURITY_OPT, START_INTERVAL_REF, limits, RESTART } from '../view.js';
+import { SECURITY_OPT, START_INTERVAL_REF, limits, longRunning } from '../view.js';
 import { DB_HOST, DB_SECRET, DB_VOLUME, dbName } from './postgres.js';
 
 export const MARIADB_PORT = 3306;
@@ -72,10 +72,7 @@ function service(ctx: { answers: Answers }) {
     tmpfs: ['/run/mysqld', '/tmp'],
     cap_drop: ['ALL'],
     security_opt: SECURITY_OPT,
-    restart: RESTART,
-    stop_grace_period: '60s',
-    deploy: limits('1.0', '512m', 256),
-    logging: LOGGING,
+    ...longRunning('60s', limits('1.0', '512m', 256)),
     networks: ['backend'],
   };
 }

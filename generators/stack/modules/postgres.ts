@@ -4,7 +4,7 @@
  */
 import type { Answers } from '../../answers/types.js';
 import type { Endpoint, ModuleContext, ServiceModule } from '../types.js';
-import { limits, LOGGING, RESTART, SECURITY_OPT, START_INTERVAL_REF } from '../view.js';
+import { limits, SECURITY_OPT, START_INTERVAL_REF, longRunning } from '../view.js';
 
 export const DB_HOST = 'db';
 export const DB_PORT = 5432;
@@ -70,10 +70,7 @@ function service(ctx: ModuleContext) {
     // Exactly what the entrypoint needs to chown the data directory and drop to the postgres user.
     cap_add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'],
     security_opt: SECURITY_OPT,
-    restart: RESTART,
-    stop_grace_period: '60s',
-    deploy: limits('1.0', '512m', 256),
-    logging: LOGGING,
+    ...longRunning('60s', limits('1.0', '512m', 256)),
     networks: ['backend'],
   };
 }

@@ -4,7 +4,7 @@
  * Serves the `{redis.*}` placeholders.
  */
 import type { ServiceModule } from '../types.js';
-import { limits, LOGGING, RESTART, SECURITY_OPT, START_INTERVAL_REF } from '../view.js';
+import { limits, SECURITY_OPT, START_INTERVAL_REF, longRunning } from '../view.js';
 
 export const REDIS_HOST = 'redis';
 export const REDIS_PORT = 6379;
@@ -38,10 +38,7 @@ function service() {
     tmpfs: ['/tmp:size=16m,mode=1777'],
     cap_drop: ['ALL'],
     security_opt: SECURITY_OPT,
-    restart: RESTART,
-    stop_grace_period: '30s',
-    deploy: limits('0.5', '256m', 128),
-    logging: LOGGING,
+    ...longRunning('30s', limits('0.5', '256m', 128)),
     networks: ['backend'],
   };
 }

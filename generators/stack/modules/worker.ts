@@ -2,7 +2,7 @@
  * The worker: the project's image running the worker command, on the internal network only.
  */
 import type { ModuleContext, ServiceModule } from '../types.js';
-import { APP_HEALTH, duration, limits, LOGGING, RESTART, START_INTERVAL_REF, STOP_GRACE_SECONDS } from '../view.js';
+import { APP_HEALTH, duration, limits, START_INTERVAL_REF, STOP_GRACE_SECONDS, longRunning } from '../view.js';
 import { appLike, dependsOnKey, secretsKey } from './image.js';
 
 /**
@@ -32,11 +32,7 @@ function service(ctx: ModuleContext) {
       start_period: '20s',
       start_interval: START_INTERVAL_REF,
     },
-    restart: RESTART,
-    stop_grace_period: duration(STOP_GRACE_SECONDS),
-    deploy: limits(a.cpus, a.memory, 256),
-    ulimits: { nofile: { soft: 4096, hard: 4096 } },
-    logging: LOGGING,
+    ...longRunning(duration(STOP_GRACE_SECONDS), limits(a.cpus, a.memory, 256), 4096),
     networks: ['backend'],
   };
 }

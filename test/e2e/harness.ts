@@ -50,6 +50,13 @@ export async function cli(args: string[], options: { timeout?: number; env?: Rec
   });
 }
 
+/** `create-pyimage DIR --yes --name NAME` with the stand-in's Python and the flags a user would type: exit 0, and what it said (detection's notes). */
+export async function generateIn(e2e: E2EEnv, dir: string, name: string, flags: string[]): Promise<string> {
+  const r = await cli([dir, '--yes', '--name', name, '--python', e2e.pythonVersion, ...flags], { timeout: 2 * MINUTE });
+  expect(r.exitCode, String(r.stderr)).toBe(0);
+  return String(r.stderr);
+}
+
 /** Build and start overrides that point at this machine's stand-ins (registry mirrors for a real user). */
 export function standIns(e2e: E2EEnv, services: { postgres?: boolean; redis?: boolean } = {}): string[] {
   return [

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureEngine, imageTrail, leftoversOf, removeImage, requireBuiltCli, type E2EEnv } from './engine.js';
-import { cleanEnv, cli, expectNothingLeft, expectPassed, fromFixture, MINUTE, smokeJson, standIns, step, workDir, type TimedSmoke } from './harness.js';
+import { cleanEnv, cli, generateIn, expectNothingLeft, expectPassed, fromFixture, MINUTE, smokeJson, standIns, step, workDir, type TimedSmoke } from './harness.js';
 
 let e2e: E2EEnv;
 const work = workDir('pyimage-mariadb-');
@@ -20,11 +20,7 @@ const images = new Set<string>();
 /** The stand-in index carries Debian's gunicorn, not the version the image pins for PyPI. */
 const STAND_IN_GUNICORN = { SERVER_PACKAGES: 'gunicorn==20.1.0' };
 
-async function generate(dir: string, name: string, flags: string[]): Promise<string> {
-  const r = await cli([dir, '--yes', '--name', name, '--python', e2e.pythonVersion, ...flags], { timeout: 2 * MINUTE });
-  expect(r.exitCode, String(r.stderr)).toBe(0);
-  return String(r.stderr);
-}
+const generate = (dir: string, name: string, flags: string[]) => generateIn(e2e, dir, name, flags);
 
 /** smoke --json on the stand-ins; MARIADB_IMAGE reaches compose from the environment, as for a user. */
 async function smoke(label: string, dir: string, env: Record<string, string> = {}): Promise<TimedSmoke> {

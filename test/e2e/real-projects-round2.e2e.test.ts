@@ -9,18 +9,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ensureEngine, removeImage, requireBuiltCli, type E2EEnv } from './engine.js';
-import { cli, expectNothingLeft, expectPassed, fromFixture, MINUTE, smokeJson, standIns, step, workDir, type TimedSmoke } from './harness.js';
+import { cli, generateIn, expectNothingLeft, expectPassed, fromFixture, MINUTE, smokeJson, standIns, step, workDir, type TimedSmoke } from './harness.js';
 
 let e2e: E2EEnv;
 const work = workDir('pyimage-real2-');
 const report: string[] = [];
 const images = new Set<string>();
 
-async function generate(dir: string, name: string, flags: string[]): Promise<string> {
-  const r = await cli([dir, '--yes', '--name', name, '--python', e2e.pythonVersion, ...flags], { timeout: 2 * MINUTE });
-  expect(r.exitCode, String(r.stderr)).toBe(0);
-  return String(r.stderr);
-}
+const generate = (dir: string, name: string, flags: string[]) => generateIn(e2e, dir, name, flags);
 
 function record(name: string, run: TimedSmoke): void {
   if (run.result.tag) images.add(run.result.tag);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureEngine, imageTrail, removeImage, type E2EEnv } from './engine.js';
-import { cli, expectNothingLeft, expectPassed, fromFixture, MINUTE, smokeJson, standIns, step, workDir, type TimedSmoke } from './harness.js';
+import { cli, generateIn, expectNothingLeft, expectPassed, fromFixture, MINUTE, smokeJson, standIns, step, workDir, type TimedSmoke } from './harness.js';
 
 let e2e: E2EEnv;
 const work = workDir('pyimage-real-');
@@ -16,11 +16,7 @@ const images = new Set<string>();
 /** The stand-in index carries Debian's gunicorn, not the version the image pins for PyPI. */
 const STAND_IN_GUNICORN = { SERVER_PACKAGES: 'gunicorn==20.1.0' };
 
-async function generate(dir: string, name: string, flags: string[]): Promise<string> {
-  const r = await cli([dir, '--yes', '--name', name, '--python', e2e.pythonVersion, ...flags], { timeout: 2 * MINUTE });
-  expect(r.exitCode, String(r.stderr)).toBe(0);
-  return String(r.stderr);
-}
+const generate = (dir: string, name: string, flags: string[]) => generateIn(e2e, dir, name, flags);
 
 function record(name: string, run: TimedSmoke): void {
   if (run.result.tag) images.add(run.result.tag);

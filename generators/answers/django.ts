@@ -369,8 +369,14 @@ export function djangoProblems(a: Answers, facts: DjangoFacts | undefined): void
 export function djangoWiring(name: string, a: Partial<Answers>, facts: DjangoFacts | undefined): string | undefined {
   const setting = facts?.settingsEnv.find((s) => s.name === name);
   if (!setting || setting.raw) return undefined;
+  // Behind the proxy the browser's origin is https://<domain> (localhost without one), and the
+  // proxy forwards that Host; the image's health probe still reaches the app as 127.0.0.1.
+  const front = a.proxy !== undefined && a.proxy !== 'none' ? (a.domains && a.domains.length > 0 ? a.domains : ['localhost']) : [];
   // The smoke test and the image's health probe reach the app as 127.0.0.1 and localhost.
-  if (setting.kind === 'hosts') return ['localhost', '127.0.0.1'].join(setting.separator);
-  if (setting.kind === 'csrf') return [`http://localhost:${a.port ?? 8000}`, `http://127.0.0.1:${a.port ?? 8000}`].join(setting.separator);
+  if (setting.kind === 'hosts') return [...new Set(['localhost', '127.0.0.1', ...front])].join(setting.separator);
+  if (setting.kind === 'csrf') {
+    if (front.length > 0) return front.map((d) => `https://${d.includes(':') ? `[${d}]` : d}`).join(setting.separator);
+    return [`http://localhost:${a.port ?? 8000}`, `http://127.0.0.1:${a.port ?? 8000}`].join(setting.separator);
+  }
   return setting.off;
 }

@@ -15,7 +15,9 @@ import {
   DATABASES, FRAMEWORKS, MYSQL_DRIVERS, POSTGRES_VERSIONS, PYTHON_VERSIONS, SERVERS,
 } from './parse.js';
 import type { ProjectFacts } from './validate.js';
+import { PROXY_OPTIONS } from './proxy-options.js';
 import type { OptionSpec } from './option-spec.js';
+import { SIDE_SERVICE_OPTIONS } from './side-service-options.js';
 import { CI_OPTION } from './ci-option.js';
 import { appNotFound } from './app-detect.js';
 
@@ -316,26 +318,8 @@ export const OPTIONS: OptionSpec[] = [
     fallback: (a, d) => a.framework === 'django' && (d.collectStatic ?? false),
     parse: (raw) => parseBoolean('collectstatic', raw),
   },
-  {
-    key: 'worker',
-    flag: 'worker',
-    kind: 'string',
-    question: 'Background worker command (empty for none)',
-    hint: 'runs in the app image on the internal network, e.g. "python -m app.worker"',
-    defaultText: 'none',
-    fallback: () => '',
-    parse: (raw) => parseCommand('worker', raw, true),
-  },
-  {
-    key: 'redis',
-    flag: 'redis',
-    kind: 'boolean',
-    question: 'Add a Redis service (broker for Celery/RQ, cache)?',
-    hint: 'password from a secret file, internal network only, data in a volume',
-    defaultText: 'detected (redis, rq, celery[redis], arq, ... in the dependencies), else no',
-    fallback: (_a, d) => d.redis ?? false,
-    parse: (raw) => parseBoolean('redis', raw),
-  },
+  ...SIDE_SERVICE_OPTIONS,
+  ...PROXY_OPTIONS,
   {
     key: 'env',
     flag: 'env',

@@ -12,6 +12,8 @@ export type Server = 'gunicorn' | 'uvicorn';
 export type Database = 'none' | 'postgres' | 'mariadb';
 /** The MySQL driver the app imports: it decides `{db.url}`'s scheme and the image's client library. */
 export type MysqlDriver = 'pymysql' | 'mysqlclient';
+/** The front door: a reverse proxy that terminates HTTPS ('none': the app publishes its own port). */
+export type Proxy = 'none' | 'caddy';
 
 export interface Answers {
   /** Compose project and image name: lowercase letters, digits and dashes. */
@@ -49,6 +51,12 @@ export interface Answers {
   worker: string;
   /** A Redis service (broker/cache), password from a file secret, internal network only. */
   redis: boolean;
+  /** The reverse proxy in front of the app (the only published service when set). */
+  proxy: Proxy;
+  /** Names the proxy serves (hostnames or IPs); empty = localhost with the internal CA. */
+  domains: string[];
+  /** ACME account e-mail for Let's Encrypt (public domains only); empty = none. */
+  acmeEmail: string;
   /** Settings for app, worker and migrate: `NAME=VALUE`, VALUE may hold placeholders ({db.url}, {secret.NAME}, ...). */
   env: string[];
   /** Absolute paths in the container the app writes at run time; each is a named volume. */

@@ -10,6 +10,7 @@ import { placeholderList, SERVICE_FAMILIES } from './placeholders.js';
 import { stackEnv, type WiringFacts } from './wiring.js';
 import { DJANGO_MIGRATE, djangoProblems, managePy } from './django.js';
 import type { AppFacts } from './app-detect.js';
+import { proxyProblems } from './proxy-facts.js';
 
 /** What detection read from the project that is not itself an answer (e.g. the dependency names). */
 export interface ProjectFacts extends WiringFacts {
@@ -22,6 +23,7 @@ export interface ProjectFacts extends WiringFacts {
 /** Rules between answers, checked after each field is valid on its own. */
 export function crossValidate(a: Answers, facts: ProjectFacts = {}): void {
   djangoProblems(a, facts.django);
+  proxyProblems(a);
   if ((a.framework === 'flask' || a.framework === 'wsgi') && a.server === 'uvicorn') {
     throw new AnswerError('server', `uvicorn serves ASGI apps; a ${a.framework === 'flask' ? 'Flask' : 'WSGI'} app runs on gunicorn (drop --server or use --server gunicorn)`);
   }

@@ -2,6 +2,7 @@
  * The rule groups for what one compose service exposes and takes in: published ports, mounts,
  * devices, its environment and where it logs. Each takes the service's scope (compose-scope.ts).
  */
+import { PROXY_IMAGE } from './proxy.js';
 import { envFilesOf, environmentOf, type ServiceScope } from './compose-scope.js';
 import { dirname, hasVariable, isFileReference, normalisePath, PROXY_NAME, SECRET_NAME, asRecord } from './util.js';
 
@@ -52,7 +53,8 @@ export function logging(s: ServiceScope): void {
 
 /** CP-14 and PG-06: published ports. */
 export function ports(s: ServiceScope): void {
-  const { name, svc, at, isData, interp, add } = s;
+  const { name, svc, at, isData, interp, add, imageValue } = s;
+  const isProxy = imageValue !== undefined && PROXY_IMAGE.test(imageValue.value);
   // Ports: CP-14 and PG-06.
   const ports = Array.isArray(svc.ports) ? svc.ports : [];
   ports.forEach((port, i) => {
@@ -81,7 +83,9 @@ export function ports(s: ServiceScope): void {
     }
     if (all) add('CP-14', line, `\`${name}\` publishes port ${binding.containerPort} on all interfaces${binding.hostIp ? '' : ' (no host IP)'}${from}`);
     const hostPort = Number.parseInt(binding.hostPort, 10);
-    if (!Number.isNaN(hostPort) && hostPort > 0 && hostPort < 1024) add('CP-14', line, `host port ${hostPort} is privileged (< 1024, CIS 5.8)`, { severity: 'medium' });
+    // The front door is the documented exception to CIS 5.8: a proxy on 80/443 (ACME and browsers need them).
+    const frontDoor = isProxy && (hostPort === 80 || hostPort === 443) && !all;
+    if (!Number.isNaN(hostPort) && hostPort > 0 && hostPort < 1024 && !frontDoor) add('CP-14', line, `host port ${hostPort} is privileged (< 1024, CIS 5.8)`, { severity: 'medium' });
   });
 }
 

@@ -15,6 +15,7 @@ import { applyIgnores, parseInlineIgnores } from './ignores.js';
 import { auditScript, sourcedScripts, systemShellcheck } from './scripts.js';
 import { anchorFindings } from './anchor.js';
 import { auditStack, isStackFile } from './swarm.js';
+import { auditProxies, isProxyConfigPath } from './proxy.js';
 import { findBootUnit, isBootUnitPath } from './restart.js';
 import { auditWorkflow, isWorkflowFile } from './workflow.js';
 import { auditDjango, collectDjangoSettings } from './django.js';
@@ -50,13 +51,14 @@ export function classify(path: string, content?: string): FileKind | undefined {
   return undefined;
 }
 
-/** Files read for context but not audited themselves: dependency lists and .gitignore. */
-export type SupportKind = 'gitignore' | 'requirements' | 'pyproject' | 'boot-unit';
+/** Files read for context but not audited themselves: dependency lists, .gitignore, boot units, proxy configuration. */
+export type SupportKind = 'gitignore' | 'requirements' | 'pyproject' | 'boot-unit' | 'proxy';
 
 export function supportKind(path: string): SupportKind | undefined {
   const name = basename(path);
   if (name === '.gitignore') return 'gitignore';
   if (name === 'pyproject.toml') return 'pyproject';
+  if (isProxyConfigPath(path)) return 'proxy';
   if (isBootUnitPath(path)) return 'boot-unit';
   if (/^requirements[\w.-]*\.(txt|in)$/.test(name) || (/\.txt$/.test(name) && /(^|\/)requirements\//.test(path))) return 'requirements';
   return undefined;
@@ -129,6 +131,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
   }
 
   const composeFiles = files.filter((x) => x.kind === 'compose');
+  const proxyConfigs = new Map(support.filter((x) => x.kind === 'proxy').map((x) => [x.path, x.content]));
   const bootUnit = findBootUnit([...support, ...files]);
   for (const f of composeFiles) {
     const dir = dirname(f.path);
@@ -139,6 +142,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
       composeFiles.filter((c) => dirname(c.path) === dir && isBaseComposeFile(c.path)).flatMap((c) => composeServiceNames(readYaml(c.path, c.content))),
     );
     findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride, bootUnit }, readYaml(f.path, f.content)));
+    findings.push(...auditProxies(f.path, f.content, dotenv, proxyConfigs));
   }
 
   for (const f of files.filter((x) => x.kind === 'stack')) findings.push(...auditStack(f.path, f.content));
@@ -157,7 +161,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
   }
   findings.push(...auditGitignore(support.filter((x) => x.kind === 'gitignore'), realEnvFiles, composeFiles));
   // PI-09: the program CMD / command runs comes from a dependency.
-  findings.push(...auditDependencies(dockerfiles, composeFiles, support.filter((x) => x.kind !== 'gitignore' && x.kind !== 'boot-unit')));
+  findings.push(...auditDependencies(dockerfiles, composeFiles, support.filter((x) => x.kind === 'requirements' || x.kind === 'pyproject')));
 
   const scripts = files.filter((x) => x.kind === 'script');
   if (scripts.length > 0) {

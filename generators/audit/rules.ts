@@ -1,6 +1,7 @@
 import type { Finding, Rule, Severity } from './types.js';
 import { SWARM_RULES } from './swarm-rules.js';
 import { DJANGO_RULES } from './django-rules.js';
+import { PROXY_RULES } from './proxy-rules.js';
 import { MARIADB_RULES } from './mariadb-rules.js';
 import { COMPOSE_RULES } from './compose-rules.js';
 import { CI_RULES } from './ci-rules.js';
@@ -314,6 +315,7 @@ export const RULES = {
   },
   ...SWARM_RULES,
   ...DJANGO_RULES,
+  ...PROXY_RULES,
   ...MARIADB_RULES,
   ...CI_RULES,
 } as const satisfies Record<string, Rule>;

@@ -22,3 +22,22 @@ export function readCheckOutput(output: string): CheckReport {
   const summary = issues.length === 0 ? 'no issues' : `${issues.length} warning${issues.length === 1 ? '' : 's'}: ${issues.map((i) => `${i.id} (${i.text.slice(0, 70)})`).join('; ')}`;
   return { issues, summary };
 }
+
+/**
+ * What the front door already does for Django's deploy checklist: HSTS (security.W004) and the
+ * HTTP->HTTPS redirect (security.W008) are the proxy's (render/proxy/caddy.ts). Cookie flags
+ * (W012 session, W016 CSRF) are the app's own settings: a proxy cannot set them honestly.
+ */
+export const PROXY_HANDLED_CHECKS: Readonly<Record<string, string>> = {
+  'security.W004': 'HSTS is sent by the proxy',
+  'security.W008': 'the proxy redirects HTTP to HTTPS',
+};
+
+/** The report with the checks the proxy covers moved out of the warnings and named as covered. */
+export function withProxy(report: CheckReport): CheckReport {
+  const covered = report.issues.filter((i) => PROXY_HANDLED_CHECKS[i.id]);
+  const issues = report.issues.filter((i) => !PROXY_HANDLED_CHECKS[i.id]);
+  if (covered.length === 0) return report;
+  const rest = issues.length === 0 ? 'no other issues' : `${issues.length} warning${issues.length === 1 ? '' : 's'}: ${issues.map((i) => `${i.id} (${i.text.slice(0, 70)})`).join('; ')}`;
+  return { issues, summary: `${rest}; covered by the proxy: ${covered.map((i) => `${i.id} (${PROXY_HANDLED_CHECKS[i.id]})`).join('; ')}` };
+}

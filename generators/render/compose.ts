@@ -9,6 +9,7 @@ import { gpuServiceList } from '../answers/schema.js';
 import { modelOf } from '../stack/model.js';
 import type { ComposeVariable, StackModel } from '../stack/types.js';
 import { START_INTERVAL, type StackView } from './view.js';
+import { behindProxy } from '../stack/modules/app.js';
 
 export { REDIS_IMAGE } from '../stack/modules/redis.js';
 export { WORKER_PROBE } from '../stack/modules/worker.js';
@@ -18,8 +19,12 @@ export function composeVariables(view: StackView): ComposeVariable[] {
   const model = modelOf(view);
   const vars: ComposeVariable[] = [
     { name: 'APP_VERSION', value: '0.1.0', comment: 'Tag of the image compose builds.' },
-    { name: 'APP_BIND_IP', value: '127.0.0.1', comment: 'Host interface for the published port: loopback only by default; put a reverse proxy in front before exposing it.' },
-    { name: 'APP_PORT', value: String(view.port), comment: 'Host port for the app.' },
+    ...(behindProxy(view.answers)
+      ? []
+      : [
+          { name: 'APP_BIND_IP', value: '127.0.0.1', comment: 'Host interface for the published port: loopback only by default; put a reverse proxy in front before exposing it.' },
+          { name: 'APP_PORT', value: String(view.port), comment: 'Host port for the app.' },
+        ]),
     { name: 'WEB_CONCURRENCY', value: '2', comment: `Worker processes ${view.server} starts.` },
     { name: 'PYTHON_IMAGE', value: view.baseImage, comment: 'Base image; point it at a mirror or pin a digest (name:tag@sha256:...).' },
     { name: 'PIP_INDEX_URL', value: '', comment: 'Package index for the build (a mirror); empty = the default index. Used only in the build stage.' },

@@ -2,6 +2,8 @@
  * The render room: answers in, files out. Pure: nothing here touches the disk or a process,
  * so every combination of answers renders and checks in milliseconds.
  */
+import { PROXY_CONFIG_FILE, proxyModel } from '../stack/modules/proxy.js';
+import { getsHsts, INTERNAL_CA_ROOT, renderCaddyJson, usesInternalCa } from './proxy/caddy.js';
 import type { Answers } from '../answers/types.js';
 import { gpuServiceList } from '../answers/schema.js';
 import { readFileSync } from 'node:fs';
@@ -94,12 +96,38 @@ function envExample(view: StackModel): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** What README.Docker.md says about the front door: which names get ACME, the internal CA, HSTS. */
+function proxyView(on: boolean, domains: string[]) {
+  const names = domains.length > 0 ? domains : ['localhost'];
+  const list = (xs: string[]) => xs.map((x) => `\`${x}\``).join(', ');
+  const acme = names.filter((d) => !usesInternalCa(d));
+  const internal = names.filter(usesInternalCa);
+  const hsts = domains.filter(getsHsts);
+  const smoke = internal[0] ?? names[0]!;
+  return {
+    proxy: on,
+    proxyAcme: on && acme.length > 0,
+    proxyAcmeNames: list(acme),
+    proxyInternal: on && internal.length > 0,
+    proxyInternalNames: list(internal),
+    proxyHsts: on && hsts.length > 0,
+    proxyHstsNames: list(hsts),
+    proxyFirstName: names[0],
+    // smoke-test.sh asks for a name on the internal CA (a public name needs ACME, which a smoke run cannot reach).
+    proxySmokeName: shellQuote(smoke),
+    proxySmokeUrlHost: shellQuote(smoke.includes(':') ? `[${smoke}]` : smoke),
+    proxySmokeHsts: on && getsHsts(smoke),
+    proxyCaRoot: shellQuote(INTERNAL_CA_ROOT),
+  };
+}
+
 function scriptView(view: StackModel) {
   const a = view.answers;
   return {
     ...view,
     postgres: view.has('postgres'),
     redis: view.has('redis'),
+    ...proxyView(a.proxy === 'caddy', a.domains),
     backups: view.modules.some((m) => (m.scripts?.(a) ?? []).length > 0) || view.stateDirs.length > 0,
     secretFiles: view.secrets.map((s) => `secrets/${s}`).join(', '),
     settings: view.settings.map((e) => ({ name: e.name, value: e.value, fromSecret: e.secrets.length > 0 })),
@@ -144,6 +172,8 @@ export function renderProject(answers: Answers): RenderedFile[] {
   const gpu = gpuComposeYaml(view);
   if (gpu) files.push(file('docker-compose.gpu.yml', gpu));
   if (view.entrypoint) files.push(file(ENTRYPOINT_FILE, entrypointSource(view.version)));
+  // The front door's whole configuration, as data (render/proxy/caddy.ts).
+  if (view.has('proxy')) files.push(file(PROXY_CONFIG_FILE, renderCaddyJson(proxyModel(answers))));
   const scriptNames: (string | ModuleScript)[] = [
     'lib',
     'up',

@@ -27,6 +27,9 @@ export const BASE_ANSWERS: Answers = {
   collectStatic: false,
   worker: '',
   redis: false,
+  proxy: 'none',
+  domains: [],
+  acmeEmail: '',
   env: [],
   stateDirs: [],
   libpq: false,
@@ -57,8 +60,13 @@ function variedExtras(i: number, database: boolean, worker: boolean): Partial<An
     ...(redis ? ['CELERY_BROKER_URL={redis.url}'] : []),
     ...(i % 3 === 0 ? ['SECRET_KEY={secret.secret_key}', 'FEATURE_FLAGS=a,b $HOME "quoted"'] : []),
   ];
+  // The front door on every third combination: no name, a public name with an ACME e-mail, a local one.
+  const proxy = i % 3 === 2 ? (['none', 'public', 'local'] as const)[Math.floor(i / 3) % 3]! : 'none';
   return {
     redis,
+    proxy: proxy === 'none' ? 'none' : 'caddy',
+    domains: proxy === 'public' ? ['shop.example.com', 'www.shop.example.com'] : proxy === 'local' ? ['shop.internal'] : [],
+    acmeEmail: proxy === 'public' ? 'ops@example.com' : '',
     env,
     installServer: i % 2 === 1,
     stateDirs: i % 4 === 0 ? ['/app/instance', '/opt/venv/var/service-instance'] : i % 4 === 1 ? ['/data/uploads'] : [],

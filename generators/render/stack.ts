@@ -191,7 +191,8 @@ function convertService(name: string, service: Service, view: StackView): Servic
   }
   out.image = imageName(view, service);
   if (Array.isArray(out.ports)) out.ports = out.ports.map(swarmPort);
-  const mounts: unknown[] = Array.isArray(service.volumes) ? [...service.volumes] : [];
+  // A bind mount of a project file (the proxy's config) is read from the stack file's directory.
+  const mounts: unknown[] = Array.isArray(service.volumes) ? service.volumes.map((v) => (typeof v === 'string' && v.startsWith('./') ? `${TO_PROJECT}/${v.slice(2)}` : v)) : [];
   if (Array.isArray(service.tmpfs)) mounts.push(...service.tmpfs.map((t) => tmpfsMount(String(t))));
   const shm = typeof service.shm_size === 'string' ? sizeBytes(service.shm_size) : undefined;
   if (shm) mounts.push({ type: 'tmpfs', target: '/dev/shm', tmpfs: { size: shm } });

@@ -16,6 +16,8 @@ export interface E2EEnv {
   postgresVersion: string;
   /** Stand-in for redis:7-bookworm (uid/gid 999, /data, the official entrypoint). */
   redisImage: string;
+  /** Stand-in for caddy:2 (Debian's caddy 2.6.2, XDG dirs /config and /data, the same CMD). */
+  caddyImage: string;
   /** Stand-in for the official mariadb image (Debian's mariadb-server 10.11, uid/gid 999, /var/lib/mysql). */
   mariadbImage: string;
   indexUrl: string;
@@ -51,6 +53,7 @@ export function readE2EEnv(): E2EEnv {
     postgresImage: get('PYIMAGE_E2E_POSTGRES_IMAGE'),
     postgresVersion: get('PYIMAGE_E2E_POSTGRES_VERSION'),
     redisImage: get('PYIMAGE_E2E_REDIS_IMAGE'),
+    caddyImage: get('PYIMAGE_E2E_CADDY_IMAGE'),
     mariadbImage: get('PYIMAGE_E2E_MARIADB_IMAGE'),
     indexUrl: get('PYIMAGE_E2E_INDEX_URL'),
   };
@@ -70,7 +73,7 @@ async function indexAnswers(url: string): Promise<boolean> {
   }
 }
 
-const imageKeys = ['PYIMAGE_E2E_PYTHON_IMAGE', 'PYIMAGE_E2E_POSTGRES_IMAGE', 'PYIMAGE_E2E_REDIS_IMAGE', 'PYIMAGE_E2E_MARIADB_IMAGE'];
+const imageKeys = ['PYIMAGE_E2E_PYTHON_IMAGE', 'PYIMAGE_E2E_POSTGRES_IMAGE', 'PYIMAGE_E2E_REDIS_IMAGE', 'PYIMAGE_E2E_MARIADB_IMAGE', 'PYIMAGE_E2E_CADDY_IMAGE'];
 
 async function imagesPresent(env: Record<string, string>): Promise<boolean> {
   const images = imageKeys.map((key) => env[key]).filter(Boolean) as string[];

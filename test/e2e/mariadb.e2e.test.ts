@@ -137,7 +137,7 @@ describe.sequential('MariaDB stacks on a real engine', () => {
       expect(restore.exitCode, String(restore.stderr)).toBe(0);
       expect(await getJson('/notes')).toEqual([{ id, text: 'kept by the backup', words: 4 }]);
     } finally {
-      const down = await sh('down.sh', ['--volumes', '--yes']);
+      const down = await sh('down.sh', ['--volumes']);
       expect(down.exitCode, String(down.stderr)).toBe(0);
     }
     images.add('e2e-md-flask:0.1.0');

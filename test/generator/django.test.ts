@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { detectProject } from '../../generators/answers/detect.js';
 import { resolveAnswers } from '../../generators/answers/resolve.js';
 import { renderProject } from '../../generators/render/index.js';
-import { readCheckOutput } from '../../generators/engine/django-check.js';
+import { readCheckOutput, withProxy } from '../../generators/engine/django-check.js';
 import { repoRoot, runCli, snapshot, tempDir } from '../helpers.js';
 
 const FIXTURES = join(repoRoot, 'test', 'fixtures');
@@ -103,6 +103,13 @@ describe('Django stack', () => {
     expect(report.issues.map((i) => i.id)).toEqual(['security.W004', 'security.W008']);
     expect(report.summary).toMatch(/^2 warnings: security\.W004 \(You have not set a value for the SECURE_HSTS_SECONDS setting\); security\.W008/);
     expect(readCheckOutput('System check identified no issues (0 silenced).\n').summary).toBe('no issues');
+  });
+
+  it('behind the proxy, W004 (HSTS) and W008 (redirect) are covered by it; cookie flags stay warnings', () => {
+    const out = '?: (security.W004) You have not set a value for the SECURE_HSTS_SECONDS setting.\n?: (security.W008) Your SECURE_SSL_REDIRECT setting is not set to True.\n?: (security.W016) You have CSRF_COOKIE_SECURE unset.\n';
+    const report = withProxy(readCheckOutput(out));
+    expect(report.issues.map((i) => i.id)).toEqual(['security.W016']);
+    expect(report.summary).toBe('1 warning: security.W016 (You have CSRF_COOKIE_SECURE unset); covered by the proxy: security.W004 (HSTS is sent by the proxy); security.W008 (the proxy redirects HTTP to HTTPS)');
   });
 });
 

@@ -122,36 +122,53 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
   rule('CP-01', schema.valid, `schema: ${schema.errors}`);
   rule('CP-01', !('version' in compose), 'no version key');
   const longRunning = Object.entries(services).filter(([, s]) => s.restart !== 'no');
+  // The front door is the one published service: the proxy when there is one, else the app.
+  const frontDoor = a.proxy === 'caddy' ? 'proxy' : 'app';
   for (const [name, s] of Object.entries(services)) {
     rule('CP-02', s.privileged !== true, `${name} privileged`);
     rule('CP-03', Array.isArray(s.cap_drop) && s.cap_drop.includes('ALL'), `${name} drops all capabilities`);
-    const allowed = name === 'db' ? ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'] : [];
+    // db: what its root entrypoint needs (PG-09); proxy-init: chown of the proxy's new volume, its one job.
+    const allowed = name === 'db' ? ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'] : name === 'proxy-init' ? ['CHOWN'] : [];
     rule('CP-03', (s.cap_add ?? []).every((c: string) => allowed.includes(c)), `${name} cap_add within the allow-list`);
     rule('CP-04', (s.security_opt ?? []).includes('no-new-privileges:true'), `${name} no-new-privileges`);
     rule('CP-05', !(s.security_opt ?? []).some((o: string) => /unconfined|label[:=]disable/.test(o)), `${name} keeps seccomp/apparmor`);
     rule('CP-06', s.read_only === true && (s.tmpfs ?? []).some((t: string) => t.startsWith('/tmp')), `${name} read-only with /tmp tmpfs`);
     const ownUser = name === 'redis' || (name === 'db' && a.database === 'mariadb');
-    rule('CP-07', ownUser ? s.user === '999:999' : s.user === undefined, `${name} runs as the image's non-root user`);
+    const user = ownUser ? '999:999' : name === 'proxy' ? '10080:10080' : undefined;
+    rule('CP-07', s.user === user, `${name} runs as the image's non-root user`);
     const lim = s.deploy?.resources?.limits ?? {};
     rule('CP-08', typeof lim.memory === 'string', `${name} memory limit`);
     rule('CP-09', typeof lim.cpus === 'string', `${name} cpu limit`);
     rule('CP-10', Number(lim.pids) > 0, `${name} pids limit`);
-    rule('CP-15', ['network_mode', 'pid', 'ipc', 'uts', 'userns_mode', 'cgroup_parent'].every((k) => s[k] === undefined), `${name} shares no host namespace`);
+    // `network_mode: none` (proxy-init) is no network at all, not the host's.
+    rule('CP-15', ['pid', 'ipc', 'uts', 'userns_mode', 'cgroup_parent'].every((k) => s[k] === undefined) && (s.network_mode === undefined || (name === 'proxy-init' && s.network_mode === 'none')), `${name} shares no host namespace`);
     rule('CP-16', !JSON.stringify(s.volumes ?? []).includes('docker.sock'), `${name} no docker.sock`);
     rule('CP-17', s.devices === undefined && s.group_add === undefined, `${name}: devices only in the GPU override`);
-    rule('CP-18', Array.isArray(s.networks) && s.networks.length > 0, `${name} on named networks`);
+    rule('CP-18', (Array.isArray(s.networks) && s.networks.length > 0) || (name === 'proxy-init' && s.network_mode === 'none'), `${name} on named networks`);
     rule('CP-21', s.logging?.driver === 'json-file' && s.logging.options?.['max-size'] && s.logging.options?.['max-file'], `${name} log rotation`);
-    const imageService = name === 'db' || name === 'redis';
-    rule('CP-23', imageService ? /^\$\{[A-Z_]+_IMAGE:-[a-z]+:\d+(\.\d+)?-(bookworm|noble)\}$/.test(s.image) : (s.build?.target === 'runtime' && /^[a-z0-9-]+:\$\{APP_VERSION:-\d+\.\d+\.\d+\}$/.test(s.image)), `${name} built image tagged with a version`);
-    if (name !== 'app') rule('CP-14', s.ports === undefined, `${name} publishes nothing`);
+    const imageService = name === 'db' || name === 'redis' || name === 'proxy' || name === 'proxy-init';
+    rule('CP-23', imageService ? /^\$\{[A-Z_]+_IMAGE:-[a-z]+:\d+(\.\d+){0,2}-(bookworm|noble|alpine)\}$/.test(s.image) : (s.build?.target === 'runtime' && /^[a-z0-9-]+:\$\{APP_VERSION:-\d+\.\d+\.\d+\}$/.test(s.image)), `${name} built image tagged with a version`);
+    if (name !== frontDoor) rule('CP-14', s.ports === undefined, `${name} publishes nothing`);
   }
   for (const [name, s] of longRunning) {
     const hc = s.healthcheck ?? {};
     rule('CP-11', s.restart === 'unless-stopped', `${name} back after a reboot or engine restart (unless-stopped)`);
     rule('CP-12', Array.isArray(hc.test) && ['CMD', 'CMD-SHELL'].includes(hc.test[0]) && hc.interval && hc.timeout && hc.retries && hc.start_period && hc.disable !== true, `${name} healthcheck`);
-    if (name !== 'db' && name !== 'redis') rule('CP-22', s.init === true && parseInt(s.stop_grace_period, 10) >= 20, `${name} init and grace period`);
+    // Caddy is PID 1 through an exec-form command and stops within its own grace_period (10 s).
+    if (name === 'proxy') rule('CP-22', Array.isArray(s.command) && s.command[0] === 'caddy' && parseInt(s.stop_grace_period, 10) > 10, 'proxy PID 1 and grace period');
+    else if (name !== 'db' && name !== 'redis') rule('CP-22', s.init === true && parseInt(s.stop_grace_period, 10) >= 20, `${name} init and grace period`);
   }
-  rule('CP-14', JSON.stringify(services.app!.ports) === JSON.stringify([`\${APP_BIND_IP:-127.0.0.1}:\${APP_PORT:-${a.port}}:${a.port}`]), 'app port on loopback by default');
+  if (frontDoor === 'app') rule('CP-14', JSON.stringify(services.app!.ports) === JSON.stringify([`\${APP_BIND_IP:-127.0.0.1}:\${APP_PORT:-${a.port}}:${a.port}`]), 'app port on loopback by default');
+  else {
+    const bind = '${PROXY_BIND_IP:-127.0.0.1}';
+    rule('CP-14', JSON.stringify(services.proxy!.ports) === JSON.stringify([`${bind}:\${PROXY_HTTP_PORT:-80}:80`, `${bind}:\${PROXY_HTTPS_PORT:-443}:443`, `${bind}:\${PROXY_HTTPS_PORT:-443}:443/udp`]), 'proxy ports on loopback by default');
+    rule('PX-01', !JSON.stringify(compose).includes('docker.sock'), 'no Docker socket anywhere');
+    const caddy = JSON.parse(fileOf(files, 'proxy/caddy.json'));
+    rule('PX-02', caddy.apps.http.servers.redirect.routes[0].handle[0].status_code === 308, 'plain HTTP redirects');
+    rule('PX-03', a.domains.filter((d) => !/localhost$|^[\d.]+$/.test(d)).length === 0 || JSON.stringify(caddy).includes('Strict-Transport-Security'), 'HSTS for public names');
+    rule('PX-04', services.app!.ports === undefined, 'the app is not published beside the proxy');
+    rule('CP-16', services.proxy!.volumes.includes('./proxy/caddy.json:/etc/caddy/caddy.json:ro'), 'config mounted read-only');
+  }
   if (a.database !== 'none' || a.worker || a.redis) rule('CP-18', compose.networks?.backend?.internal === true, 'internal backend network');
   if (a.redis) {
     const redis = services.redis!;
@@ -259,7 +276,7 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
   rule('EV-01', JSON.stringify([...used].sort()) === JSON.stringify([...envKeys].sort()), `keys ${[...used].sort()} vs ${[...envKeys].sort()}`);
   rule('EV-02', !/^[A-Z_]*(PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE)[A-Z_]*=./m.test(env), 'no secrets');
   rule('EV-03', env.split('\n').every((l) => /^(\s*#.*|[A-Z_][A-Z0-9_]*=("[^"]*"|'[^']*'|[^\s#'"]*)?)?$/.test(l)), 'parser-safe');
-  rule('EV-04', /^APP_BIND_IP=127\.0\.0\.1$/m.test(env) && (a.gpu !== 'render' || /^RENDER_GID=$/m.test(env)), 'safe defaults');
+  rule('EV-04', new RegExp(`^${a.proxy === 'caddy' ? 'PROXY' : 'APP'}_BIND_IP=127\\.0\\.0\\.1$`, 'm').test(env) && (a.gpu !== 'render' || /^RENDER_GID=$/m.test(env)), 'safe defaults');
 
   // ignore files
   const dockerignore = fileOf(files, '.dockerignore').split('\n');

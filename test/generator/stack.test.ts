@@ -35,6 +35,7 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
   const stack = parseYaml(fileOf(files, STACK_FILE)) as Record<string, any>;
   const compose = parseYaml(fileOf(files, 'docker-compose.yml')) as Record<string, any>;
   const services = stack.services as Record<string, Service>;
+  const frontDoor = a.proxy === 'caddy' ? 'proxy' : 'app';
   const schema = validateStack(stack);
   rule('SW-01', schema.valid, `schema: ${schema.errors}`);
   rule('SW-01', stack.version === '3.13' && stack.name === undefined, 'legacy v3 format, no compose-only top-level keys');
@@ -76,13 +77,15 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
       rule('SW-04', s.deploy.mode === 'replicated-job' && s.deploy.replicas === undefined && s.deploy.restart_policy.condition === 'on-failure', 'a job that retries until the database answers');
       rule('SW-04', s.environment.DEPLOY_ID === '${DEPLOY_ID:-manual}', 'a new spec per deploy');
     }
-    if (name !== 'app') rule('SW-06', s.ports === undefined && s.deploy.endpoint_mode === 'dnsrr', `${name} unpublished, DNS round robin`);
+    if (name !== frontDoor) rule('SW-06', s.ports === undefined && s.deploy.endpoint_mode === 'dnsrr', `${name} unpublished, DNS round robin`);
     if (c.build) {
       const image = a.registry ? `${a.registry}/${c.image}` : c.image;
       rule('SW-08', s.image === image, `${name} image ${s.image}, expected ${image}`);
     } else rule('SW-08', s.image === c.image, `${name} image as in compose`);
   }
-  rule('SW-06', JSON.stringify(services.app!.ports) === JSON.stringify([`\${APP_PORT:-${a.port}}:${a.port}`]), 'app published without a host IP (Swarm has none)');
+  // The front door is the one published service: the proxy when there is one (the ingress), else the app.
+  const published = frontDoor === 'proxy' ? ['${PROXY_HTTP_PORT:-80}:80', '${PROXY_HTTPS_PORT:-443}:443', '${PROXY_HTTPS_PORT:-443}:443/udp'] : [`\${APP_PORT:-${a.port}}:${a.port}`];
+  rule('SW-06', JSON.stringify(services[frontDoor]!.ports) === JSON.stringify(published), `${frontDoor} published without a host IP (Swarm has none)`);
   for (const [name, n] of Object.entries(compose.networks ?? {}) as [string, any][]) {
     rule('SW-06', stack.networks[name].driver === 'overlay' && stack.networks[name].internal === n.internal, `${name} overlay, internal as in compose`);
   }

@@ -13,6 +13,7 @@ import { GPU_OVERRIDE, GPU_RENDER_NODE } from './gpu.js';
 import { ensureSecrets } from './project.js';
 import { serviceSteps } from './services/index.js';
 import { LIFECYCLE_STEPS } from './lifecycle.js';
+import { behindProxy, FRONT_DOOR_SMOKE } from './front-door.js';
 import { SBOM_STEP } from '../sbom/step.js';
 import { publishedAt } from '../remote-engine.js';
 import {
@@ -149,9 +150,11 @@ export const EVERY_SERVICE_HEALTHY: StepSpec = {
   },
 };
 
-/** GET the health path on the published loopback port. */
+/** GET the health path on the published loopback port (projects without a proxy). */
 export const HEALTH_PROBE: StepSpec = {
   name: 'health probe',
+  // Behind a proxy the app publishes nothing: FRONT_DOOR_SMOKE probes through the proxy instead.
+  when: (ctx) => !behindProxy(ctx.answers),
   run: async (ctx) => {
     const port = must(
       await compose(ctx.project, ['port', 'app', String(ctx.answers.port)], { timeout: MINUTE, signal: ctx.signal }),
@@ -188,6 +191,7 @@ export const COMPOSE_STEPS: StepSpec[] = [
   START_STACK,
   EVERY_SERVICE_HEALTHY,
   HEALTH_PROBE,
+  ...FRONT_DOOR_SMOKE,
   APP_NON_ROOT,
   ...serviceSteps('compose'),
   GPU_RENDER_NODE,

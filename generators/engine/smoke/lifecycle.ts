@@ -10,6 +10,7 @@ import { connectionsAtImport } from '../../answers/scan/connections.js';
 import { GRACEFUL_SECONDS, STOP_GRACE_SECONDS } from '../../render/view.js';
 import { compose, composePs, run, type ContainerState } from '../docker.js';
 import type { Context, StepSpec } from './steps.js';
+import { answersThroughProxy, behindProxy } from './front-door.js';
 
 const RECOVERY_SECONDS = 30;
 /** Kills the server: PID 1 is the init (init: true), the server its child. */
@@ -49,6 +50,8 @@ async function until(ctx: Context, name: string, limit: number, ok: (c: Containe
 const healthy = async (c: ContainerState | undefined) => c?.state === 'running' && (c.health === '' || c.health === 'healthy');
 
 async function appAnswers(ctx: Context): Promise<boolean> {
+  // Behind a proxy the app publishes nothing: ask through the front door (HTTPS, verified).
+  if (behindProxy(ctx.answers)) return answersThroughProxy(ctx);
   const port = await compose(ctx.project, ['port', 'app', String(ctx.answers.port)], { timeout: 30_000, signal: ctx.signal });
   const published = port.stdout.trim().split(':').pop() ?? '';
   if (!/^\d+$/.test(published)) return false;

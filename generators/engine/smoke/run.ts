@@ -106,6 +106,10 @@ async function smokeContext(dir: string, options: SmokeOptions): Promise<Context
     // A random loopback port, so a stack the user already runs on APP_PORT is not touched.
     APP_PORT: '0',
     APP_BIND_IP: publishedAt().bindIp,
+    // Likewise the proxy's 80 and 443 (front-door projects): random loopback ports, read back by `compose port`.
+    PROXY_HTTP_PORT: '0',
+    PROXY_HTTPS_PORT: '0',
+    PROXY_BIND_IP: publishedAt().bindIp,
     ...overrideEnv(options),
   };
   const engine = engineFacts(options.engine ?? chooseEngine(undefined));

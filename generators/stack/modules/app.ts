@@ -7,6 +7,11 @@ import type { ModuleContext, ServiceModule } from '../types.js';
 import { APP_HEALTH, duration, GRACEFUL_SECONDS, limits, START_INTERVAL_REF, STOP_GRACE_SECONDS, longRunning } from '../view.js';
 import { appLike, dependsOnKey, secretsKey } from './image.js';
 
+/** Whether a reverse proxy is the front door (then the app publishes no port). */
+export function behindProxy(a: { proxy?: string }): boolean {
+  return a.proxy !== undefined && a.proxy !== 'none';
+}
+
 /** Whether the stack has services on the internal network (anything besides the app). */
 export function hasBackend(ctx: ModuleContext): boolean {
   return ctx.active.some((m) => m.serviceName !== 'app');
@@ -16,7 +21,8 @@ function service(ctx: ModuleContext) {
   const { view, answers: a } = ctx;
   return {
     ...appLike(view),
-    ports: [`\${APP_BIND_IP:-127.0.0.1}:\${APP_PORT:-${view.port}}:${view.port}`],
+    // Behind the proxy the app publishes nothing: the proxy reaches it on the frontend network.
+    ...(behindProxy(a) ? {} : { ports: [`\${APP_BIND_IP:-127.0.0.1}:\${APP_PORT:-${view.port}}:${view.port}`] }),
     environment: { WEB_CONCURRENCY: '${WEB_CONCURRENCY:-2}', ...ctx.appEnv },
     ...secretsKey(ctx.appSecrets),
     ...dependsOnKey(ctx.runsAfter),
@@ -51,7 +57,7 @@ export const app: ServiceModule = {
   comments: (ctx) => {
     const secretSettings = ctx.settings.filter((e) => e.secrets.length > 0).map((e) => e.name);
     return [
-      { path: ['services', 'app', 'ports'], text: 'Loopback only unless APP_BIND_IP says otherwise: Docker\'s port rules bypass host firewalls.' },
+      ...(behindProxy(ctx.answers) ? [] : [{ path: ['services', 'app', 'ports'], text: 'Loopback only unless APP_BIND_IP says otherwise: Docker\'s port rules bypass host firewalls.' }]),
       { path: ['services', 'app', 'read_only'], text: 'Nothing in the image is writable at run time; /tmp is a small tmpfs.' },
       { path: ['services', 'app', 'restart'], text: 'Back after a reboot or engine restart; a crash loop waits longer each time (up to a minute), it does not give up.' },
       { path: ['services', 'app', 'stop_grace_period'], text: `Longer than the server's own graceful timeout (${GRACEFUL_SECONDS}s), so requests finish on stop.` },

@@ -82,7 +82,7 @@ ensure_trixie_source() {
 step_packages() {
   local missing=() p
   # systemd: only its systemd-analyze, which checks the unit scripts/install-boot.sh writes (nothing boots it).
-  for p in shellcheck debootstrap python3 python3-venv ca-certificates patchelf systemd; do
+  for p in shellcheck debootstrap python3 python3-venv ca-certificates patchelf curl systemd; do
     pkg_installed "$p" || missing+=("$p")
   done
   if ((${#missing[@]})); then
@@ -245,7 +245,8 @@ proof_stamp() {
 
 # prove NAME IMAGE CHECKDIR SECRET CHECK_FN: once per image id and engine,
 # start CHECKDIR/compose.yaml (the image in PYIMAGE_E2E_<NAME>_IMAGE, a random
-# password in ./SECRET, readable by the image's non-root user) and run CHECK_FN
+# password in ./SECRET unless SECRET is -, readable by the image's non-root
+# user; the directory's other files beside it) and run CHECK_FN
 # in that directory with $project set; logs on failure, always torn down.
 prove() {
   local name=$1 image=$2 checkdir=$3 secret=$4 check=$5 stamp dir rc=0 project
@@ -254,11 +255,13 @@ prove() {
   project=$(printf '%s' "${IMAGE_NS}-${name}check" | tr -c 'a-z0-9_-' '-')
   log "proving $image under the generated stack's hardening"
   dir=$(mktemp -d)
-  cp "$INFRA_DIR/$checkdir/compose.yaml" "$dir/compose.yaml"
-  printf 's3cret-%s' "$RANDOM$RANDOM" >"$dir/$secret"
-  # a file secret is bind-mounted with this owner and mode: a service with
-  # `user: "999:999"` must be able to read it
-  chmod 0644 "$dir/$secret"
+  cp -R "$INFRA_DIR/$checkdir/." "$dir/"
+  if [[ $secret != - ]]; then
+    printf 's3cret-%s' "$RANDOM$RANDOM" >"$dir/$secret"
+    # a file secret is bind-mounted with this owner and mode: a service with
+    # `user: "999:999"` must be able to read it
+    chmod 0644 "$dir/$secret"
+  fi
   (
     cd "$dir"
     export "PYIMAGE_E2E_${name^^}_IMAGE=$image" project
@@ -310,6 +313,21 @@ check_redis() {
   [[ $out == PONG ]] || { log "redis-default over the network: $out"; return 1; }
 }
 
+# The stand-in as the generated proxy runs it: non-root on 443 with no
+# capabilities, its internal CA's root read from the volume verifies the
+# certificate, caddy is 2.6.2, the healthcheck tool (busybox wget) is there.
+check_caddy() {
+  local out
+  out=$(docker run --rm --entrypoint caddy "$PYIMAGE_E2E_CADDY_IMAGE" version)
+  [[ $out == *2.6.2* ]] || { log "caddy version: $out"; return 1; }
+  docker compose -p "$project" exec -T proxy cat /data/caddy/pki/authorities/local/root.crt >root.crt
+  out=$(curl -sS --max-time 10 --cacert root.crt --resolve "standin.internal:${CADDY_CHECK_PORT:-38443}:127.0.0.1" \
+    "https://standin.internal:${CADDY_CHECK_PORT:-38443}/")
+  [[ $out == "caddy stand-in ok" ]] || { log "https through the stand-in: $out"; return 1; }
+  out=$(docker compose -p "$project" exec -T proxy id -u)
+  [[ $out == 10001 ]] || { log "proxy runs as $out"; return 1; }
+}
+
 check_mariadb() {
   local out
   # the app user logs in over TCP with the password from the file secret (never on a command line)
@@ -335,7 +353,7 @@ check_mariadb() {
 }
 
 step_images() {
-  local rootfs_hash py_hash pg_hash redis_hash mariadb_hash
+  local rootfs_hash py_hash pg_hash redis_hash mariadb_hash caddy_hash
   rootfs_hash=$(printf '%s' "$ROOTFS_INCLUDE" | sha256sum | cut -c1-16)
   ensure_rootfs_image "$rootfs_hash"
 
@@ -361,7 +379,13 @@ step_images() {
     build_image "$MARIADB_IMAGE" images/mariadb "$mariadb_hash" --build-arg "BASE=$PYTHON_IMAGE"
   fi
   prove mariadb "$MARIADB_IMAGE" mariadb-check db_password check_mariadb
-  log "images ok: $PYTHON_IMAGE, $POSTGRES_IMAGE, $REDIS_IMAGE, $MARIADB_IMAGE"
+
+  caddy_hash=$(printf '%s %s' "$rootfs_hash" "$(dir_hash images/caddy caddy-check)" | sha256sum | cut -c1-16)
+  if [[ $FORCE == images || $FORCE == all || $(image_label "$CADDY_IMAGE" org.create-pyimage.context) != "$caddy_hash" ]]; then
+    build_image "$CADDY_IMAGE" images/caddy "$caddy_hash" --build-arg "BASE=$ROOTFS_IMAGE"
+  fi
+  prove caddy "$CADDY_IMAGE" caddy-check - check_caddy
+  log "images ok: $PYTHON_IMAGE, $POSTGRES_IMAGE, $REDIS_IMAGE, $MARIADB_IMAGE, $CADDY_IMAGE"
 }
 
 # ---------------------------------------------------------------------------
@@ -534,6 +558,7 @@ step_env_file() {
     printf 'PYIMAGE_E2E_POSTGRES_IMAGE=%s\n' "$POSTGRES_IMAGE"
     printf 'PYIMAGE_E2E_POSTGRES_VERSION=%s\n' 15
     printf 'PYIMAGE_E2E_REDIS_IMAGE=%s\n' "$REDIS_IMAGE"
+    printf 'PYIMAGE_E2E_CADDY_IMAGE=%s\n' "$CADDY_IMAGE"
     printf 'PYIMAGE_E2E_MARIADB_IMAGE=%s\n' "$MARIADB_IMAGE"
     printf 'PYIMAGE_E2E_MARIADB_VERSION=%s\n' 10.11
     printf 'PYIMAGE_E2E_INDEX_URL=%s\n' "http://127.0.0.1:$INDEX_PORT/simple/"

@@ -2,7 +2,7 @@
  * The app's own smoke steps beyond health and non-root (which every stack has, see compose.ts):
  * Django's deploy checks, and the writable state directories.
  */
-import { checkDeployArgv, readCheckOutput } from '../../django-check.js';
+import { checkDeployArgv, readCheckOutput, withProxy } from '../../django-check.js';
 import { compose } from '../../docker.js';
 import { lastLines, MINUTE, serviceSmoke, StepFailure } from '../steps.js';
 
@@ -13,7 +13,9 @@ export const djangoSmoke = serviceSmoke('app', [
     compose: async (ctx) => {
       const r = await compose(ctx.project, ['exec', '-T', 'app', ...checkDeployArgv(ctx.answers)], { timeout: MINUTE, signal: ctx.signal });
       if (!r.ok) throw new StepFailure(`manage.py check --deploy failed (exit ${r.exitCode ?? '?'})`, lastLines(r.all, 30));
-      return `manage.py check --deploy: ${readCheckOutput(r.all).summary}`;
+      const report = readCheckOutput(r.all);
+      // Behind the proxy, HSTS (W004) and the HTTPS redirect (W008) are the proxy's: reported as covered.
+      return `manage.py check --deploy: ${(ctx.answers.proxy === 'caddy' ? withProxy(report) : report).summary}`;
     },
   },
 ]);

@@ -1,0 +1,160 @@
+/**
+ * --proxy caddy on the real engine (issue 22): a FastAPI project generated with a domain, built and
+ * started with `docker compose up --wait` on the stand-ins (Caddy: Debian's 2.6.2 through
+ * CADDY_IMAGE), then every front-door check from the host with the certificate verified against
+ * the internal CA root read from the proxy's volume. Also measures the TLS handshake and the extra
+ * latency through the proxy (median of 100, beside direct requests to the app's container address).
+ *   flock /tmp/engine.lock npx vitest run test/e2e/proxy.e2e.test.ts
+ */
+import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FRONT_DOOR_STEPS, handshakeMs, median, runFrontDoorCheck, type FrontDoor } from '../../generators/engine/front-door.js';
+import { INTERNAL_CA_ROOT } from '../../generators/render/proxy/caddy.js';
+import { ensureEngine, leftoversOf, requireBuiltCli, type E2EEnv } from './engine.js';
+import { cli, MINUTE, workDir } from './harness.js';
+import { cliPath } from '../helpers.js';
+
+const PROJECT = 'create-pyimage-e2e-proxy';
+let env: E2EEnv;
+let work: string;
+let dir: string;
+let composeEnv: Record<string, string>;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function compose(args: string[], reject = true) {
+  return execa('docker', ['compose', '-p', PROJECT, ...args], { cwd: dir, env: composeEnv, reject, timeout: 15 * MINUTE });
+}
+
+beforeAll(async () => {
+  requireBuiltCli();
+  env = await ensureEngine();
+  work = workDir('pyimage-proxy-');
+  dir = join(work, 'shop');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'requirements.txt'), 'fastapi\nuvicorn\n');
+  writeFileSync(join(dir, 'main.py'), 'from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get("/health")\ndef health():\n    return {"ok": True}\n\n\n@app.get("/big")\ndef big():\n    return {"text": "compress me " * 400}\n');
+  composeEnv = {
+    ...(process.env as Record<string, string>),
+    PYTHON_IMAGE: env.pythonImage,
+    PIP_INDEX_URL: env.indexUrl,
+    PIP_FIND_LINKS: '',
+    BUILD_NETWORK: 'host',
+    CADDY_IMAGE: env.caddyImage,
+    PROXY_HTTP_PORT: String(await freePort()),
+    PROXY_HTTPS_PORT: String(await freePort()),
+  };
+}, 30 * MINUTE);
+
+afterAll(async () => {
+  if (dir) await compose(['down', '-v', '--remove-orphans', '--rmi', 'local'], false);
+  if (work) rmSync(work, { recursive: true, force: true });
+}, 5 * MINUTE);
+
+describe('--proxy caddy, FastAPI', () => {
+  it('generates a stack whose only published service is the proxy', async () => {
+    const r = await cli(['--yes', '--proxy', 'caddy', '--domain', 'shop.internal', dir]);
+    expect(r.exitCode, r.stderr).toBe(0);
+  }, 5 * MINUTE);
+
+  it('comes up healthy and passes every front-door check; the figures for the closing note', async () => {
+    const up = await compose(['up', '-d', '--build', '--wait', '--wait-timeout', '300'], false);
+    if (up.exitCode !== 0) {
+      const logs = await compose(['logs', '--no-color'], false);
+      throw new Error(`compose up failed:\n${up.stderr.slice(-3000)}\n${String(logs.stdout).slice(-4000)}`);
+    }
+    const caPem = (await compose(['exec', '-T', 'proxy', 'cat', INTERNAL_CA_ROOT])).stdout;
+    expect(caPem).toContain('BEGIN CERTIFICATE');
+    const door: FrontDoor = {
+      address: '127.0.0.1',
+      httpPort: Number(composeEnv.PROXY_HTTP_PORT),
+      httpsPort: Number(composeEnv.PROXY_HTTPS_PORT),
+      serverName: 'shop.internal',
+      caPem,
+      healthPath: '/health',
+      expectHsts: true,
+      appPort: 8000,
+    };
+    for (const step of FRONT_DOOR_STEPS) expect(await runFrontDoorCheck(door, step.check), step.name).toBeUndefined();
+    // the app container publishes nothing; only the proxy has host bindings
+    const bindings = async (svc: string) => JSON.parse((await execa('docker', ['inspect', '-f', '{{json .NetworkSettings.Ports}}', (await compose(['ps', '-q', svc])).stdout.trim()])).stdout) as Record<string, unknown>;
+    expect(Object.values(await bindings('app')).every((b) => b === null)).toBe(true);
+    expect(Object.entries(await bindings('proxy')).filter(([, b]) => b !== null).map(([k]) => k).sort()).toEqual(['443/tcp', '443/udp', '80/tcp']);
+    expect((await compose(['exec', '-T', 'proxy', 'id', '-u'])).stdout.trim()).toBe('10080');
+    const caps = (await compose(['exec', '-T', 'proxy', 'sh', '-c', 'grep CapEff /proc/1/status'])).stdout;
+    expect(caps).toMatch(/CapEff:\s*0+$/m);
+    await expect(compose(['exec', '-T', 'proxy', 'touch', '/etc/x'])).rejects.toThrow(/Read-only file system/);
+
+    // figures: TLS handshake, and request latency through the proxy beside direct to the app
+    const handshakes: number[] = [];
+    for (let i = 0; i < 100; i++) handshakes.push(await handshakeMs(door));
+    const appId = (await compose(['ps', '-q', 'app'])).stdout.trim();
+    const appIp = (await execa('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', appId])).stdout.trim().split(' ')[0]!;
+    const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 1, ca: caPem });
+    const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    const time = (fn: () => Promise<number>) => fn();
+    const viaProxy = () =>
+      new Promise<number>((resolve, reject) => {
+        const t = process.hrtime.bigint();
+        httpsRequest({ host: '127.0.0.1', port: door.httpsPort, servername: 'shop.internal', path: '/health', headers: { host: 'shop.internal' }, agent: httpsAgent }, (res) => {
+          res.resume();
+          res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - t) / 1e6) : reject(new Error(`proxy ${res.statusCode}`))));
+        }).on('error', reject).end();
+      });
+    const direct = () =>
+      new Promise<number>((resolve, reject) => {
+        const t = process.hrtime.bigint();
+        httpRequest({ host: appIp, port: 8000, path: '/health', agent: httpAgent }, (res) => {
+          res.resume();
+          res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - t) / 1e6) : reject(new Error(`direct ${res.statusCode}`))));
+        }).on('error', reject).end();
+      });
+    const proxied: number[] = [];
+    const straight: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      proxied.push(await time(viaProxy));
+      straight.push(await time(direct));
+    }
+    httpsAgent.destroy();
+    httpAgent.destroy();
+    const figures = { handshakeMedianMs: median(handshakes), proxiedMedianMs: median(proxied), directMedianMs: median(straight), extraMedianMs: median(proxied) - median(straight) };
+    process.stderr.write(`[proxy figures] ${JSON.stringify(figures)}\n`);
+    writeFileSync('/tmp/create-pyimage-proxy-figures.json', `${JSON.stringify(figures, null, 2)}\n`);
+    expect(figures.handshakeMedianMs).toBeGreaterThan(0);
+  }, 20 * MINUTE);
+
+  it('`create-pyimage smoke` and scripts/smoke-test.sh probe through the front door, not the app port', async () => {
+    await compose(['down', '-v', '--remove-orphans'], false);
+    const smokeEnv = { ...composeEnv, PROXY_HTTP_PORT: '', PROXY_HTTPS_PORT: '' };
+    const r = await execa('node', [cliPath, 'smoke', dir, '--json', '--base-image', env.pythonImage, '--proxy-image', env.caddyImage, '--pip-index-url', env.indexUrl, '--build-network', 'host'], { env: smokeEnv, reject: false, timeout: 20 * MINUTE });
+    const result = JSON.parse(String(r.stdout)) as { success: boolean; message: string; steps: { name: string; ok: boolean; detail: string }[] };
+    expect(result.steps.filter((s) => !s.ok), `${result.message}\n${String(r.stderr).slice(-3000)}`).toEqual([]);
+    const names = result.steps.map((s) => s.name);
+    for (const step of FRONT_DOOR_STEPS) expect(names, step.name).toContain(step.name);
+    expect(names).not.toContain('health probe');
+    expect(result.steps.find((s) => s.name === 'https through the proxy')!.detail).toMatch(/internal CA/);
+    expect(r.exitCode).toBe(0);
+    const script = await execa('bash', ['scripts/smoke-test.sh'], { cwd: dir, env: smokeEnv, reject: false, timeout: 20 * MINUTE });
+    expect(script.exitCode, `${script.stdout}\n${script.stderr}`.slice(-4000)).toBe(0);
+    expect(script.stderr + script.stdout).toMatch(/certificate verified against the internal CA/);
+    expect(script.stderr + script.stdout).toMatch(/plain HTTP -> 308 https:\/\/shop\.internal\/health/);
+  }, 40 * MINUTE);
+
+  it('leaves nothing behind', async () => {
+    await compose(['down', '-v', '--remove-orphans', '--rmi', 'local']);
+    expect(await leftoversOf(PROJECT)).toEqual([]);
+  }, 5 * MINUTE);
+});

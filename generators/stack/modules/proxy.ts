@@ -107,6 +107,8 @@ export const proxy: ServiceModule = {
   options: ['proxy', 'domains', 'acmeEmail'],
   volumes: () => [PROXY_VOLUME],
   role: 'stateful',
+  // Zero-downtime updates on one host: new app containers beside the old, then the old drained.
+  scripts: () => [{ name: 'deploy' }],
   service: (_ctx: ModuleContext) => proxyService(),
   comments: (ctx) => [
     { path: ['services', PROXY_SERVICE, 'ports'], text: 'The only published service: 80 redirects to HTTPS, 443 (TCP, and UDP for HTTP/3) serves the app. PROXY_BIND_IP=0.0.0.0 opens it to the network.' },

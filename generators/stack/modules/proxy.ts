@@ -126,5 +126,5 @@ export const proxy: ServiceModule = {
   ],
   smoke: () => [{ name: 'proxy healthy', service: PROXY_SERVICE, check: { kind: 'running' }, passed: 'proxy healthy' }],
   audit: () => [{ service: PROXY_SERVICE, rules: ['CP-03', 'CP-04', 'CP-06', 'CP-08', 'CP-12', 'CP-14', 'CP-16', 'CP-21', 'PX-01', 'PX-02', 'PX-03', 'PX-04'], image: /^(?:[^/]+\/)*caddy(:|@|$)/ }],
-  image: { variable: 'CADDY_IMAGE', option: 'caddyImage', flag: 'proxy-image', default: CADDY_IMAGE },
+  image: { variable: 'CADDY_IMAGE', option: 'proxyImage', flag: 'proxy-image', default: CADDY_IMAGE },
 };

@@ -16,7 +16,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { handshakeMs, type FrontDoor } from '../../generators/engine/front-door.js';
 import { INTERNAL_CA_ROOT } from '../../generators/render/proxy/caddy.js';
-import { readE2EEnv } from '../e2e/engine.js';
 import { freePort, log, median, run } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,6 +26,14 @@ const PROJECT = 'pyimage-bench-proxy';
 const n = Number(process.argv[process.argv.indexOf('--n') + 1] ?? 100) || 100;
 
 type Timer = () => Promise<number>;
+
+/** The stand-ins test/e2e/infra/setup.sh recorded (test/e2e/engine.ts reads the same file, but imports vitest). */
+async function standIns(): Promise<{ pythonImage: string; pythonVersion: string; caddyImage: string; indexUrl: string }> {
+  const file = path.join(process.env.PYIMAGE_E2E_CACHE_DIR ?? '/var/cache/create-pyimage', 'e2e.env');
+  const facts = Object.fromEntries((await readFile(file, 'utf8')).split('\n').map((l) => l.split(/=(.*)/s)).filter((kv) => kv.length > 1));
+  const get = (key: string) => process.env[key] || facts[key] || '';
+  return { pythonImage: get('PYIMAGE_E2E_PYTHON_IMAGE'), pythonVersion: get('PYIMAGE_E2E_PYTHON_VERSION'), caddyImage: get('PYIMAGE_E2E_CADDY_IMAGE'), indexUrl: get('PYIMAGE_E2E_INDEX_URL') };
+}
 
 function timed(start: (done: (status: number) => void, fail: (e: Error) => void) => void): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -64,7 +71,7 @@ async function sideBySide(timers: Record<string, Timer>): Promise<Record<string,
 }
 
 async function main(): Promise<void> {
-  const e2e = readE2EEnv();
+  const e2e = await standIns();
   const work = await mkdtemp(path.join(os.tmpdir(), 'pyimage-bench-proxy-'));
   const dir = path.join(work, 'shop');
   await mkdir(dir);

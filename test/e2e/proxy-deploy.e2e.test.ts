@@ -48,6 +48,8 @@ interface Poll {
   ok: number;
   failed: number;
   maxGapMs: number;
+  /** When the longest gap ended (performance.now()). */
+  gapEndedAt: number;
   bodies: Record<string, number>;
   errors: Record<string, number>;
 }
@@ -55,7 +57,7 @@ interface Poll {
 /** GETs the health path through the proxy back to back until stop() is called. */
 function startPolling(caPem: string, port: number): { stop: () => Promise<Poll> } {
   const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: caPem });
-  const poll: Poll = { ok: 0, failed: 0, maxGapMs: 0, bodies: {}, errors: {} };
+  const poll: Poll = { ok: 0, failed: 0, maxGapMs: 0, gapEndedAt: 0, bodies: {}, errors: {} };
   let running = true;
   let lastOk: number | undefined;
   const once = () =>
@@ -67,7 +69,10 @@ function startPolling(caPem: string, port: number): { stop: () => Promise<Poll> 
         res.on('end', () => {
           if (res.statusCode === 200) {
             const t = performance.now();
-            if (lastOk !== undefined) poll.maxGapMs = Math.max(poll.maxGapMs, t - lastOk);
+            if (lastOk !== undefined && t - lastOk > poll.maxGapMs) {
+              poll.maxGapMs = t - lastOk;
+              poll.gapEndedAt = t;
+            }
             lastOk = t;
             poll.ok++;
             poll.bodies[body] = (poll.bodies[body] ?? 0) + 1;
@@ -147,7 +152,8 @@ describe('scripts/deploy.sh behind the proxy', () => {
     const seconds = (performance.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 1_000));
     const poll = await poller.stop();
-    const figures = { rolloutSeconds: Number(seconds.toFixed(1)), polls: poll.ok + poll.failed, failed: poll.failed, maxGapMs: Math.round(poll.maxGapMs), bodies: poll.bodies, errors: poll.errors };
+    const gapEndedS = Number(((poll.gapEndedAt - started) / 1000).toFixed(2));
+    const figures = { rolloutSeconds: Number(seconds.toFixed(1)), polls: poll.ok + poll.failed, failed: poll.failed, maxGapMs: Math.round(poll.maxGapMs), gapEndedSecondsIntoDeploy: gapEndedS, bodies: poll.bodies, errors: poll.errors };
     process.stderr.write(`[deploy.sh rollout] ${JSON.stringify(figures)}\n`);
     expect(deploy.exitCode, String(deploy.stderr).slice(-3000)).toBe(0);
     expect(String(deploy.stderr)).toMatch(/starting 1 new app container\(s\) beside the 1 running/);
@@ -170,9 +176,22 @@ describe('scripts/deploy.sh behind the proxy', () => {
     const poll = await poller.stop();
     expect(deploy.exitCode).toBe(1);
     expect(String(deploy.stderr)).toMatch(/did not become healthy within 20s: removing them, the old ones keep serving/);
+    expect(String(deploy.stderr)).toMatch(/deploy failed; shop:0\.1\.0 is the running image again/);
+    const running = String((await execa('docker', ['inspect', '-f', '{{.Image}}', before])).stdout).trim();
+    expect(String((await execa('docker', ['image', 'inspect', '-f', '{{.Id}}', 'shop:0.1.0'])).stdout).trim(), 'the tag points at the running image again').toBe(running);
     expect(String((await compose(['ps', '-q', 'app'])).stdout).trim()).toBe(before);
     expect(poll.failed, JSON.stringify(poll)).toBe(0);
     expect(Object.keys(poll.bodies)).toEqual(['{"release":2}']);
+  }, 5 * MINUTE);
+
+  it('scripts/up.sh again on the same proxy volume: proxy-init leaves the certificates as they are', async () => {
+    const running = String((await compose(['ps', '-q', 'app'])).stdout).trim();
+    const again = await script('up.sh', ['--no-build']);
+    // the failed release's image is not what up.sh starts: the running container stays
+    expect(String((await compose(['ps', '-q', 'app'])).stdout).trim()).toBe(running);
+    expect(again.exitCode, String(again.stderr).slice(-3000)).toBe(0);
+    const init = await execa('docker', ['inspect', '-f', '{{.State.ExitCode}}', `${PROJECT}-proxy-init-1`], { reject: false });
+    expect(String(init.stdout).trim()).toBe('0');
   }, 5 * MINUTE);
 
   it('leaves nothing behind', async () => {

@@ -66,7 +66,7 @@ function siteRoutes(m: ProxyModel): Json[] {
         dynamic_upstreams: { source: 'a', name: m.upstream.host, port: String(m.upstream.port), refresh: '250ms' },
         // A request that cannot connect (an app container stopping or restarting) is tried again on
         // another upstream, or the same one once back, for up to 10 s, instead of failing at once.
-        load_balancing: { selection_policy: { policy: 'round_robin' }, try_duration: '10s', try_interval: '250ms' },
+        load_balancing: { selection_policy: { policy: 'round_robin' }, try_duration: '10s', try_interval: '100ms' },
         // A failed connection sets that upstream aside for 2 s, so the next requests skip it.
         health_checks: { passive: { fail_duration: '2s', max_fails: 1 } },
         // The app is on the same host or network: a connection takes milliseconds. A container that
@@ -78,7 +78,7 @@ function siteRoutes(m: ProxyModel): Json[] {
         // each reused connection waited ~40 ms on a delayed ACK; a fresh one on the same host costs
         // ~0.1 ms. gunicorn's sync workers close every connection anyway. The app closes first, so
         // no TIME_WAIT piles up in the proxy, and no pooled connection outlives an old container.
-        transport: { protocol: 'http', dial_timeout: '500ms', response_header_timeout: m.timeouts.write, keep_alive: { enabled: false } },
+        transport: { protocol: 'http', dial_timeout: '250ms', response_header_timeout: m.timeouts.write, keep_alive: { enabled: false } },
       },
     ],
   });

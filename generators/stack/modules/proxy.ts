@@ -7,7 +7,8 @@
  * named volume, limits, a healthcheck, rotated logs, no Docker socket.
  *
  * The official image's /data belongs to root, so a new volume does too: a one-shot `proxy-init`
- * (CHOWN only, no network) hands it to the proxy's user before the proxy starts.
+ * (CHOWN only, no network) hands it to the proxy's user before the proxy starts (and does nothing
+ * on later starts, when it already belongs to that user).
  */
 import { CADDY_CONFIG_PATH, CADDY_DATA_DIR, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUTS, HEALTH_URL, type ProxyModel } from '../../answers/proxy-facts.js';
 import type { Answers } from '../../answers/types.js';
@@ -69,7 +70,9 @@ function proxyService() {
 function initService() {
   return {
     image: IMAGE_REF,
-    command: ['chown', '-R', `${PROXY_UID}:${PROXY_UID}`, CADDY_DATA_DIR],
+    // ($$ is a literal $ for compose.) Only while the volume is new: once Caddy has written its 0700 directories there, root
+    // without DAC_OVERRIDE cannot walk them, and a second `up` would fail on a recursive chown.
+    command: ['sh', '-c', `[ "$$(stat -c %u ${CADDY_DATA_DIR})" = ${PROXY_UID} ] || chown -R ${PROXY_UID}:${PROXY_UID} ${CADDY_DATA_DIR}`],
     volumes: [`${PROXY_VOLUME}:${CADDY_DATA_DIR}`],
     read_only: true,
     tmpfs: ['/tmp:size=1m,mode=1777'],

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { EXIT_USAGE, UserError } from '../errors.js';
 
 /** The subcommands besides generating (commander also answers `help`). */
-export const COMMAND_NAMES = ['update', 'smoke', 'audit', 'build', 'sbom'] as const;
+export const COMMAND_NAMES = ['update', 'smoke', 'audit', 'build', 'sbom', 'dev'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 const GUARDED = [...COMMAND_NAMES, 'help'];
 

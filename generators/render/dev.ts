@@ -39,7 +39,6 @@ export function devStageView(view: StackView) {
     uvGroup,
     debugpy,
     pythonPath: [...new Set([view.pythonPath, `${APP_DIR}/src`, APP_DIR].filter(Boolean))].join(':'),
-    command: devAppCommand(view),
   };
 }
 

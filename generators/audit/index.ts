@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { walkTree } from '../base/walk.js';
 import { auditCompose, composeServiceNames, isBaseComposeFile } from './compose.js';
+import { auditAutoLoadedDev, isAutoLoadedOverride, isDevComposeFile } from './dev.js';
 import { auditDockerfile, type DockerfileFacts } from './dockerfile.js';
 import { auditDependencies } from './deps.js';
 import { auditDockerignore, isIgnored, parseDockerignore } from './dockerignore.js';
@@ -141,7 +142,12 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
     const baseServices = new Set(
       composeFiles.filter((c) => dirname(c.path) === dir && isBaseComposeFile(c.path)).flatMap((c) => composeServiceNames(readYaml(c.path, c.content))),
     );
-    findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride, bootUnit }, readYaml(f.path, f.content)));
+    const source = readYaml(f.path, f.content);
+    // DV-01: development settings in an override production loads by itself.
+    findings.push(...auditAutoLoadedDev(f.path, source));
+    // A file only the dev loop names (compose.dev.yml) is not held to the production rules.
+    if (!isAutoLoadedOverride(f.path) && isDevComposeFile(f.path, source)) continue;
+    findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride, bootUnit }, source));
     findings.push(...auditProxies(f.path, f.content, dotenv, proxyConfigs));
   }
 

@@ -69,3 +69,8 @@ export function devComposeFiles(view: StackView): { path: string; content: strin
     { path: DEV_MOUNT_COMPOSE_FILE, content: devMountComposeYaml(view) },
   ];
 }
+
+/** What README.Docker.md's development-loop section reads. */
+export function devReadmeView(view: StackView) {
+  return { dev: devStageView(view), debugger: view.answers.debugger, debugPort: DEBUG_PORT };
+}

@@ -20,7 +20,7 @@ import { ENTRYPOINT_FILE, entrypointSource } from './app-env.js';
 import { managePy } from '../answers/django.js';
 import { checkDeployArgv, collectStaticEnv, collectStaticProgram } from './django.js';
 import { ciFiles } from './ci/index.js';
-import { devComposeFiles, devScriptView, devStageView } from './dev.js';
+import { devComposeFiles, devReadmeView, devScriptView, devStageView } from './dev.js';
 
 /**
  * How a file lands on disk (the write room's WriteStrategy, named here so render imports nothing
@@ -200,7 +200,7 @@ export function renderProject(answers: Answers): RenderedFile[] {
     files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${name}.sh.hbs`, swarm), 0o755));
   }
   for (const ci of ciFiles(view)) files.push(file(ci.path, ci.content));
-  files.push(file('README.Docker.md', renderTemplate('README.Docker.md.hbs', { ...swarm, files: files.map((f) => f.path), ciGithub: answers.ci === 'github', ciGitlab: answers.ci === 'gitlab' })));
+  files.push(file('README.Docker.md', renderTemplate('README.Docker.md.hbs', { ...swarm, ...devReadmeView(view), files: files.map((f) => f.path), ciGithub: answers.ci === 'github', ciGitlab: answers.ci === 'gitlab' })));
   files.push({ path: MANIFEST_FILE, content: manifest(answers, view.version), mode: 0o644, strategy: 'owned' });
   return files;
 }

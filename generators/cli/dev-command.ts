@@ -16,7 +16,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
       'after',
       '\nStarts the same services as production (database, Redis, worker) as the project <name>-dev,\n' +
         'from compose.dev.yml over docker-compose.yml. Code edits are served without an image build;\n' +
-        'a dependency file or the Dockerfile rebuilds. Needs Compose 2.22+ (2.23+ with a worker).',
+        'a dependency file rebuilds (a Dockerfile edit: run it again). Needs Compose 2.22+ (2.23+ with a worker).',
     )
     .action(async (dir: string | undefined, options: { mount?: boolean; engine?: string }) => {
       const engine = options.engine === undefined ? undefined : chooseEngine(options.engine);

@@ -57,11 +57,15 @@ export function devAppCommand(view: StackView): string[] {
   return ['python', '-m', 'debugpy', '--listen', `0.0.0.0:${DEBUG_PORT}`, ...target];
 }
 
-/** The files whose change needs a new image: the dependency files, the dev ones and the Dockerfile. */
+/**
+ * The files whose change needs a new image: the dependency files and the dev ones. Not the
+ * Dockerfile: watch skips what .dockerignore excludes, and the Dockerfile stays out of the build
+ * context (seen with Compose 2.26), so scripts/dev.sh builds it afresh at each start instead.
+ */
 export function rebuildPaths(view: StackView): string[] {
   const a = view.answers;
   const devFile = a.deps === 'requirements' && a.devDeps !== '' ? [a.devDeps] : [];
-  return [...new Set([...dependencyFiles(a), ...devFile, 'Dockerfile'])];
+  return [...new Set([...dependencyFiles(a), ...devFile])];
 }
 
 function watchRules(view: StackView, syncAction: 'sync' | 'sync+restart') {
@@ -105,7 +109,7 @@ function serialise(view: StackView, mode: 'watch' | 'mount', header: string): st
   commentKey(doc, ['services', names[0]!, 'build'], 'The Dockerfile\'s dev stage: the code belongs to the app user, development tools installed; the runtime stage never includes it.');
   if (mode === 'watch') {
     commentKey(doc, ['services', 'app', 'read_only'], 'Compose watch copies edits into the container as the app user, so the root filesystem is writable here (never in production).');
-    commentKey(doc, ['services', 'app', 'develop'], 'Code is synced into the running container (the reload server picks it up); a dependency file or the Dockerfile rebuilds the image.');
+    commentKey(doc, ['services', 'app', 'develop'], 'Code is synced into the running container (the reload server picks it up); a dependency file rebuilds the image (a Dockerfile edit: restart scripts/dev.sh).');
     if (names.includes('worker')) commentKey(doc, ['services', 'worker', 'develop'], 'The worker has no reloader: a synced change restarts it.');
   } else {
     commentKey(doc, ['services', 'app', 'volumes'], 'The project, read-only: the reload server sees your edits. Restart the worker yourself after changing its code.');

@@ -86,7 +86,7 @@ describe(`compose.dev.yml over ${combos.length} combinations`, () => {
             if (sync?.action !== (name === 'worker' ? 'sync+restart' : 'sync') || sync.target !== '/app') problems.push(`${where} ${name}: sync rule`);
             const rebuild = rules.filter((r) => r.action === 'rebuild').map((r) => r.path);
             const deps = a.deps === 'requirements' ? [`./${a.requirementsFile}`] : a.deps === 'uv' ? ['./pyproject.toml', './uv.lock'] : ['./pyproject.toml'];
-            for (const p of [...deps, './Dockerfile']) if (!rebuild.includes(p)) problems.push(`${where} ${name}: no rebuild on ${p}`);
+            for (const p of deps) if (!rebuild.includes(p)) problems.push(`${where} ${name}: no rebuild on ${p}`);
             // Rebuild rules come before the sync of the folder that holds them.
             if (rules.findIndex((r) => r.path === '.') !== rules.length - 1) problems.push(`${where} ${name}: sync before rebuild`);
           }

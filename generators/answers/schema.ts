@@ -19,6 +19,7 @@ import { PROXY_OPTIONS } from './proxy-options.js';
 import type { OptionSpec } from './option-spec.js';
 import { SIDE_SERVICE_OPTIONS } from './side-service-options.js';
 import { CI_OPTION } from './ci-option.js';
+import { DEV_OPTIONS } from './dev-options.js';
 import { appNotFound } from './app-detect.js';
 
 export type { Choice, OptionSpec, ProjectFacts };
@@ -456,6 +457,7 @@ export const OPTIONS: OptionSpec[] = [
     },
   },
   CI_OPTION,
+  ...DEV_OPTIONS,
 ];
 
 export const OPTION_BY_KEY = new Map(OPTIONS.map((o) => [o.key, o]));

@@ -5,6 +5,7 @@ import { PROXY_RULES } from './proxy-rules.js';
 import { MARIADB_RULES } from './mariadb-rules.js';
 import { COMPOSE_RULES } from './compose-rules.js';
 import { CI_RULES } from './ci-rules.js';
+import { DEV_RULES } from './dev-rules.js';
 
 /**
  * Every rule the audit can report, once. Ids DF/CP/PG/SH/EV/DI are those of
@@ -318,6 +319,7 @@ export const RULES = {
   ...PROXY_RULES,
   ...MARIADB_RULES,
   ...CI_RULES,
+  ...DEV_RULES,
 } as const satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof RULES;

@@ -49,6 +49,8 @@ export const app: ServiceModule = {
     'requirementsFile', 'collectStatic', 'env', 'stateDirs', 'nativeBuild', 'gpu', 'gpuServices', 'cpus', 'memory', 'dockerfileSyntax', 'registry',
     // Where Django's manage.py lives; the pipeline that builds and proves this image.
     'djangoDir', 'ci',
+    // The development loop's image and server (compose.dev.yml, render/dev.ts).
+    'devDeps', 'debugger',
   ],
   // Writable state: a named volume over each directory (scripts/backup-state.sh saves them).
   volumes: (a) => a.stateDirs.map(stateVolumeName),

@@ -70,6 +70,8 @@ export interface DjangoFacts {
   /** STATIC_ROOT as a container path. */
   staticRoot?: string;
   whitenoise: boolean;
+  /** The settings file names WhiteNoiseMiddleware (in MIDDLEWARE): the app serves its static files itself. */
+  whitenoiseMiddleware?: boolean;
   settingsEnv: DjangoEnvSetting[];
   /** Why a Django stack cannot be generated for this project (bad input: exit 2). */
   problem?: string;
@@ -319,6 +321,7 @@ export function detectDjango(projectDir: string, dependencies: string[] | undefi
   if (readers.length > 0) notes.push(`settings read with ${readers.join(', ')}`);
 
   facts.switch = facts.settingsFile ? readSwitch(projectDir, facts.settingsFile) : undefined;
+  if (facts.settingsFile && /whitenoise\.middleware\.WhiteNoiseMiddleware/.test(readFileSync(join(projectDir, facts.settingsFile), 'utf8'))) facts.whitenoiseMiddleware = true;
   const sw = facts.switch;
   if (sw?.debug && debugWith(sw, new Map()) === true) {
     const on = productionOn(sw, new Map());

@@ -18,6 +18,8 @@ export const HEALTH_LISTEN = '127.0.0.1:2080';
 export const HEALTH_URL = `http://${HEALTH_LISTEN}/`;
 /** Where static files are mounted in the proxy container (served under the app's STATIC_URL). */
 export const STATIC_ROOT = '/srv';
+/** The URL prefix the proxy serves them under: Django's STATIC_URL ("static/" and "/static/" both mean this). */
+export const STATIC_URL_PREFIX = '/static/';
 
 /** HSTS for a year; no includeSubDomains and no preload: those bind names the user may not own yet. */
 export const HSTS_VALUE = 'max-age=31536000';
@@ -102,5 +104,9 @@ export function proxyProblems(a: Answers): void {
   }
   if (a.proxy === 'none' && a.acmeEmail !== '') {
     throw new AnswerError('acme-email', 'is only used with --proxy caddy; add --proxy caddy or drop --acme-email');
+  }
+  if (a.staticFiles === 'proxy' && (a.proxy !== 'caddy' || a.framework !== 'django' || !a.collectStatic)) {
+    const need = a.proxy !== 'caddy' ? '--proxy caddy' : a.framework !== 'django' ? '--framework django' : '--collectstatic';
+    throw new AnswerError('static-files', `"proxy" serves Django's collected static files from the proxy: it needs ${need}; add it or use --static-files app`);
   }
 }

@@ -5,13 +5,25 @@
 import { domainProblem } from './proxy-facts.js';
 import { AnswerError } from './errors.js';
 import { asString, describe, parseChoice, type Choice } from './parse.js';
-import type { Answers, Proxy } from './types.js';
+import type { Answers, Proxy, StaticFiles } from './types.js';
+import type { ProjectFacts } from './validate.js';
 import type { OptionSpec } from './option-spec.js';
 
 export const PROXIES: Choice[] = [
   { value: 'none', name: 'None', hint: 'the app publishes its own port on 127.0.0.1' },
   { value: 'caddy', name: 'Caddy', hint: 'HTTPS front door: automatic certificates, HTTP->HTTPS, security headers' },
 ];
+
+export const STATIC_FILES: Choice[] = [
+  { value: 'proxy', name: 'The proxy', hint: 'Caddy serves STATIC_URL from a read-only volume the app image fills' },
+  { value: 'app', name: 'The app', hint: 'the app serves them itself (WhiteNoise)' },
+];
+
+/** The proxy serves the static files when there are collected ones and the settings do not hand them to WhiteNoise. */
+export function staticFilesDefault(a: Partial<Answers>, facts: ProjectFacts): StaticFiles {
+  const collected = a.proxy === 'caddy' && a.framework === 'django' && a.collectStatic === true;
+  return collected && !facts.django?.whitenoiseMiddleware ? 'proxy' : 'app';
+}
 
 const EMAIL_RE = /^[^\s@"<>()\\,;:]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
 
@@ -71,5 +83,16 @@ export const PROXY_OPTIONS: OptionSpec[] = [
       return text;
     },
   },
+  {
+    key: 'staticFiles',
+    flag: 'static-files',
+    kind: 'choice',
+    question: 'Who serves Django\'s collected static files?',
+    hint: 'proxy: Caddy serves STATIC_URL (/static/) from a read-only volume; app: the app (WhiteNoise). Needs --proxy and collectstatic',
+    defaultText: 'app with WhiteNoise in MIDDLEWARE, else proxy (with --proxy and collectstatic)',
+    choices: STATIC_FILES,
+    when: (a: Partial<Answers>) => a.proxy === 'caddy' && a.framework === 'django' && a.collectStatic === true,
+    fallback: (a, _d, facts) => staticFilesDefault(a, facts),
+    parse: (raw) => parseChoice('static-files', raw, STATIC_FILES) as StaticFiles,
+  },
 ];
-

@@ -14,6 +14,8 @@ export type Database = 'none' | 'postgres' | 'mariadb';
 export type MysqlDriver = 'pymysql' | 'mysqlclient';
 /** The front door: a reverse proxy that terminates HTTPS ('none': the app publishes its own port). */
 export type Proxy = 'none' | 'caddy';
+/** Who serves Django's collected static files behind the proxy: the proxy from a shared volume, or the app (WhiteNoise). */
+export type StaticFiles = 'app' | 'proxy';
 
 export interface Answers {
   /** Compose project and image name: lowercase letters, digits and dashes. */
@@ -57,6 +59,8 @@ export interface Answers {
   domains: string[];
   /** ACME account e-mail for Let's Encrypt (public domains only); empty = none. */
   acmeEmail: string;
+  /** With the proxy and Django's collectstatic: 'proxy' serves STATIC_URL from a read-only volume; 'app' leaves it to the app. */
+  staticFiles: StaticFiles;
   /** Settings for app, worker and migrate: `NAME=VALUE`, VALUE may hold placeholders ({db.url}, {secret.NAME}, ...). */
   env: string[];
   /** Absolute paths in the container the app writes at run time; each is a named volume. */

@@ -41,13 +41,17 @@ export function checkDeployArgv(from: ModelOrAnswers): string[] {
  * What the static stage runs through `manage.py shell -c`: the settings as the app will see them
  * (DEBUG, STATIC_ROOT, ALLOWED_HOSTS printed in the build log), then collectstatic only when
  * STATIC_ROOT is set under that environment (settings may set it only when production is on).
+ * With `staticLink`, a symlink there to STATIC_ROOT.
  */
-export function collectStaticProgram(): string {
+export function collectStaticProgram(staticLink?: string): string {
   const program = [
     'from django.conf import settings as s',
     'from django.core.management import call_command',
     'print("settings under the app environment: DEBUG=%r STATIC_ROOT=%r ALLOWED_HOSTS=%r" % (s.DEBUG, s.STATIC_ROOT, s.ALLOWED_HOSTS))',
     'call_command("collectstatic", interactive=False) if s.STATIC_ROOT else print("STATIC_ROOT is not set under this environment: collectstatic skipped")',
+    // --static-files proxy: a symlink to STATIC_ROOT at a fixed path, so the job that copies the files
+    // into the proxy's volume finds them without importing the settings.
+    ...(staticLink ? [`import os; os.symlink(str(s.STATIC_ROOT), ${JSON.stringify(staticLink)}) if s.STATIC_ROOT else None`] : []),
   ].join('; ');
   return shellQuote(program);
 }

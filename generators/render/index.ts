@@ -2,7 +2,7 @@
  * The render room: answers in, files out. Pure: nothing here touches the disk or a process,
  * so every combination of answers renders and checks in milliseconds.
  */
-import { PROXY_CONFIG_FILE, proxyModel } from '../stack/modules/proxy.js';
+import { PROXY_CONFIG_FILE, STATIC_JOB_SERVICE, STATIC_LINK, STATIC_MOUNT, proxyModel, proxyServesStatic } from '../stack/modules/proxy.js';
 import { getsHsts, INTERNAL_CA_ROOT, renderCaddyJson, usesInternalCa } from './proxy/caddy.js';
 import type { Answers } from '../answers/types.js';
 import { gpuServiceList } from '../answers/schema.js';
@@ -80,7 +80,9 @@ function dockerfile(view: StackModel): string {
     entrypointFile: ENTRYPOINT_FILE,
     collectStatic: a.framework === 'django' && a.collectStatic,
     collectStaticEnv: collectStaticEnv(view),
-    collectStaticProgram: collectStaticProgram(),
+    collectStaticProgram: collectStaticProgram(proxyServesStatic(a) ? STATIC_LINK : undefined),
+    staticMount: proxyServesStatic(a) ? STATIC_MOUNT : '',
+    staticJob: STATIC_JOB_SERVICE,
     managePy: managePy(a),
     dev: devStageView(view),
   });
@@ -132,6 +134,7 @@ function scriptView(view: StackModel) {
     ...proxyView(a.proxy === 'caddy', a.domains),
     backups: view.modules.some((m) => (m.scripts?.(a) ?? []).some((s) => /^(backup|restore)-/.test(s.name))) || view.stateDirs.length > 0,
     migrateJob: view.has('migrate'),
+    staticJob: view.has(STATIC_JOB_SERVICE) ? STATIC_JOB_SERVICE : '',
     secretFiles: view.secrets.map((s) => `secrets/${s}`).join(', '),
     settings: view.settings.map((e) => ({ name: e.name, value: e.value, fromSecret: e.secrets.length > 0 })),
     statePaths: view.stateDirs.map((d) => d.path).join(' '),

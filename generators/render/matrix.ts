@@ -4,6 +4,7 @@
  */
 import type { Answers } from '../answers/types.js';
 import { crossValidate } from '../answers/schema.js';
+import { staticFilesDefault } from '../answers/proxy-options.js';
 
 export const BASE_ANSWERS: Answers = {
   name: 'demo-service',
@@ -30,6 +31,7 @@ export const BASE_ANSWERS: Answers = {
   proxy: 'none',
   domains: [],
   acmeEmail: '',
+  staticFiles: 'app',
   env: [],
   stateDirs: [],
   libpq: false,
@@ -51,6 +53,8 @@ export function answersFor(overrides: Partial<Answers>): Answers {
   const postgres = overrides.database !== undefined ? overrides.database === 'postgres' : (overrides.postgres ?? BASE_ANSWERS.postgres);
   const database = overrides.database ?? (postgres ? 'postgres' : 'none');
   const answers = { ...BASE_ANSWERS, server: asgi ? 'uvicorn' : 'gunicorn', ...overrides, postgres, database } as Answers;
+  // Who serves Django's static files follows the answers as detection's default does (no WhiteNoise seen).
+  if (overrides.staticFiles === undefined) answers.staticFiles = staticFilesDefault(answers, {});
   crossValidate(answers);
   return answers;
 }

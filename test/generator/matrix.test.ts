@@ -13,6 +13,9 @@ import type { Answers } from '../../generators/answers/types.js';
 import { renderProject, type RenderedFile } from '../../generators/render/index.js';
 import { allAnswerCombinations } from '../../generators/render/matrix.js';
 import { postgresDataPath } from '../../generators/render/view.js';
+
+/** One-shot jobs that need no network at all (`network_mode: none`). */
+const JOBS_WITHOUT_NETWORK = ['proxy-init', 'static-copy'];
 import { tempDir, validateCompose } from '../helpers.js';
 
 type Service = Record<string, any>;
@@ -140,11 +143,11 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
     rule('CP-08', typeof lim.memory === 'string', `${name} memory limit`);
     rule('CP-09', typeof lim.cpus === 'string', `${name} cpu limit`);
     rule('CP-10', Number(lim.pids) > 0, `${name} pids limit`);
-    // `network_mode: none` (proxy-init) is no network at all, not the host's.
-    rule('CP-15', ['pid', 'ipc', 'uts', 'userns_mode', 'cgroup_parent'].every((k) => s[k] === undefined) && (s.network_mode === undefined || (name === 'proxy-init' && s.network_mode === 'none')), `${name} shares no host namespace`);
+    // `network_mode: none` (proxy-init, static-copy) is no network at all, not the host's.
+    rule('CP-15', ['pid', 'ipc', 'uts', 'userns_mode', 'cgroup_parent'].every((k) => s[k] === undefined) && (s.network_mode === undefined || (JOBS_WITHOUT_NETWORK.includes(name) && s.network_mode === 'none')), `${name} shares no host namespace`);
     rule('CP-16', !JSON.stringify(s.volumes ?? []).includes('docker.sock'), `${name} no docker.sock`);
     rule('CP-17', s.devices === undefined && s.group_add === undefined, `${name}: devices only in the GPU override`);
-    rule('CP-18', (Array.isArray(s.networks) && s.networks.length > 0) || (name === 'proxy-init' && s.network_mode === 'none'), `${name} on named networks`);
+    rule('CP-18', (Array.isArray(s.networks) && s.networks.length > 0) || (JOBS_WITHOUT_NETWORK.includes(name) && s.network_mode === 'none'), `${name} on named networks`);
     rule('CP-21', s.logging?.driver === 'json-file' && s.logging.options?.['max-size'] && s.logging.options?.['max-file'], `${name} log rotation`);
     const imageService = name === 'db' || name === 'redis' || name === 'proxy' || name === 'proxy-init';
     rule('CP-23', imageService ? /^\$\{[A-Z_]+_IMAGE:-[a-z]+:\d+(\.\d+){0,2}-(bookworm|noble|alpine)\}$/.test(s.image) : (s.build?.target === 'runtime' && /^[a-z0-9-]+:\$\{APP_VERSION:-\d+\.\d+\.\d+\}$/.test(s.image)), `${name} built image tagged with a version`);
@@ -168,6 +171,11 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
     rule('PX-03', a.domains.filter((d) => !/localhost$|^[\d.]+$/.test(d)).length === 0 || JSON.stringify(caddy).includes('Strict-Transport-Security'), 'HSTS for public names');
     rule('PX-04', services.app!.ports === undefined, 'the app is not published beside the proxy');
     rule('CP-16', services.proxy!.volumes.includes('./proxy/caddy.json:/etc/caddy/caddy.json:ro'), 'config mounted read-only');
+    // --static-files proxy: the volume the job fills, read-only in the proxy, served under /static/; never without it.
+    const statics = a.staticFiles === 'proxy';
+    const staticMount = (services.proxy!.volumes as string[]).find((v) => v.startsWith('static:'));
+    rule('CP-16', statics ? staticMount === 'static:/srv/static:ro' && services['static-copy']?.depends_on === undefined && services.proxy!.depends_on['static-copy']?.condition === 'service_completed_successfully' : staticMount === undefined && services['static-copy'] === undefined, 'static volume read-only in the proxy exactly with --static-files proxy');
+    rule('CP-16', JSON.stringify(caddy).includes('"file_server"') === statics && (compose.volumes?.static !== undefined) === statics, 'the proxy serves /static/ exactly with --static-files proxy');
   }
   if (a.database !== 'none' || a.worker || a.redis) rule('CP-18', compose.networks?.backend?.internal === true, 'internal backend network');
   if (a.redis) {

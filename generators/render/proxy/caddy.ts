@@ -21,6 +21,9 @@ export * from '../../answers/proxy-facts.js';
 
 type Json = Record<string, unknown>;
 
+/** A file name with Django's manifest hash before the extension: style.3f2a1b9c8d7e.css (also .css.gz). */
+const HASHED_NAME = '\\.[0-9a-f]{12}\\.[A-Za-z0-9.]+$';
+
 function headersHandler(set: Record<string, string>, remove: string[] = []): Json {
   return {
     handler: 'headers',
@@ -50,9 +53,21 @@ function siteRoutes(m: ProxyModel): Json[] {
     { handle: [{ handler: 'encode', encodings: { zstd: {}, gzip: {} }, prefer: ['zstd', 'gzip'] }] },
   ];
   if (m.staticFiles) {
+    // Django's collected files, from the read-only volume: never forwarded to the app. A name with
+    // ManifestStaticFilesStorage's hash (style.3f2a1b9c8d7e.css) never changes content: cached for a
+    // year; any other name for an hour. A file that is not there is a 404 from the proxy.
     routes.push({
       match: [{ path: [`${m.staticFiles.urlPrefix}*`] }],
-      handle: [{ handler: 'file_server', root: STATIC_ROOT }],
+      handle: [
+        {
+          handler: 'subroute',
+          routes: [
+            { match: [{ path_regexp: { pattern: HASHED_NAME } }], handle: [headersHandler({ 'Cache-Control': 'public, max-age=31536000, immutable' })] },
+            { match: [{ not: [{ path_regexp: { pattern: HASHED_NAME } }] }], handle: [headersHandler({ 'Cache-Control': 'public, max-age=3600' })] },
+            { handle: [{ handler: 'file_server', root: STATIC_ROOT }] },
+          ],
+        },
+      ],
       terminal: true,
     });
   }

@@ -10,10 +10,11 @@
  * (CHOWN only, no network) hands it to the proxy's user before the proxy starts (and does nothing
  * on later starts, when it already belongs to that user).
  */
-import { CADDY_CONFIG_PATH, CADDY_DATA_DIR, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUTS, HEALTH_URL, type ProxyModel } from '../../answers/proxy-facts.js';
+import { CADDY_CONFIG_PATH, CADDY_DATA_DIR, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUTS, HEALTH_URL, STATIC_ROOT, STATIC_URL_PREFIX, type ProxyModel } from '../../answers/proxy-facts.js';
 import type { Answers } from '../../answers/types.js';
 import type { ModuleContext, ServiceModule } from '../types.js';
 import { LOGGING, SECURITY_OPT, START_INTERVAL_REF, limits, longRunning } from '../view.js';
+import { appLike } from './image.js';
 
 export const PROXY_SERVICE = 'proxy';
 export const PROXY_INIT_SERVICE = 'proxy-init';
@@ -25,6 +26,16 @@ export const PROXY_UID = 10080;
 /** Where the rendered config lives in the project. */
 export const PROXY_CONFIG_FILE = 'proxy/caddy.json';
 const IMAGE_REF = `\${CADDY_IMAGE:-${CADDY_IMAGE}}`;
+/** With --static-files proxy: the one-shot job that copies the image's collected files, and their volume. */
+export const STATIC_JOB_SERVICE = 'static-copy';
+export const STATIC_VOLUME = 'static';
+/** A symlink the image's static build stage leaves to STATIC_ROOT (render/django.ts), so the job needs no settings. */
+export const STATIC_LINK = '/app/.static-root';
+/** Where the volume sits in the job and, read-only, in the proxy: under the file server's root, at the URL prefix. */
+export const STATIC_MOUNT = `${STATIC_ROOT}${STATIC_URL_PREFIX.replace(/\/$/, '')}`;
+
+/** Whether the proxy serves Django's collected static files (--static-files proxy). */
+export const proxyServesStatic = (a: Answers) => a.proxy === 'caddy' && a.staticFiles === 'proxy';
 
 /** The proxy model of these answers: what render/proxy/caddy.ts turns into Caddy's JSON. */
 export function proxyModel(a: Answers): ProxyModel {
@@ -32,28 +43,33 @@ export function proxyModel(a: Answers): ProxyModel {
     domains: a.domains,
     upstream: { host: 'app', port: a.port },
     healthPath: a.healthPath,
-    staticFiles: null,
+    staticFiles: proxyServesStatic(a) ? { urlPrefix: STATIC_URL_PREFIX } : null,
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     timeouts: DEFAULT_TIMEOUTS,
     ...(a.acmeEmail ? { acmeEmail: a.acmeEmail } : {}),
   };
 }
 
-function proxyService() {
+function proxyService(a: Answers) {
+  const statics = proxyServesStatic(a);
   const bind = '${PROXY_BIND_IP:-127.0.0.1}';
   return {
     image: IMAGE_REF,
     user: `${PROXY_UID}:${PROXY_UID}`,
     command: ['caddy', 'run', '--config', CADDY_CONFIG_PATH],
     ports: [`${bind}:\${PROXY_HTTP_PORT:-80}:80`, `${bind}:\${PROXY_HTTPS_PORT:-443}:443`, `${bind}:\${PROXY_HTTPS_PORT:-443}:443/udp`],
-    volumes: [`./${PROXY_CONFIG_FILE}:${CADDY_CONFIG_PATH}:ro`, `${PROXY_VOLUME}:${CADDY_DATA_DIR}`],
+    volumes: [`./${PROXY_CONFIG_FILE}:${CADDY_CONFIG_PATH}:ro`, `${PROXY_VOLUME}:${CADDY_DATA_DIR}`, ...(statics ? [`${STATIC_VOLUME}:${STATIC_MOUNT}:ro`] : [])],
     read_only: true,
     tmpfs: ['/tmp:size=16m,mode=1777', `/config:size=1m,uid=${PROXY_UID},gid=${PROXY_UID},mode=0700`],
     cap_drop: ['ALL'],
     security_opt: SECURITY_OPT,
     // Docker sets it for every container already; said here so Podman and reviewers see it.
     sysctls: { 'net.ipv4.ip_unprivileged_port_start': 0 },
-    depends_on: { [PROXY_INIT_SERVICE]: { condition: 'service_completed_successfully' }, app: { condition: 'service_healthy' } },
+    depends_on: {
+      [PROXY_INIT_SERVICE]: { condition: 'service_completed_successfully' },
+      ...(statics ? { [STATIC_JOB_SERVICE]: { condition: 'service_completed_successfully' } } : {}),
+      app: { condition: 'service_healthy' },
+    },
     healthcheck: {
       test: ['CMD', 'wget', '-q', '-O', '/dev/null', HEALTH_URL],
       interval: '10s',
@@ -89,6 +105,42 @@ function initService() {
 
 const applies = (a: Answers) => a.proxy === 'caddy';
 
+function staticJobService(ctx: ModuleContext) {
+  const { volumes: _state, ...image } = appLike(ctx.view);
+  return {
+    ...image,
+    // The image's user: its Dockerfile makes the mount point the app user's, and a new volume takes
+    // that owner. The files keep the image's modes (world-readable), so the proxy's user reads them.
+    // Adds and overwrites, never deletes: while scripts/deploy.sh rolls an image out, the pages of the
+    // old app still name its hashed files, and those keep resolving.
+    entrypoint: ['cp', '-R', `${STATIC_LINK}/.`, `${STATIC_MOUNT}/`],
+    command: [],
+    volumes: [`${STATIC_VOLUME}:${STATIC_MOUNT}`],
+    network_mode: 'none',
+    healthcheck: { disable: true },
+    restart: 'no',
+    deploy: limits('0.25', '64m', 16),
+    logging: LOGGING,
+  };
+}
+
+export const staticJob: ServiceModule = {
+  id: 'static-copy',
+  kind: 'app',
+  serviceName: STATIC_JOB_SERVICE,
+  applies: proxyServesStatic,
+  options: ['staticFiles'],
+  role: 'job',
+  service: staticJobService,
+  comments: () => [
+    {
+      path: ['services', STATIC_JOB_SERVICE],
+      text: `Runs once per image before the proxy starts: copies the collected static files (STATIC_ROOT) into the ${STATIC_VOLUME} volume, which the proxy serves read-only under ${STATIC_URL_PREFIX}. No network.`,
+    },
+  ],
+  audit: () => [{ service: STATIC_JOB_SERVICE, rules: ['CP-03', 'CP-18'], image: /.*/ }],
+};
+
 export const proxyInit: ServiceModule = {
   id: 'proxy-init',
   kind: 'backing',
@@ -108,11 +160,11 @@ export const proxy: ServiceModule = {
   serviceName: PROXY_SERVICE,
   applies,
   options: ['proxy', 'domains', 'acmeEmail'],
-  volumes: () => [PROXY_VOLUME],
+  volumes: (a) => [PROXY_VOLUME, ...(proxyServesStatic(a) ? [STATIC_VOLUME] : [])],
   role: 'stateful',
   // Zero-downtime updates on one host: new app containers beside the old, then the old drained.
   scripts: () => [{ name: 'deploy' }],
-  service: (_ctx: ModuleContext) => proxyService(),
+  service: (ctx: ModuleContext) => proxyService(ctx.answers),
   comments: (ctx) => [
     { path: ['services', PROXY_SERVICE, 'ports'], text: 'The only published service: 80 redirects to HTTPS, 443 (TCP, and UDP for HTTP/3) serves the app. PROXY_BIND_IP=0.0.0.0 opens it to the network.' },
     { path: ['services', PROXY_SERVICE, 'user'], text: 'Non-root with no capabilities: the engine lets containers bind ports below 1024 (ip_unprivileged_port_start=0).' },

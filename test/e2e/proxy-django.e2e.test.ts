@@ -2,7 +2,8 @@
  * --proxy caddy on the real engine for Django with Postgres (issue 22): the e2e-django-dburl
  * fixture generated with a domain, started with `docker compose up --wait` on the stand-ins, then
  * every front-door check from the host (certificate verified against the internal CA root from the
- * proxy's volume), and Django accepting the proxied Host (ALLOWED_HOSTS wired to the domain).
+ * proxy's volume), Django accepting the proxied Host (ALLOWED_HOSTS wired to the domain), and
+ * --static-files proxy: the collected files served by Caddy from the static volume, without the app.
  *   flock /tmp/engine.lock npx vitest run test/e2e/proxy-django.e2e.test.ts
  */
 import { rmSync } from 'node:fs';
@@ -63,7 +64,7 @@ afterAll(async () => {
 
 describe('--proxy caddy, Django with Postgres', () => {
   it('generates, comes up healthy, and passes every front-door check', async () => {
-    const gen = await cli([dir, '--yes', '--postgres', '--postgres-version', env.postgresVersion, '--health-path', '/items/', '--proxy', 'caddy', '--domain', DOMAIN]);
+    const gen = await cli([dir, '--yes', '--postgres', '--postgres-version', env.postgresVersion, '--health-path', '/items/', '--proxy', 'caddy', '--domain', DOMAIN, '--static-files', 'proxy']);
     expect(gen.exitCode, gen.stderr).toBe(0);
     const setup = await execa('bash', ['-c', 'mkdir -p secrets && umask 077 && for s in db_password secret_key redis_password; do [ -f secrets/$s ] || head -c 24 /dev/urandom | base64 | tr -d "/+=" > secrets/$s; done; chmod 0444 secrets/*'], { cwd: dir });
     expect(setup.exitCode).toBe(0);
@@ -90,6 +91,22 @@ describe('--proxy caddy, Django with Postgres', () => {
     const appId = (await compose(['ps', '-q', 'app'])).stdout.trim();
     const ports = JSON.parse((await execa('docker', ['inspect', '-f', '{{json .NetworkSettings.Ports}}', appId])).stdout) as Record<string, unknown>;
     expect(Object.values(ports).every((b) => b === null)).toBe(true);
+
+    // --static-files proxy (the fixture has WhiteNoise, so the flag overrides detection): the page's
+    // hashed stylesheet comes from Caddy's file server with its year-long cache header (WhiteNoise
+    // would say max-age=315360000), and still does with the app stopped.
+    const css = /href="(\/static\/inventory\/style\.[0-9a-f]{12}\.css)"/.exec(items.body)?.[1];
+    expect(css, items.body.slice(0, 500)).toBeDefined();
+    const hashed = await httpsGet(door, css!);
+    expect(hashed.status).toBe(200);
+    expect(hashed.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(hashed.body).toContain('{');
+    const plain = await httpsGet(door, '/static/inventory/style.css');
+    expect([plain.status, plain.headers['cache-control']]).toEqual([200, 'public, max-age=3600']);
+    expect((await httpsGet(door, '/static/inventory/missing.css')).status).toBe(404);
+    await compose(['stop', 'app']);
+    const withoutApp = await httpsGet(door, css!);
+    expect([withoutApp.status, withoutApp.headers['cache-control']]).toEqual([200, 'public, max-age=31536000, immutable']);
   }, 25 * MINUTE);
 
   it('leaves nothing behind', async () => {

@@ -80,12 +80,20 @@ describe('Caddy JSON config from the proxy model', () => {
     expect(servers(c).https).toMatchObject({ read_header_timeout: '5s', read_timeout: '30s', write_timeout: '40s', idle_timeout: '50s' });
   });
 
-  it('static files: served from the shared volume under the prefix, before the app', () => {
+  it('static files: served from the shared volume under the prefix, before the app, hashed names cached for a year', () => {
     const c: J = caddyConfig(model({ staticFiles: { urlPrefix: '/static/' } }));
     const routes = siteRoutes(c);
-    const i = routes.findIndex((r: J) => r.handle[0].handler === 'file_server');
-    expect(routes[i]).toMatchObject({ match: [{ path: ['/static/*'] }], handle: [{ handler: 'file_server', root: '/srv' }], terminal: true });
+    const i = routes.findIndex((r: J) => JSON.stringify(r.handle).includes('file_server'));
+    expect(routes[i]).toMatchObject({ match: [{ path: ['/static/*'] }], terminal: true });
+    const inner: J[] = routes[i]!.handle[0].routes;
+    expect(inner.at(-1)).toEqual({ handle: [{ handler: 'file_server', root: '/srv' }] });
     expect(i).toBeLessThan(routes.findIndex((r: J) => r.handle[0].handler === 'reverse_proxy'));
+    const cacheFor = (path: string) =>
+      inner
+        .filter((r) => r.match && (r.match[0].path_regexp ? new RegExp(r.match[0].path_regexp.pattern).test(path) : !new RegExp(r.match[0].not[0].path_regexp.pattern).test(path)))
+        .map((r) => r.handle[0].response.set['Cache-Control'][0]);
+    expect(cacheFor('/static/inventory/style.0123456789ab.css')).toEqual(['public, max-age=31536000, immutable']);
+    expect(cacheFor('/static/inventory/style.css')).toEqual(['public, max-age=3600']);
     expect(JSON.stringify(caddyConfig(model()))).not.toContain('file_server');
   });
 

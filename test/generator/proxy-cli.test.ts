@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -23,6 +23,9 @@ describe('--proxy: bad input exits 2, names the field, writes nothing', () => {
     ['--proxy with an unknown value', ['--proxy', 'traefik'], /proxy: "traefik" is not allowed; choose one of: none, caddy/],
     ['--domain without --proxy', ['--domain', 'shop.example.com'], /domain: is only used with --proxy caddy/],
     ['an ACME e-mail that is not one', ['--proxy', 'caddy', '--acme-email', 'ops at example'], /acme-email: "ops at example" is not an e-mail address/],
+    ['--static-files with an unknown value', ['--proxy', 'caddy', '--static-files', 'cdn'], /static-files: "cdn" is not allowed; choose one of: proxy, app/],
+    ['--static-files proxy without --proxy', ['--static-files', 'proxy'], /static-files: "proxy" serves Django's collected static files from the proxy: it needs --proxy caddy/],
+    ['--static-files proxy for an app that is not Django', ['--proxy', 'caddy', '--static-files', 'proxy'], /static-files: .* it needs --framework django/],
   ];
   for (const [what, args, message] of cases) {
     it(what, async () => {
@@ -85,5 +88,58 @@ describe('--proxy caddy', () => {
     expect(compose.services.proxy).toBeDefined();
     expect(compose.services.app!.ports).toBeUndefined();
     expect(existsSync(join(dir, 'proxy', 'caddy.json'))).toBe(true);
+  });
+});
+
+describe('--static-files: who serves Django\'s collected static files behind the proxy', () => {
+  type Compose = { services: Record<string, Record<string, any>>; volumes?: Record<string, unknown> };
+  async function generate(settings: (text: string) => string, args: string[]) {
+    const dir = join(workDir(), 'shop');
+    cpSync(join(repoRoot, 'test', 'fixtures', 'e2e-django-dburl'), dir, { recursive: true });
+    const path = join(dir, 'shop', 'settings.py');
+    writeFileSync(path, settings(readFileSync(path, 'utf8')));
+    const r = await runCli([dir, '--yes', '--postgres', '--proxy', 'caddy', ...args]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+    return { compose: parseYaml(read('docker-compose.yml')) as Compose, caddy: read('proxy/caddy.json'), deploy: read('scripts/deploy.sh'), dockerfile: read('Dockerfile'), readme: read('README.Docker.md'), manifest: JSON.parse(read('.create-pyimage.json')) };
+  }
+  const withoutWhiteNoise = (text: string) => text.replace(/^.*whitenoise\.middleware\.WhiteNoiseMiddleware.*\n/m, '');
+
+  it('WhiteNoise in MIDDLEWARE: the app keeps serving them; no static volume, no job, no file server', async () => {
+    const out = await generate((t) => t, []);
+    expect(out.manifest.answers.staticFiles).toBe('app');
+    expect(out.compose.services['static-copy']).toBeUndefined();
+    expect(out.compose.volumes?.static).toBeUndefined();
+    expect(JSON.stringify(out.compose.services.proxy!.volumes)).not.toContain('static');
+    expect(out.caddy).not.toContain('file_server');
+    expect(out.deploy).not.toContain('static-copy');
+    expect(out.dockerfile).not.toContain('.static-root');
+  });
+
+  it('no WhiteNoise: the proxy serves /static/ from a read-only volume the static-copy job fills from the image', async () => {
+    const out = await generate(withoutWhiteNoise, []);
+    expect(out.manifest.answers.staticFiles).toBe('proxy');
+    const job = out.compose.services['static-copy']!;
+    expect(job).toMatchObject({ image: out.compose.services.app!.image, network_mode: 'none', read_only: true, cap_drop: ['ALL'], restart: 'no', volumes: ['static:/srv/static'] });
+    expect(job.entrypoint).toEqual(['cp', '-R', '/app/.static-root/.', '/srv/static/']);
+    expect(job.user).toBeUndefined();
+    const proxy = out.compose.services.proxy!;
+    expect(proxy.volumes).toContain('static:/srv/static:ro');
+    expect(proxy.depends_on['static-copy']).toEqual({ condition: 'service_completed_successfully' });
+    expect(out.compose.volumes).toHaveProperty('static');
+    expect(JSON.parse(out.caddy).apps.http.servers.https.routes[0].handle[0].routes.some((r: any) => JSON.stringify(r).includes('"file_server"') && r.match[0].path[0] === '/static/*')).toBe(true);
+    // deploy.sh copies the new image's files before any new app container starts.
+    expect(out.deploy.indexOf('run --rm --no-deps static-copy')).toBeGreaterThan(0);
+    expect(out.deploy.indexOf('run --rm --no-deps static-copy')).toBeLessThan(out.deploy.indexOf('--scale "app='));
+    expect(out.dockerfile).toContain('os.symlink(str(s.STATIC_ROOT), "/app/.static-root")');
+    expect(out.dockerfile).toMatch(/^RUN mkdir -p \/srv\/static && chown 10001:10001 \/srv\/static$/m);
+    expect(out.readme).toContain('The proxy serves them (`--static-files proxy`)');
+  });
+
+  it('the flag overrides detection both ways', async () => {
+    expect((await generate((t) => t, ['--static-files', 'proxy'])).compose.services['static-copy']).toBeDefined();
+    const app = await generate(withoutWhiteNoise, ['--static-files', 'app']);
+    expect(app.compose.services['static-copy']).toBeUndefined();
+    expect(app.caddy).not.toContain('file_server');
   });
 });

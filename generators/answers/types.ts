@@ -14,6 +14,8 @@ export type Database = 'none' | 'postgres' | 'mariadb';
 export type MysqlDriver = 'pymysql' | 'mysqlclient';
 /** The front door: a reverse proxy that terminates HTTPS ('none': the app publishes its own port). */
 export type Proxy = 'none' | 'caddy';
+/** Where deploy/k8s runs the database: a StatefulSet, or a managed one outside the cluster. */
+export type KubeDb = 'in-cluster' | 'external';
 
 export interface Answers {
   /** Compose project and image name: lowercase letters, digits and dashes. */
@@ -78,6 +80,18 @@ export interface Answers {
   registry: string;
   /** The pipeline written for the project: GitHub Actions, GitLab CI or none. */
   ci: 'github' | 'gitlab' | 'none';
+  /** The namespace of deploy/k8s (a DNS label). */
+  kubeNamespace: string;
+  /** Where deploy/k8s runs the database; `externalDb` is its boolean alias (--external-db). */
+  kubeDb: KubeDb;
+  externalDb: boolean;
+  /** A HorizontalPodAutoscaler for the app. */
+  kubeHpa: boolean;
+  /** An Ingress for the --domain names; with a cert-manager ClusterIssuer (empty: none) it gets TLS. */
+  kubeIngress: boolean;
+  kubeCertIssuer: string;
+  /** The extended resource a render GPU is requested by on Kubernetes (the device plugin's name). */
+  kubeGpuResource: string;
 }
 
 export type AnswerKey = keyof Answers;

@@ -41,6 +41,13 @@ export const BASE_ANSWERS: Answers = {
   dockerfileSyntax: false,
   registry: '',
   ci: 'none',
+  kubeNamespace: 'demo-service',
+  kubeDb: 'in-cluster',
+  externalDb: false,
+  kubeHpa: false,
+  kubeIngress: false,
+  kubeCertIssuer: '',
+  kubeGpuResource: 'gpu.intel.com/i915',
 };
 
 export function answersFor(overrides: Partial<Answers>): Answers {

@@ -21,7 +21,7 @@ describe('auditFiles(renderProject(answers)) over the full answer matrix', () =>
       const report = auditFiles(files, { shellcheck });
       // The audit must actually have read the stack, or "zero findings" proves nothing.
       const kinds = new Set(report.files.map((f) => f.kind));
-      expect([...kinds].sort()).toEqual(['compose', 'dockerfile', 'dockerignore', 'env', 'script', 'stack']);
+      expect([...kinds].sort()).toEqual(['compose', 'dockerfile', 'dockerignore', 'env', 'kubernetes', 'script', 'stack']);
       expect(report.files.some((f) => f.path === 'docker-compose.gpu.yml')).toBe(answers.gpu !== 'none');
       expect(report.findings.map((f) => `${f.ruleId} ${f.file}:${f.line} ${f.message}`)).toEqual([]);
     });

@@ -6,7 +6,6 @@
  * state volumes.
  */
 import { gpuServiceList } from '../../answers/schema.js';
-import { WORKER_PROBE } from '../../stack/modules/worker.js';
 import type { StackModel } from '../../stack/types.js';
 import { APP_HEALTH, GRACEFUL_SECONDS, STOP_GRACE_SECONDS } from '../../stack/view.js';
 import {
@@ -14,6 +13,23 @@ import {
 } from './common.js';
 import { configDigest, externalDb, type KubeEnv } from './env.js';
 import { DB_SECRET } from '../../stack/modules/postgres.js';
+
+/**
+ * The worker's probe on Kubernetes: with the pod's processes shared, PID 1 is the pause process and
+ * the worker (like this probe) is an entry process of its own (parent 0); alive means one such
+ * process, other than the probe, is neither a zombie nor stopped. Compose's probe looks for a child
+ * of docker-init instead, which Kubernetes does not run.
+ */
+export const KUBE_WORKER_PROBE = [
+  'import os, sys',
+  'def stat(pid):',
+  '    try:',
+  "        return open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()",
+  '    except OSError:',
+  "        return ['X', '-1']",
+  "entries = [stat(p) for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())]",
+  "sys.exit(0 if any(s[1] == '0' and s[0] not in 'ZTtXx' for s in entries) else 1)",
+].join('\n');
 
 /** Seconds as a number, from "5s". */
 function seconds(text: string): number {
@@ -163,7 +179,7 @@ export function appDeployment(model: StackModel, env: KubeEnv) {
 
 export function workerDeployment(model: StackModel, env: KubeEnv) {
   const a = model.answers;
-  const probe = { exec: { command: ['python', '-c', WORKER_PROBE] }, timeoutSeconds: 5 };
+  const probe = { exec: { command: ['python', '-c', KUBE_WORKER_PROBE] }, timeoutSeconds: 5 };
   const template = podTemplate(model, {
     component: 'worker',
     command: model.workerCommand,

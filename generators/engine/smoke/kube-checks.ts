@@ -48,6 +48,17 @@ export function podChecks(k: KubeRun): StepSpec[] {
       },
     },
     {
+      // The JSON contract's step (as compose and Swarm report it): the app's server process.
+      name: 'app runs as non-root',
+      run: async () => {
+        const entries = await local(['exec', app(), 'python', '-c', ENTRY_UIDS]);
+        const uid = entries.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')[1])[0];
+        if (uid === undefined) throw new StepFailure(`cannot read the app's UID: ${lastLines(entries.all, 5)}`);
+        if (uid === '0') throw new StepFailure('the app runs as root (UID 0)');
+        return `UID ${uid}`;
+      },
+    },
+    {
       name: 'pods run as UID 10001, read-only root',
       run: async () => {
         const seen: string[] = [];

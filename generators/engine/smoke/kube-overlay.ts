@@ -151,11 +151,13 @@ export function podmanOverlay(input: OverlayInput): Overlay {
   }
   // ConfigMaps are not kept between plays: each phase that has pods carries them.
   const configMaps = shared.filter((o) => o.kind === 'ConfigMap');
+  const standalone = shared.filter((o) => o.kind !== 'ConfigMap');
   const phases: Phase[] = [
-    { name: 'backing services', workloads: backing.map((w) => w.metadata.name), objects: [...shared, ...backing] },
-    { name: 'migration', workloads: jobs.map((w) => w.metadata.name), objects: [...configMaps, ...jobs] },
-    { name: 'app', workloads: apps.map((w) => w.metadata.name), objects: [...configMaps, ...apps] },
-  ].filter((p) => p.workloads.length > 0 || p.name === 'backing services');
+    // Podman plays a ConfigMap only beside a pod that uses it; Secrets and claims stand alone.
+    { name: 'backing services', workloads: backing.map((w) => w.metadata.name), objects: [...standalone, ...(backing.length > 0 ? configMaps : []), ...backing] },
+    { name: 'migration', workloads: jobs.map((w) => w.metadata.name), objects: jobs.length > 0 ? [...configMaps, ...jobs] : [] },
+    { name: 'app', workloads: apps.map((w) => w.metadata.name), objects: apps.length > 0 ? [...configMaps, ...apps] : [] },
+  ].filter((p) => p.objects.length > 0);
   return { phases, skipped, services };
 }
 

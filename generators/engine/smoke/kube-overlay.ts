@@ -113,11 +113,11 @@ export function podmanOverlay(input: OverlayInput): Overlay {
   const apps: Obj[] = [];
   const services: Record<string, string> = {};
   const objects = structuredClone(input.objects) as Obj[];
+  for (const o of objects.filter((x) => x.kind === 'Service')) {
+    const target = objects.find((w) => WORKLOADS.has(w.kind) && selects(o.spec?.selector, w.spec?.template?.metadata?.labels));
+    if (target) services[o.metadata.name] = rename(target.metadata.name);
+  }
   for (const o of objects) {
-    if (o.kind === 'Service') {
-      const target = objects.find((w) => WORKLOADS.has(w.kind) && selects(o.spec?.selector, w.spec?.template?.metadata?.labels));
-      if (target) services[o.metadata.name] = rename(target.metadata.name);
-    }
     if (NOT_PLAYED.has(o.kind)) {
       skipped.push(`${o.kind} ${o.metadata?.name}`);
       continue;

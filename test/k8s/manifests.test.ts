@@ -153,3 +153,19 @@ describe('deploy/k8s over the matrix', () => {
     expect(shapes.size).toBeGreaterThan(5);
   }, 60_000);
 });
+
+describe('update keeps deploy/k8s in step', () => {
+  it('merges a new answer into a manifest the user edited, keeping the edit (several documents, line by line)', async () => {
+    const { mergeFile } = await import('../../generators/update/merge.js');
+    const app = (a: Answers) => k8sFiles(buildStack(a)).find((f) => f.path.endsWith('/app.yaml'))!.content;
+    const base = app(answersFor({}));
+    const yours = base.replace('  replicas: 2\n', '  replicas: 3\n');
+    const next = app(answersFor({ cpus: '2' }));
+    const merged = mergeFile('deploy/k8s/app.yaml', yours, base, next);
+    expect(merged.clean).toBe(true);
+    const docs = parseAllDocuments(merged.text).map((d) => d.toJS() as Record<string, any>);
+    expect(docs[0]!.spec.replicas).toBe(3);
+    expect(docs[0]!.spec.template.spec.containers[0].resources.limits.cpu).toBe('2000m');
+    for (const d of docs) expect(kubeProblems(d)).toEqual([]);
+  });
+});

@@ -11,6 +11,7 @@ import { readProjectDotenv, scanProject, type ScanResult } from './scan/index.js
 import { detectStateDirs } from './state-detect.js';
 import { detectDjango, findManagePy } from './django.js';
 import { detectApp } from './app-detect.js';
+import { detectDevDeps } from './dev-options.js';
 
 export interface Detection {
   answers: Partial<Answers>;
@@ -203,6 +204,10 @@ export function detectProject(projectDir: string): Detection {
     facts.django = django.facts;
     notes.push(...django.notes);
   }
+
+  const dev = detectDevDeps(projectDir, answers.deps);
+  if (dev.devDeps) answers.devDeps = dev.devDeps;
+  if (dev.note) notes.push(dev.note);
 
   if (has('.python-version')) {
     const version = /^(\d+\.\d+)/.exec(readFileSync(join(projectDir, '.python-version'), 'utf8').trim())?.[1];

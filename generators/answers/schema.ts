@@ -20,6 +20,7 @@ import { KUBE_OPTIONS } from './kube-options.js';
 import type { OptionSpec } from './option-spec.js';
 import { SIDE_SERVICE_OPTIONS } from './side-service-options.js';
 import { CI_OPTION } from './ci-option.js';
+import { DEV_OPTIONS } from './dev-options.js';
 import { appNotFound } from './app-detect.js';
 
 export type { Choice, OptionSpec, ProjectFacts };
@@ -457,6 +458,7 @@ export const OPTIONS: OptionSpec[] = [
     },
   },
   CI_OPTION,
+  ...DEV_OPTIONS,
   ...KUBE_OPTIONS,
 ];
 

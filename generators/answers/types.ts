@@ -80,6 +80,10 @@ export interface Answers {
   registry: string;
   /** The pipeline written for the project: GitHub Actions, GitLab CI or none. */
   ci: 'github' | 'gitlab' | 'none';
+  /** What the Dockerfile's dev stage adds: a requirements file, or the pyproject extra / uv group name; '' = none. */
+  devDeps: string;
+  /** compose.dev.yml starts the app under debugpy (127.0.0.1 of the host only). */
+  debugger: boolean;
   /** The namespace of deploy/k8s (a DNS label). */
   kubeNamespace: string;
   /** Where deploy/k8s runs the database; `externalDb` is its boolean alias (--external-db). */

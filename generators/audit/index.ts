@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { walkTree } from '../base/walk.js';
 import { auditCompose, composeServiceNames, isBaseComposeFile } from './compose.js';
+import { auditAutoLoadedDev, isAutoLoadedOverride, isDevComposeFile } from './dev.js';
 import { auditDockerfile, type DockerfileFacts } from './dockerfile.js';
 import { auditDependencies } from './deps.js';
 import { auditDockerignore, isIgnored, parseDockerignore } from './dockerignore.js';
@@ -101,6 +102,32 @@ export function grade(counts: Record<'critical' | 'high' | 'medium' | 'low', num
   return 'A';
 }
 
+/** Each compose file with the .env beside it; a dev file only the dev loop names skips the production rules. */
+function auditComposeFiles(
+  composeFiles: readonly AuditFile[],
+  ctx: { envFiles: Map<string, EnvEntry[]>; dockerfiles: Map<string, DockerfileFacts>; proxyConfigs: Map<string, string>; bootUnit: string | undefined },
+): Finding[] {
+  const { envFiles, dockerfiles, proxyConfigs, bootUnit } = ctx;
+  const findings: Finding[] = [];
+  for (const f of composeFiles) {
+    const dir = dirname(f.path);
+    const dotenv = new Map<string, EnvValue>();
+    for (const e of envFiles.get(joinPath(dir, '.env')) ?? []) dotenv.set(e.key, e);
+    const isOverride = !isBaseComposeFile(f.path);
+    const baseServices = new Set(
+      composeFiles.filter((c) => dirname(c.path) === dir && isBaseComposeFile(c.path)).flatMap((c) => composeServiceNames(readYaml(c.path, c.content))),
+    );
+    const source = readYaml(f.path, f.content);
+    // DV-01: development settings in an override production loads by itself.
+    findings.push(...auditAutoLoadedDev(f.path, source));
+    // A file only the dev loop names (compose.dev.yml) is not held to the production rules.
+    if (!isAutoLoadedOverride(f.path) && isDevComposeFile(f.path, source)) continue;
+    findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride, bootUnit }, source));
+    findings.push(...auditProxies(f.path, f.content, dotenv, proxyConfigs));
+  }
+  return findings;
+}
+
 export function auditFiles(input: AuditFile[], options: AuditOptions = {}): AuditReport {
   const config = options.config;
   const skip = parseDockerignore((config?.skip ?? []).join('\n'));
@@ -135,18 +162,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
 
   const composeFiles = files.filter((x) => x.kind === 'compose');
   const proxyConfigs = new Map(support.filter((x) => x.kind === 'proxy').map((x) => [x.path, x.content]));
-  const bootUnit = findBootUnit([...support, ...files]);
-  for (const f of composeFiles) {
-    const dir = dirname(f.path);
-    const dotenv = new Map<string, EnvValue>();
-    for (const e of envFiles.get(joinPath(dir, '.env')) ?? []) dotenv.set(e.key, e);
-    const isOverride = !isBaseComposeFile(f.path);
-    const baseServices = new Set(
-      composeFiles.filter((c) => dirname(c.path) === dir && isBaseComposeFile(c.path)).flatMap((c) => composeServiceNames(readYaml(c.path, c.content))),
-    );
-    findings.push(...auditCompose(f.path, f.content, { dotenv, envFiles, dockerfiles, baseServices, isOverride, bootUnit }, readYaml(f.path, f.content)));
-    findings.push(...auditProxies(f.path, f.content, dotenv, proxyConfigs));
-  }
+  findings.push(...auditComposeFiles(composeFiles, { envFiles, dockerfiles, proxyConfigs, bootUnit: findBootUnit([...support, ...files]) }));
 
   for (const f of files.filter((x) => x.kind === 'stack')) findings.push(...auditStack(f.path, f.content));
   for (const f of files.filter((x) => x.kind === 'workflow')) findings.push(...auditWorkflow(f.path, f.content));

@@ -5,6 +5,7 @@ import { PROXY_RULES } from './proxy-rules.js';
 import { MARIADB_RULES } from './mariadb-rules.js';
 import { COMPOSE_RULES } from './compose-rules.js';
 import { CI_RULES } from './ci-rules.js';
+import { DEV_RULES } from './dev-rules.js';
 import { K8S_RULES } from './k8s-rules.js';
 
 /**
@@ -320,6 +321,7 @@ export const RULES = {
   ...PROXY_RULES,
   ...MARIADB_RULES,
   ...CI_RULES,
+  ...DEV_RULES,
 } as const satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof RULES;

@@ -15,6 +15,7 @@ const COMMAND_MODULES: Record<CommandName, () => Promise<{ register: Register }>
   audit: () => import('./audit-command.js'),
   build: () => import('./build-command.js'),
   sbom: () => import('./sbom-command.js'),
+  dev: () => import('./dev-command.js'),
 };
 
 /**

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { EXIT_USAGE, UserError } from '../errors.js';
 
 /** The subcommands besides generating (commander also answers `help`). */
-export const COMMAND_NAMES = ['update', 'smoke', 'audit', 'build', 'sbom'] as const;
+export const COMMAND_NAMES = ['update', 'smoke', 'audit', 'build', 'sbom', 'dev'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 const GUARDED = [...COMMAND_NAMES, 'help'];
 
@@ -28,15 +28,17 @@ function distance(a: string, b: string, limit: number): number {
   return previous[b.length]!;
 }
 
-/** The command `word` probably meant: within edit distance 2, or a prefix of it; undefined when none. */
+/** The command `word` probably meant: within edit distance 2 (1 for a three-letter one), or a prefix of it; undefined when none. */
 export function nearCommand(word: string): string | undefined {
   const lower = word.toLowerCase();
   if (lower.length === 0) return undefined;
   let best: { name: string; d: number } | undefined;
   for (const name of GUARDED) {
     // A prefix of two letters or more (`sm`, `aud`); a single letter is too common a folder name.
-    const d = lower.length >= 2 && name.startsWith(lower) ? 0 : distance(lower, name, 2);
-    if (d <= 2 && (!best || d < best.d)) best = { name, d };
+    // Within 2 edits, or 1 for a three-letter command (`dev`), which 2 edits turn into common folder names (`web`).
+    const limit = name.length <= 3 ? 1 : 2;
+    const d = lower.length >= 2 && name.startsWith(lower) ? 0 : distance(lower, name, limit);
+    if (d <= limit && (!best || d < best.d)) best = { name, d };
   }
   return best?.name;
 }

@@ -33,6 +33,7 @@ export function doneLines(where: string, planText: string, auditMessage: string,
     `\n${auditMessage}`,
     `\nDone. Next (README.Docker.md explains every file):\n  cd ${where}\n` +
       '  scripts/up.sh          # build, start, wait until healthy\n' +
-      `  scripts/smoke-test.sh  # prove it: build, start, probe ${healthPath}, tear down`,
+      `  scripts/smoke-test.sh  # prove it: build, start, probe ${healthPath}, tear down\n` +
+      '  scripts/dev.sh         # develop: the same stack, reload server, edits synced (Ctrl-C stops it)',
   ];
 }

@@ -20,6 +20,7 @@ import { ENTRYPOINT_FILE, entrypointSource } from './app-env.js';
 import { managePy } from '../answers/django.js';
 import { checkDeployArgv, collectStaticEnv, collectStaticProgram } from './django.js';
 import { ciFiles } from './ci/index.js';
+import { devComposeFiles, devReadmeView, devScriptView, devStageView } from './dev.js';
 import { k8sFiles, kubeScriptView } from './k8s/index.js';
 
 /**
@@ -82,6 +83,7 @@ function dockerfile(view: StackModel): string {
     collectStaticEnv: collectStaticEnv(view),
     collectStaticProgram: collectStaticProgram(),
     managePy: managePy(a),
+    dev: devStageView(view),
   });
 }
 
@@ -187,6 +189,9 @@ export function renderProject(answers: Answers): RenderedFile[] {
     ...(view.stateDirs.length > 0 ? ['backup-state'] : []),
   ];
   files.push(file(STACK_FILE, stackYaml(view)));
+  // The development loop (render/dev.ts): its own compose files and scripts/dev.sh.
+  for (const dev of devComposeFiles(view)) files.push(file(dev.path, dev.content));
+  files.push(file('scripts/dev.sh', renderTemplate('scripts/dev.sh.hbs', { ...scripts, ...devScriptView(view) }), 0o755));
   for (const script of scriptNames) {
     const { name, template = name } = typeof script === 'string' ? { name: script } : script;
     files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${template}.sh.hbs`, scripts), 0o755));
@@ -198,7 +203,7 @@ export function renderProject(answers: Answers): RenderedFile[] {
     files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${name}.sh.hbs`, swarm), 0o755));
   }
   for (const ci of ciFiles(view)) files.push(file(ci.path, ci.content));
-  files.push(file('README.Docker.md', renderTemplate('README.Docker.md.hbs', { ...swarm, files: files.map((f) => f.path), ciGithub: answers.ci === 'github', ciGitlab: answers.ci === 'gitlab' })));
+  files.push(file('README.Docker.md', renderTemplate('README.Docker.md.hbs', { ...swarm, ...devReadmeView(view), files: files.map((f) => f.path), ciGithub: answers.ci === 'github', ciGitlab: answers.ci === 'gitlab' })));
   files.push({ path: MANIFEST_FILE, content: manifest(answers, view.version), mode: 0o644, strategy: 'owned' });
   return files;
 }

@@ -41,6 +41,8 @@ export const BASE_ANSWERS: Answers = {
   dockerfileSyntax: false,
   registry: '',
   ci: 'none',
+  devDeps: '',
+  debugger: false,
   kubeNamespace: 'demo-service',
   kubeDb: 'in-cluster',
   externalDb: false,

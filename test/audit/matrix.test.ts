@@ -41,7 +41,9 @@ describe('auditGenerated (the generator\'s self-check)', () => {
 
   it('is not ok, with the report in the message, when the output has a problem', async () => {
     const { auditGenerated } = await import('../../generators/audit/generated.js');
-    const files = renderProject(combinations[0]!).map((f) => (f.path === 'Dockerfile' ? { ...f, content: f.content.replace(/^USER .*$/m, 'USER root') } : f));
+    // The runtime stage's USER (the dev stage before it has its own).
+    const rootRuntime = (text: string) => text.replace(/(AS runtime\n[\s\S]*?)^USER .*$/m, '$1USER root');
+    const files = renderProject(combinations[0]!).map((f) => (f.path === 'Dockerfile' ? { ...f, content: rootRuntime(f.content) } : f));
     const result = auditGenerated(files, { shellcheck: 'off' });
     expect(result.ok).toBe(false);
     expect(result.message).toMatch(/DF-06/);

@@ -72,5 +72,6 @@ describe('a first argument close to a command name', () => {
     for (const name of ['my-service', 'api', 'app', 'src', 'web', 'backend', 'a', 'docs']) expect(nearCommand(name), name).toBeUndefined();
     expect(nearCommand('aud')).toBe('audit'); // a prefix
     expect(nearCommand('SMOKE')).toBe('smoke');
+    expect(nearCommand('deb')).toBe('dev'); // one edit from a three-letter command
   });
 });

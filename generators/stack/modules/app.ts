@@ -49,6 +49,8 @@ export const app: ServiceModule = {
     'requirementsFile', 'collectStatic', 'env', 'stateDirs', 'nativeBuild', 'gpu', 'gpuServices', 'cpus', 'memory', 'dockerfileSyntax', 'registry',
     // Where Django's manage.py lives; the pipeline that builds and proves this image.
     'djangoDir', 'ci',
+    // The development loop's image and server (compose.dev.yml, render/dev.ts).
+    'devDeps', 'debugger',
     // How deploy/k8s runs the stack (render/k8s).
     'kubeNamespace', 'kubeDb', 'externalDb', 'kubeHpa', 'kubeIngress', 'kubeCertIssuer', 'kubeGpuResource',
   ],

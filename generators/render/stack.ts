@@ -122,9 +122,26 @@ function resources(deploy: unknown): Record<string, unknown> | undefined {
 const UPDATE = { parallelism: 1, delay: '5s', order: 'start-first', failure_action: 'rollback', monitor: '30s' };
 const ROLLBACK = { parallelism: 1, order: 'start-first', failure_action: 'pause', monitor: '30s' };
 
-/** Services built from our image share the app's writable state: they all go where the app's volumes are. */
-function pinnedTo(name: string): string {
+/**
+ * Services built from our image share the app's writable state: they all go where the app's volumes
+ * are. A job that prepares a stateful service's volume (proxy-init for the proxy's) goes with it.
+ */
+function pinnedTo(name: string, volumeHomes: ReadonlyMap<string, string> = new Map(), service?: Service): string {
+  if (ROLES[name] === 'job' && service && Array.isArray(service.volumes)) {
+    const home = service.volumes.filter(isNamedVolume).map((v) => volumeHomes.get(String(v).split(':')[0]!)).find(Boolean);
+    if (home) return home;
+  }
   return ROLES[name] === 'rolling' || ROLES[name] === 'job' ? 'app' : name;
+}
+
+/** Named volume -> the stateful service that mounts it (where it lives). */
+function volumeHomesOf(services: Record<string, Service>): Map<string, string> {
+  const homes = new Map<string, string>();
+  for (const [name, service] of Object.entries(services)) {
+    if (roleOf(name, service) !== 'stateful' || !Array.isArray(service.volumes)) continue;
+    for (const v of service.volumes.filter(isNamedVolume)) homes.set(String(v).split(':')[0]!, name);
+  }
+  return homes;
 }
 
 /** The node label that pins a stateful service (and its volume) to one node. */
@@ -132,7 +149,7 @@ export function nodeLabel(view: StackView, service: string): string {
   return `${view.name}.${service}`;
 }
 
-function deployFor(name: string, service: Service, role: Role, view: StackView): Record<string, unknown> {
+function deployFor(name: string, service: Service, role: Role, view: StackView, volumeHomes: ReadonlyMap<string, string>): Record<string, unknown> {
   const ports = Array.isArray(service.ports) && service.ports.length > 0;
   const common = {
     // Services nobody reaches through a published port resolve by DNS round robin: no virtual IP,
@@ -141,7 +158,7 @@ function deployFor(name: string, service: Service, role: Role, view: StackView):
     ...(resources(service.deploy) ? { resources: resources(service.deploy) } : {}),
     restart_policy: restartPolicy(service.restart, role),
   };
-  const placement = { constraints: [`node.labels.${nodeLabel(view, pinnedTo(name))} == true`] };
+  const placement = { constraints: [`node.labels.${nodeLabel(view, pinnedTo(name, volumeHomes, service))} == true`] };
   const volumes = Array.isArray(service.volumes) && service.volumes.some(isNamedVolume);
   if (role === 'job') return { mode: 'replicated-job', ...common, ...(volumes ? { placement } : {}) };
   if (role === 'stateful') {
@@ -183,7 +200,7 @@ function imageName(view: StackView, service: Service): unknown {
   return registry ? `${registry}/${service.image}` : service.image;
 }
 
-function convertService(name: string, service: Service, view: StackView): Service {
+function convertService(name: string, service: Service, view: StackView, volumeHomes: ReadonlyMap<string, string>): Service {
   const role = roleOf(name, service);
   const out: Service = {};
   for (const [key, value] of Object.entries(service)) {
@@ -203,7 +220,7 @@ function convertService(name: string, service: Service, view: StackView): Servic
     const env = (out.environment ?? {}) as Record<string, unknown>;
     out.environment = { ...env, DEPLOY_ID: '${DEPLOY_ID:-manual}' };
   }
-  out.deploy = deployFor(name, service, role, view);
+  out.deploy = deployFor(name, service, role, view, volumeHomes);
   return out;
 }
 
@@ -228,9 +245,9 @@ export function stackObject(view: StackView): Record<string, unknown> {
 /** The transformation itself, for any compose model (tests feed it services the generator does not make yet). */
 export function stackFromCompose(compose: Record<string, unknown>, view: StackView): Record<string, unknown> {
   const defaults = new Map(composeVariables(view).map((v) => [v.name, v.value]));
-  const services = Object.fromEntries(
-    Object.entries(compose.services as Record<string, Service>).map(([name, s]) => [name, convertService(name, s, view)]),
-  );
+  const all = compose.services as Record<string, Service>;
+  const homes = volumeHomesOf(all);
+  const services = Object.fromEntries(Object.entries(all).map(([name, s]) => [name, convertService(name, s, view, homes)]));
   const stack: Record<string, unknown> = { version: STACK_FORMAT, services: withDefaults(services, defaults) };
   const networks = compose.networks as Record<string, Record<string, unknown>> | undefined;
   if (networks) {

@@ -39,4 +39,18 @@ describe('the stack smoke --swarm deploys', () => {
     expect(mesh.services.app!.ports).toEqual(stack.services.app.ports);
     expect(stack.secrets.db_password.file).toBe('../../secrets/db_password');
   });
+
+  it('behind the proxy: the proxy is the only published service, its job goes where its volume is, its config path is absolute', () => {
+    const proxied = parseYaml(renderProject(answersFor({ proxy: 'caddy', domains: ['shop.internal'] })).find((f) => f.path === STACK_FILE)!.content);
+    expect(Object.entries(proxied.services).filter(([, s]) => (s as { ports?: unknown }).ports).map(([n]) => n)).toEqual(['proxy']);
+    expect(proxied.services['proxy-init'].deploy.placement.constraints).toEqual(proxied.services.proxy.deploy.placement.constraints);
+    expect(requiredLabels(proxied)).toEqual(['demo-service.proxy']);
+    const local = localStack(proxied, '/p/deploy/swarm', false);
+    expect(local.services.proxy!.ports).toEqual([
+      { target: 80, mode: 'host', protocol: 'tcp' },
+      { target: 443, mode: 'host', protocol: 'tcp' },
+      { target: 443, mode: 'host', protocol: 'udp' },
+    ]);
+    expect(local.services.proxy!.volumes).toContain('/p/proxy/caddy.json:/etc/caddy/caddy.json:ro');
+  });
 });

@@ -70,7 +70,13 @@ describe('Caddy JSON config from the proxy model', () => {
     const c: J = caddyConfig(model({ upstream: { host: 'web', port: 9000 }, maxBodyBytes: 1234, timeouts: { readHeader: '5s', read: '30s', write: '40s', idle: '50s' } }));
     expect(handlers(c)).toContainEqual({ handler: 'request_body', max_size: 1234 });
     expect(handlers(c).find((h) => h.handler === 'encode')).toMatchObject({ encodings: { zstd: {}, gzip: {} } });
-    expect(handlers(c).find((h) => h.handler === 'reverse_proxy')!.upstreams).toEqual([{ dial: 'web:9000' }]);
+    const rp = handlers(c).find((h) => h.handler === 'reverse_proxy')!;
+    // every address of the name is an upstream (two app containers during scripts/deploy.sh), failures set aside and retried
+    expect(rp.dynamic_upstreams).toEqual({ source: 'a', name: 'web', port: '9000', refresh: '250ms' });
+    expect(rp.load_balancing).toMatchObject({ try_duration: '10s' });
+    expect(rp.health_checks.passive).toMatchObject({ max_fails: 1 });
+    // no keep-alive to the app: reused connections to uvicorn --workers N wait ~40 ms each (Nagle)
+    expect(rp.transport.keep_alive).toEqual({ enabled: false });
     expect(servers(c).https).toMatchObject({ read_header_timeout: '5s', read_timeout: '30s', write_timeout: '40s', idle_timeout: '50s' });
   });
 

@@ -153,6 +153,10 @@ describe('every service module keeps its contract', () => {
     for (const m of model.modules) for (const e of m.audit?.(a) ?? []) expect(Object.keys(compose.services)).toContain(e.service);
     expect(activeImageOverrides(a).map((o) => [o.variable, o.flag])).toEqual([['PYTHON_IMAGE', 'base-image'], ['POSTGRES_IMAGE', 'postgres-image'], ['REDIS_IMAGE', 'redis-image']]);
     expect(activeImageOverrides(answersFor({})).map((o) => o.variable)).toEqual(['PYTHON_IMAGE']);
+    // smoke reads each flag by its option name: commander names --proxy-image proxyImage, so they must agree
+    for (const o of activeImageOverrides(answersFor({ proxy: 'caddy', postgres: true, redis: true }))) {
+      expect(o.option, o.flag).toBe(o.flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()));
+    }
     expect(smokeContributions(model).map((s) => s.name)).toEqual(steps);
   });
 

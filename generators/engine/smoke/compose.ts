@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stackSecrets } from '../../render/app-env.js';
+import { activeModules } from '../../stack/index.js';
 import { dependencyFiles, START_INTERVAL, withoutStartInterval } from '../../render/view.js';
 import { upDrivingHealth } from '../health.js';
 import { compose, composePs, engineApiBefore, imageMetadata, inspectImage, leftovers, run } from '../docker.js';
@@ -136,11 +137,12 @@ export const START_STACK: StepSpec = {
   },
 };
 
-/** Every service but the finished migrate job is running and healthy. */
+/** Every long-running service is running and healthy; one-shot jobs are not (migrate has its own step; the proxy starts only after proxy-init succeeded). */
 export const EVERY_SERVICE_HEALTHY: StepSpec = {
   name: 'every service healthy',
   run: async (ctx) => {
-    const states = (await composePs(ctx.project, ctx.signal)).filter((c) => c.service !== 'migrate');
+    const jobs = new Set(activeModules(ctx.answers).filter((m) => m.role === 'job').map((m) => m.serviceName));
+    const states = (await composePs(ctx.project, ctx.signal)).filter((c) => !jobs.has(c.service));
     const bad = states.filter((c) => c.state !== 'running' || (c.health !== '' && c.health !== 'healthy'));
     if (states.length === 0) throw new StepFailure('no containers are running');
     if (bad.length > 0) {

@@ -21,6 +21,8 @@ import { smokeProject } from './run.js';
 import { serviceSteps } from './services/index.js';
 import { MINUTE, must, nonRootUid, probe, StepFailure, type Context, type SmokeResult, type StepSpec } from './steps.js';
 import { describeServices, notConvergedReport, swarmContainer, swarmService } from './swarm-tasks.js';
+import { behindProxy } from './front-door.js';
+import { swarmFrontDoorProbe } from './swarm-front-door.js';
 
 type Stack = { services: Record<string, Record<string, any>>; secrets?: Record<string, { file?: string }> } & Record<string, unknown>;
 
@@ -46,22 +48,32 @@ export function requiredLabels(stack: Stack): string[] {
 }
 
 /**
- * The stack as deployed by the smoke test, from the user's file: secret files made absolute (the
- * copy lives in a temp directory) and, on a host whose kernel has no IPVS (no routing mesh), the
- * app published in host mode on a random port with DNS round robin, so it can still be probed.
+ * The stack as deployed by the smoke test, from the user's file: secret files and bind mounts made
+ * absolute (the copy lives in a temp directory) and, on a host whose kernel has no IPVS (no routing
+ * mesh), the published service (the app, or the proxy in front of it) published in host mode on
+ * random ports with DNS round robin, so it can still be probed.
  */
 export function localStack(stack: Stack, stackDir: string, mesh: boolean): Stack {
   const out = structuredClone(stack);
   for (const secret of Object.values(out.secrets ?? {})) {
     if (typeof secret.file === 'string') secret.file = resolve(stackDir, secret.file);
   }
-  const app = out.services.app;
-  if (!mesh && app && Array.isArray(app.ports)) {
-    app.ports = app.ports.map((p: unknown) => {
-      const target = typeof p === 'object' && p ? (p as { target: number }).target : Number(String(p).split(':').pop()?.split('/')[0]);
-      return { target, mode: 'host', protocol: 'tcp' };
+  for (const service of Object.values(out.services)) {
+    // The proxy's config file, relative to the stack file in the project.
+    if (Array.isArray(service.volumes)) {
+      service.volumes = service.volumes.map((v: unknown) => {
+        if (typeof v !== 'string' || !v.startsWith('.')) return v;
+        const at = v.indexOf(':');
+        return `${resolve(stackDir, v.slice(0, at))}${v.slice(at)}`;
+      });
+    }
+    if (mesh || !Array.isArray(service.ports)) continue;
+    service.ports = service.ports.map((p: unknown) => {
+      const text = String(p);
+      const target = typeof p === 'object' && p ? (p as { target: number }).target : Number(text.split(':').pop()?.split('/')[0]);
+      return { target, mode: 'host', protocol: text.endsWith('/udp') ? 'udp' : 'tcp' };
     });
-    app.deploy = { ...app.deploy, endpoint_mode: 'dnsrr' };
+    service.deploy = { ...service.deploy, endpoint_mode: 'dnsrr' };
   }
   return out;
 }
@@ -86,7 +98,7 @@ function swarmSteps(run: SwarmRun): StepSpec[] {
         }
         run.mesh = routingMeshAvailable();
         const how = run.session.created ? 'created a single-node swarm (docker swarm init --advertise-addr 127.0.0.1); it is left at the end' : 'using this engine\'s swarm (a manager)';
-        return run.mesh ? how : `${how}; no IPVS in this host's kernel, so no routing mesh: the app is published in host mode for the probe`;
+        return run.mesh ? how : `${how}; no IPVS in this host's kernel, so no routing mesh: the published service (the app, or the proxy in front of it) is published in host mode for the probe`;
       },
     },
     BUILD_IMAGES,
@@ -139,6 +151,8 @@ function swarmSteps(run: SwarmRun): StepSpec[] {
     {
       name: 'health probe',
       run: async (ctx) => {
+        // Behind the proxy only the proxy publishes: the probe is every front-door check.
+        if (behindProxy(ctx.answers)) return swarmFrontDoorProbe(ctx, run.mesh);
         const port = run.mesh
           ? await publishedPort(swarmService(ctx, 'app'), ctx.answers.port)
           : (await docker(['port', await swarmContainer(ctx, 'app'), String(ctx.answers.port)], { timeout: MINUTE })).stdout.split('\n')[0]?.split(':').pop();

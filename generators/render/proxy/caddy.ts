@@ -60,11 +60,25 @@ function siteRoutes(m: ProxyModel): Json[] {
     handle: [
       {
         handler: 'reverse_proxy',
-        upstreams: [{ dial: `${m.upstream.host}:${m.upstream.port}` }],
-        // While the app restarts or rolls, a request that cannot connect waits for a new task
-        // instead of failing at once; the name resolves again on every dial.
-        load_balancing: { try_duration: '10s', try_interval: '250ms' },
-        transport: { protocol: 'http', dial_timeout: '3s', response_header_timeout: m.timeouts.write },
+        // Every address the app's name has is an upstream, looked up four times a second: while
+        // scripts/deploy.sh runs an old and a new app container side by side, both get requests,
+        // and the old one leaves the list once it stops (Swarm: the name is the service's VIP).
+        dynamic_upstreams: { source: 'a', name: m.upstream.host, port: String(m.upstream.port), refresh: '250ms' },
+        // A request that cannot connect (an app container stopping or restarting) is tried again on
+        // another upstream, or the same one once back, for up to 10 s, instead of failing at once.
+        load_balancing: { selection_policy: { policy: 'round_robin' }, try_duration: '10s', try_interval: '100ms' },
+        // A failed connection sets that upstream aside for 2 s, so the next requests skip it.
+        health_checks: { passive: { fail_duration: '2s', max_fails: 1 } },
+        // The app is on the same host or network: a connection takes milliseconds. A container that
+        // just stopped leaves an address nothing answers (no refusal) until the lookup above
+        // drops it; a short dial timeout moves such a request on to another upstream quickly.
+        //
+        // A new connection per request, no keep-alive to the app: uvicorn with --workers N (the
+        // stack's WEB_CONCURRENCY) and its gunicorn worker leave Nagle on (Kludex/uvicorn#3149), so
+        // each reused connection waited ~40 ms on a delayed ACK; a fresh one on the same host costs
+        // ~0.1 ms. gunicorn's sync workers close every connection anyway. The app closes first, so
+        // no TIME_WAIT piles up in the proxy, and no pooled connection outlives an old container.
+        transport: { protocol: 'http', dial_timeout: '250ms', response_header_timeout: m.timeouts.write, keep_alive: { enabled: false } },
       },
     ],
   });

@@ -7,7 +7,8 @@
  * named volume, limits, a healthcheck, rotated logs, no Docker socket.
  *
  * The official image's /data belongs to root, so a new volume does too: a one-shot `proxy-init`
- * (CHOWN only, no network) hands it to the proxy's user before the proxy starts.
+ * (CHOWN only, no network) hands it to the proxy's user before the proxy starts (and does nothing
+ * on later starts, when it already belongs to that user).
  */
 import { CADDY_CONFIG_PATH, CADDY_DATA_DIR, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUTS, HEALTH_URL, type ProxyModel } from '../../answers/proxy-facts.js';
 import type { Answers } from '../../answers/types.js';
@@ -69,7 +70,9 @@ function proxyService() {
 function initService() {
   return {
     image: IMAGE_REF,
-    command: ['chown', '-R', `${PROXY_UID}:${PROXY_UID}`, CADDY_DATA_DIR],
+    // ($$ is a literal $ for compose.) Only while the volume is new: once Caddy has written its 0700 directories there, root
+    // without DAC_OVERRIDE cannot walk them, and a second `up` would fail on a recursive chown.
+    command: ['sh', '-c', `[ "$$(stat -c %u ${CADDY_DATA_DIR})" = ${PROXY_UID} ] || chown -R ${PROXY_UID}:${PROXY_UID} ${CADDY_DATA_DIR}`],
     volumes: [`${PROXY_VOLUME}:${CADDY_DATA_DIR}`],
     read_only: true,
     tmpfs: ['/tmp:size=1m,mode=1777'],
@@ -107,6 +110,8 @@ export const proxy: ServiceModule = {
   options: ['proxy', 'domains', 'acmeEmail'],
   volumes: () => [PROXY_VOLUME],
   role: 'stateful',
+  // Zero-downtime updates on one host: new app containers beside the old, then the old drained.
+  scripts: () => [{ name: 'deploy' }],
   service: (_ctx: ModuleContext) => proxyService(),
   comments: (ctx) => [
     { path: ['services', PROXY_SERVICE, 'ports'], text: 'The only published service: 80 redirects to HTTPS, 443 (TCP, and UDP for HTTP/3) serves the app. PROXY_BIND_IP=0.0.0.0 opens it to the network.' },
@@ -124,5 +129,5 @@ export const proxy: ServiceModule = {
   ],
   smoke: () => [{ name: 'proxy healthy', service: PROXY_SERVICE, check: { kind: 'running' }, passed: 'proxy healthy' }],
   audit: () => [{ service: PROXY_SERVICE, rules: ['CP-03', 'CP-04', 'CP-06', 'CP-08', 'CP-12', 'CP-14', 'CP-16', 'CP-21', 'PX-01', 'PX-02', 'PX-03', 'PX-04'], image: /^(?:[^/]+\/)*caddy(:|@|$)/ }],
-  image: { variable: 'CADDY_IMAGE', option: 'caddyImage', flag: 'proxy-image', default: CADDY_IMAGE },
+  image: { variable: 'CADDY_IMAGE', option: 'proxyImage', flag: 'proxy-image', default: CADDY_IMAGE },
 };

@@ -99,8 +99,9 @@ export function domainProblem(domain: string): string | undefined {
  * --port refuses ports below 1024, and the proxy listens in its own container.
  */
 export function proxyProblems(a: Answers): void {
-  if (a.proxy === 'none' && a.domains.length > 0) {
-    throw new AnswerError('domain', 'is only used with --proxy caddy; add --proxy caddy or drop --domain');
+  // The Kubernetes Ingress (--kube-ingress) routes the same names.
+  if (a.proxy === 'none' && a.domains.length > 0 && !a.kubeIngress) {
+    throw new AnswerError('domain', 'is only used with --proxy caddy or --kube-ingress; add one of them or drop --domain');
   }
   if (a.proxy === 'none' && a.acmeEmail !== '') {
     throw new AnswerError('acme-email', 'is only used with --proxy caddy; add --proxy caddy or drop --acme-email');

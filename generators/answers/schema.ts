@@ -16,6 +16,7 @@ import {
 } from './parse.js';
 import type { ProjectFacts } from './validate.js';
 import { PROXY_OPTIONS } from './proxy-options.js';
+import { KUBE_OPTIONS } from './kube-options.js';
 import type { OptionSpec } from './option-spec.js';
 import { SIDE_SERVICE_OPTIONS } from './side-service-options.js';
 import { CI_OPTION } from './ci-option.js';
@@ -458,6 +459,7 @@ export const OPTIONS: OptionSpec[] = [
   },
   CI_OPTION,
   ...DEV_OPTIONS,
+  ...KUBE_OPTIONS,
 ];
 
 export const OPTION_BY_KEY = new Map(OPTIONS.map((o) => [o.key, o]));

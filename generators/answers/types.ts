@@ -16,6 +16,8 @@ export type MysqlDriver = 'pymysql' | 'mysqlclient';
 export type Proxy = 'none' | 'caddy';
 /** Who serves Django's collected static files behind the proxy: the proxy from a shared volume, or the app (WhiteNoise). */
 export type StaticFiles = 'app' | 'proxy';
+/** Where deploy/k8s runs the database: a StatefulSet, or a managed one outside the cluster. */
+export type KubeDb = 'in-cluster' | 'external';
 
 export interface Answers {
   /** Compose project and image name: lowercase letters, digits and dashes. */
@@ -86,6 +88,18 @@ export interface Answers {
   devDeps: string;
   /** compose.dev.yml starts the app under debugpy (127.0.0.1 of the host only). */
   debugger: boolean;
+  /** The namespace of deploy/k8s (a DNS label). */
+  kubeNamespace: string;
+  /** Where deploy/k8s runs the database; `externalDb` is its boolean alias (--external-db). */
+  kubeDb: KubeDb;
+  externalDb: boolean;
+  /** A HorizontalPodAutoscaler for the app. */
+  kubeHpa: boolean;
+  /** An Ingress for the --domain names; with a cert-manager ClusterIssuer (empty: none) it gets TLS. */
+  kubeIngress: boolean;
+  kubeCertIssuer: string;
+  /** The extended resource a render GPU is requested by on Kubernetes (the device plugin's name). */
+  kubeGpuResource: string;
 }
 
 export type AnswerKey = keyof Answers;

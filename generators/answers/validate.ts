@@ -11,6 +11,7 @@ import { stackEnv, type WiringFacts } from './wiring.js';
 import { DJANGO_MIGRATE, djangoProblems, managePy } from './django.js';
 import type { AppFacts } from './app-detect.js';
 import { proxyProblems } from './proxy-facts.js';
+import { kubeProblems } from './kube-facts.js';
 
 /** What detection read from the project that is not itself an answer (e.g. the dependency names). */
 export interface ProjectFacts extends WiringFacts {
@@ -24,6 +25,7 @@ export interface ProjectFacts extends WiringFacts {
 export function crossValidate(a: Answers, facts: ProjectFacts = {}): void {
   djangoProblems(a, facts.django);
   proxyProblems(a);
+  kubeProblems(a);
   if ((a.framework === 'flask' || a.framework === 'wsgi') && a.server === 'uvicorn') {
     throw new AnswerError('server', `uvicorn serves ASGI apps; a ${a.framework === 'flask' ? 'Flask' : 'WSGI'} app runs on gunicorn (drop --server or use --server gunicorn)`);
   }

@@ -16,6 +16,7 @@ import { applyIgnores, parseInlineIgnores } from './ignores.js';
 import { auditScript, sourcedScripts, systemShellcheck } from './scripts.js';
 import { anchorFindings } from './anchor.js';
 import { auditStack, isStackFile } from './swarm.js';
+import { auditKube, isKubeManifest } from './k8s.js';
 import { auditProxies, isProxyConfigPath } from './proxy.js';
 import { findBootUnit, isBootUnitPath } from './restart.js';
 import { auditWorkflow, isWorkflowFile } from './workflow.js';
@@ -45,6 +46,8 @@ export function classify(path: string, content?: string): FileKind | undefined {
   if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(name)) return 'compose';
   if (isStackFile(path)) return 'stack';
   if (isWorkflowFile(path)) return 'workflow';
+  // Kubernetes objects are told by their content (apiVersion and kind), whatever the file's name.
+  if (content !== undefined && isKubeManifest(path, content)) return 'kubernetes';
   if (name === '.dockerignore') return 'dockerignore';
   if (/^\.env(\..+)?$/.test(name)) return 'env';
   if (/\.(sh|bash)$/.test(name)) return 'script';
@@ -163,6 +166,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
 
   for (const f of files.filter((x) => x.kind === 'stack')) findings.push(...auditStack(f.path, f.content));
   for (const f of files.filter((x) => x.kind === 'workflow')) findings.push(...auditWorkflow(f.path, f.content));
+  for (const f of files.filter((x) => x.kind === 'kubernetes')) findings.push(...auditKube(f.path, f.content));
 
   // .dockerignore: one per directory that holds a Dockerfile (its build context).
   const realEnvFiles = files.filter((x) => x.kind === 'env' && !isEnvTemplate(x.path)).map((x) => x.path);
@@ -204,7 +208,7 @@ export function auditFiles(input: AuditFile[], options: AuditOptions = {}): Audi
   // Django's own failure modes: its settings files (auditProject collects them) and the same compose files and Dockerfiles.
   findings.push(...auditDjango(input.map((f) => ({ ...f, path: normalisePath(f.path.replace(/\\/g, '/')) }))));
 
-  if (files.length === 0) notes.push('no Dockerfile, compose file, .env, .dockerignore or shell script found');
+  if (files.length === 0) notes.push('no Dockerfile, compose file, Kubernetes manifest, .env, .dockerignore or shell script found');
 
   const unique = new Map<string, Finding>();
   for (const f of findings) unique.set(`${f.ruleId}|${f.file}|${f.line}|${f.message}`, f);
@@ -248,7 +252,8 @@ export function collectProjectFiles(dir: string): AuditFile[] {
     enter: ({ name, rel }) => (!name.startsWith('.') || rel === '.github') && !SKIP_DIRS.has(name),
     file: ({ name, path, rel, stats }) => {
       if (!stats.isFile() || stats.size > MAX_BYTES) return;
-      if (!classify(rel) && !supportKind(rel) && name.includes('.')) return;
+      // YAML files are read: Kubernetes manifests are told by their content.
+      if (!classify(rel) && !supportKind(rel) && name.includes('.') && !/\.ya?ml$/.test(name)) return;
       const content = readFileSync(path, 'utf8');
       if (classify(rel, content) || supportKind(rel)) out.push({ path: rel, content, mode: stats.mode & 0o777 });
     },

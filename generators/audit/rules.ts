@@ -6,6 +6,7 @@ import { MARIADB_RULES } from './mariadb-rules.js';
 import { COMPOSE_RULES } from './compose-rules.js';
 import { CI_RULES } from './ci-rules.js';
 import { DEV_RULES } from './dev-rules.js';
+import { K8S_RULES } from './k8s-rules.js';
 
 /**
  * Every rule the audit can report, once. Ids DF/CP/PG/SH/EV/DI are those of
@@ -315,6 +316,7 @@ export const RULES = {
     fix: 'Delete the ignore, or renew it with a current reason and a new `expires:` date.',
   },
   ...SWARM_RULES,
+  ...K8S_RULES,
   ...DJANGO_RULES,
   ...PROXY_RULES,
   ...MARIADB_RULES,

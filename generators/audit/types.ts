@@ -161,4 +161,4 @@ export interface AuditReport {
   suppressed: SuppressedFinding[];
 }
 
-export type FileKind = 'dockerfile' | 'compose' | 'stack' | 'env' | 'dockerignore' | 'script' | 'workflow';
+export type FileKind = 'dockerfile' | 'compose' | 'stack' | 'env' | 'dockerignore' | 'script' | 'workflow' | 'kubernetes';

@@ -17,6 +17,7 @@ export interface SmokeFlags {
   json?: boolean;
   timeout?: string;
   swarm?: boolean;
+  kube?: boolean;
   sbom?: string;
 }
 
@@ -77,8 +78,13 @@ export async function runSmoke(dirArg: string | undefined, flags: SmokeFlags): P
   let result: SmokeResult;
   try {
     // The engine room (execa, listr2) loads only when a smoke test runs.
-    const options = smokeOptions(flags, controller.signal);
-    result = flags.swarm
+    if (flags.kube && (flags.swarm || (flags.engine && flags.engine !== 'podman'))) {
+      throw new InputError('--kube: plays deploy/k8s on Podman (podman kube play); drop --swarm and --engine docker');
+    }
+    const options = smokeOptions({ ...flags, ...(flags.kube ? { engine: 'podman' } : {}) }, controller.signal);
+    result = flags.kube
+      ? await (await import('../engine/smoke/kube.js')).smokeKube(dir, options)
+      : flags.swarm
       ? await (await import('../engine/smoke-swarm.js')).smokeSwarm(dir, options)
       : await (await import('../engine/smoke.js')).smokeProject(dir, options);
   } finally {
@@ -106,6 +112,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
   command.addOption(
     new Option('--swarm', 'deploy deploy/swarm/stack.yml to a single-node swarm (created if needed, left again) instead of compose'),
   );
+  command.addOption(
+    new Option('--kube', 'render deploy/k8s with kubectl kustomize and play it on Podman (podman kube play), with a Podman-only overlay'),
+  );
   command.addHelpText(
     'after',
     `\nEvery override can also come from the environment (CONTAINER_ENGINE, ${OVERRIDES.slice(0, 3).map((o) => o.variable).join(', ')},\n` +
@@ -115,6 +124,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
       '  npx create-pyimage smoke\n' +
       '  npx create-pyimage smoke my-service --json\n' +
       '  npx create-pyimage smoke --swarm\n' +
+      '  npx create-pyimage smoke --kube\n' +
       '  npx create-pyimage smoke --engine podman\n' +
       '  npx create-pyimage smoke --base-image mirror.local/python:3.12-slim-bookworm \\\n' +
       '      --pip-index-url http://127.0.0.1:3141/simple/ --build-network host',

@@ -21,6 +21,7 @@ import { managePy } from '../answers/django.js';
 import { checkDeployArgv, collectStaticEnv, collectStaticProgram } from './django.js';
 import { ciFiles } from './ci/index.js';
 import { devComposeFiles, devReadmeView, devScriptView, devStageView } from './dev.js';
+import { k8sFiles, kubeScriptView } from './k8s/index.js';
 
 /**
  * How a file lands on disk (the write room's WriteStrategy, named here so render imports nothing
@@ -199,8 +200,10 @@ export function renderProject(answers: Answers): RenderedFile[] {
     const { name, template = name } = typeof script === 'string' ? { name: script } : script;
     files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${template}.sh.hbs`, scripts), 0o755));
   }
-  const swarm = { ...scripts, ...swarmScriptView(view) };
-  for (const name of ['deploy-swarm', ...(answers.registry ? ['push'] : [])]) {
+  const swarm = { ...scripts, ...swarmScriptView(view), ...kubeScriptView(view) };
+  // The Kubernetes base (render/k8s), from the same model.
+  for (const k of k8sFiles(view)) files.push(file(k.path, k.content));
+  for (const name of ['deploy-swarm', 'deploy-k8s', ...(answers.registry ? ['push'] : [])]) {
     files.push(file(`scripts/${name}.sh`, renderTemplate(`scripts/${name}.sh.hbs`, swarm), 0o755));
   }
   for (const ci of ciFiles(view)) files.push(file(ci.path, ci.content));

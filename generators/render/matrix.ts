@@ -45,6 +45,13 @@ export const BASE_ANSWERS: Answers = {
   ci: 'none',
   devDeps: '',
   debugger: false,
+  kubeNamespace: 'demo-service',
+  kubeDb: 'in-cluster',
+  externalDb: false,
+  kubeHpa: false,
+  kubeIngress: false,
+  kubeCertIssuer: '',
+  kubeGpuResource: 'gpu.intel.com/i915',
 };
 
 export function answersFor(overrides: Partial<Answers>): Answers {

@@ -5,7 +5,7 @@
  * file that does not parse).
  */
 import { diffComm } from 'node-diff3';
-import { parseDocument } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { keyedKind, mergeKeyed } from './key-merge.js';
 import { mergeLines, wholeFileConflict } from './line-merge.js';
 import { mergeYaml } from './yaml-merge.js';
@@ -61,7 +61,8 @@ export function mergeFile(path: string, yours: string, base: string | undefined,
       ? [`both sides changed ${structural.paths.join(', ')}: merged line by line instead`]
       : [`${structural.reason}: merged line by line instead`];
   const merged = lineMerge(yours, base, next, details);
-  if (merged.clean && parseDocument(merged.text).errors.length > 0) {
+  // Every document is checked: a Kubernetes manifest holds several.
+  if (merged.clean && [parseAllDocuments(merged.text)].flat().some((d) => d.errors.length > 0)) {
     // A clean text merge that is not valid YAML (e.g. a duplicate key) must not pass as merged.
     details.push('the line merge is not valid YAML: both versions kept between conflict markers');
     return { clean: false, text: wholeFileConflict(yours, base ?? '', next).text, details };

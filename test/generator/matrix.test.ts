@@ -297,7 +297,7 @@ function violations(a: Answers, files: RenderedFile[]): string[] {
 
   // Scripts
   const scripts = files.filter((f) => f.path.startsWith('scripts/'));
-  const expected = ['lib', 'up', 'down', 'logs', 'smoke-test', 'install-boot', ...(a.database !== 'none' ? ['backup-db', 'restore-db'] : []), ...(a.stateDirs.length > 0 ? ['backup-state'] : []), ...(a.proxy === 'caddy' ? ['deploy'] : []), 'deploy-swarm', ...(a.registry ? ['push'] : []), 'dev'].map((n) => `scripts/${n}.sh`);
+  const expected = ['lib', 'up', 'down', 'logs', 'smoke-test', 'install-boot', ...(a.database !== 'none' ? ['backup-db', 'restore-db'] : []), ...(a.stateDirs.length > 0 ? ['backup-state'] : []), ...(a.proxy === 'caddy' ? ['deploy'] : []), 'deploy-swarm', 'deploy-k8s', ...(a.registry ? ['push'] : []), 'dev'].map((n) => `scripts/${n}.sh`);
   rule('SH-00', JSON.stringify(scripts.map((s) => s.path).sort()) === JSON.stringify(expected.sort()), 'the scripts for these answers');
   for (const s of scripts) {
     rule('SH-01', s.content.startsWith('#!/usr/bin/env bash\n') && s.mode === 0o755, `${s.path} shebang and mode`);

@@ -109,7 +109,8 @@ describe('the Swarm stack file', () => {
   it(`validates against docker-stack-v3.13.json and meets the Swarm rules for ${combos.length} answer combinations`, () => {
     const failures = combos.flatMap((a) => violations(a, renderProject(a)).map((v) => `${a.framework}/${a.postgres}/${a.migrations}/${a.worker}/${a.gpu}/${a.registry} ${v}`));
     expect(failures).toEqual([]);
-  });
+    // Whole projects (deploy/k8s included), 572 times: past the 30 s unit default on a loaded 2-core machine.
+  }, 120_000);
 
   it('converts services and secrets it does not know by their shape (a Redis added to the model, any other service)', () => {
     const view = buildView(answersFor({ postgres: true, libpq: true }));

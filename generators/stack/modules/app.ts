@@ -51,6 +51,8 @@ export const app: ServiceModule = {
     'djangoDir', 'ci',
     // The development loop's image and server (compose.dev.yml, render/dev.ts).
     'devDeps', 'debugger',
+    // How deploy/k8s runs the stack (render/k8s).
+    'kubeNamespace', 'kubeDb', 'externalDb', 'kubeHpa', 'kubeIngress', 'kubeCertIssuer', 'kubeGpuResource',
   ],
   // Writable state: a named volume over each directory (scripts/backup-state.sh saves them).
   volumes: (a) => a.stateDirs.map(stateVolumeName),

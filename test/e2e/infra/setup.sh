@@ -79,6 +79,21 @@ ensure_trixie_source() {
   fi
 }
 
+# kubectl 1.32 (trixie's kubernetes-client) for `kubectl kustomize` (deploy/k8s renders offline,
+# smoke --kube). Any kubectl 1.32 or newer already on PATH is kept (another package may own the binary).
+step_kubectl() {
+  local minor
+  minor=$(kubectl version --client -o json 2>/dev/null | sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' | head -n 1) || true
+  if [[ -n $minor ]] && ((minor >= 32)); then
+    return 0
+  fi
+  ensure_trixie_source
+  apt_update
+  log "installing (trixie): kubernetes-client (kubectl 1.32)"
+  apt_install -t trixie kubernetes-client
+  kubectl version --client >/dev/null 2>&1 || die "kubectl does not run after installing kubernetes-client"
+}
+
 step_packages() {
   local missing=() p
   # systemd: only its systemd-analyze, which checks the unit scripts/install-boot.sh writes (nothing boots it).
@@ -112,6 +127,8 @@ step_packages() {
   else
     ensure_trixie_source
   fi
+
+  step_kubectl
 
   local v
   v=$(docker compose version --short 2>/dev/null) ||

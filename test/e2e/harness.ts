@@ -4,6 +4,7 @@
  * assert the common promises (every step passed, non-root, nothing left).
  */
 import { cpSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +17,18 @@ import { expectSmokePassed, leftoversOf, stepOf, type E2EEnv } from './engine.js
 export { stepOf as step };
 
 export const MINUTE = 60_000;
+
+/** A loopback port free right now (the engine binds it a moment later). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
 
 /** The host's own pip settings must not leak into the builds (these machines set PIP_FIND_LINKS). */
 export const cleanEnv: Record<string, string> = {

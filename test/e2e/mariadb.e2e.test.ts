@@ -6,12 +6,11 @@
  * stand-in and the index from test/e2e/infra/setup.sh.
  */
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureEngine, imageTrail, leftoversOf, removeImage, requireBuiltCli, type E2EEnv } from './engine.js';
-import { cleanEnv, cli, generateIn, expectNothingLeft, expectPassed, fromFixture, MINUTE, smokeJson, standIns, step, workDir, type TimedSmoke } from './harness.js';
+import { cleanEnv, cli, generateIn, expectNothingLeft, expectPassed, fromFixture, MINUTE, smokeJson, standIns, step, workDir, type TimedSmoke, freePort } from './harness.js';
 
 let e2e: E2EEnv;
 const work = workDir('pyimage-mariadb-');
@@ -30,16 +29,6 @@ async function smoke(label: string, dir: string, env: Record<string, string> = {
   return run;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** The password file a generated stack made: never in compose, the image or its history. */
 async function expectPasswordKept(dir: string, imageId: string): Promise<void> {

@@ -10,14 +10,13 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTERNAL_CA_ROOT } from '../../generators/render/proxy/caddy.js';
 import { ensureEngine, leftoversOf, requireBuiltCli, type E2EEnv } from './engine.js';
-import { cleanEnv, cli, MINUTE, workDir } from './harness.js';
+import { cleanEnv, cli, MINUTE, workDir, freePort } from './harness.js';
 
 const PROJECT = 'create-pyimage-e2e-proxyroll';
 const DOMAIN = 'shop.internal';
@@ -26,15 +25,6 @@ let work: string;
 let dir: string;
 let composeEnv: Record<string, string>;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function compose(args: string[], reject = true) {
   return execa('docker', ['compose', ...args], { cwd: dir, env: composeEnv, reject, timeout: 10 * MINUTE });

@@ -7,13 +7,12 @@
  *   flock /tmp/engine.lock npx vitest run test/e2e/proxy-django.e2e.test.ts
  */
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRONT_DOOR_STEPS, httpsGet, runFrontDoorCheck, type FrontDoor } from '../../generators/engine/front-door.js';
 import { INTERNAL_CA_ROOT } from '../../generators/render/proxy/caddy.js';
 import { ensureEngine, leftoversOf, requireBuiltCli, type E2EEnv } from './engine.js';
-import { cli, fromFixture, MINUTE, workDir } from './harness.js';
+import { cli, fromFixture, MINUTE, workDir, freePort } from './harness.js';
 
 const PROJECT = 'create-pyimage-e2e-proxydj';
 const DOMAIN = 'shop.internal';
@@ -22,15 +21,6 @@ let work: string;
 let dir: string;
 let composeEnv: Record<string, string>;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function compose(args: string[], reject = true) {
   return execa('docker', ['compose', '-p', PROJECT, ...args], { cwd: dir, env: composeEnv, reject, timeout: 15 * MINUTE });

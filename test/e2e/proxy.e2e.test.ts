@@ -7,14 +7,13 @@
  *   flock /tmp/engine.lock npx vitest run test/e2e/proxy.e2e.test.ts
  */
 import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRONT_DOOR_STEPS, handshakeMs, runFrontDoorCheck, type FrontDoor } from '../../generators/engine/front-door.js';
 import { INTERNAL_CA_ROOT } from '../../generators/render/proxy/caddy.js';
 import { ensureEngine, leftoversOf, requireBuiltCli, type E2EEnv } from './engine.js';
-import { cli, MINUTE, workDir } from './harness.js';
+import { cli, MINUTE, workDir, freePort } from './harness.js';
 import { cliPath } from '../helpers.js';
 
 const PROJECT = 'create-pyimage-e2e-proxy';
@@ -23,15 +22,6 @@ let work: string;
 let dir: string;
 let composeEnv: Record<string, string>;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function compose(args: string[], reject = true) {
   return execa('docker', ['compose', '-p', PROJECT, ...args], { cwd: dir, env: composeEnv, reject, timeout: 15 * MINUTE });

@@ -59,7 +59,7 @@ describe('scripts/logs.sh', () => {
       expect(plain.stdout).toMatch(/Uvicorn running|Application startup complete/);
       expect(plain.stdout.includes('\x1b')).toBe(false);
     } finally {
-      const down = await script('scripts/down.sh --volumes');
+      const down = await script('scripts/down.sh --volumes --yes');
       expect(down.exitCode, down.stderr).toBe(0);
     }
     expect(await leftoversOf(PROJECT)).toEqual([]);

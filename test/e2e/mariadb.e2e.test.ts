@@ -126,7 +126,7 @@ describe.sequential('MariaDB stacks on a real engine', () => {
       expect(restore.exitCode, String(restore.stderr)).toBe(0);
       expect(await getJson('/notes')).toEqual([{ id, text: 'kept by the backup', words: 4 }]);
     } finally {
-      const down = await sh('down.sh', ['--volumes']);
+      const down = await sh('down.sh', ['--volumes', '--yes']);
       expect(down.exitCode, String(down.stderr)).toBe(0);
     }
     images.add('e2e-md-flask:0.1.0');

@@ -77,7 +77,11 @@ describe('update on the real engine', () => {
 
     // 2. The user's edits.
     edit(dir, 'docker-compose.yml', (t) => t.replace('          memory: 512m', '          memory: 768m').replace(/\nnetworks:\n/, `\n${REDIS_SERVICE}\nnetworks:\n`));
-    edit(dir, 'Dockerfile', (t) => t.replace(/^USER /m, `${APT_LINE}USER `));
+    // Into the runtime stage (the last USER line: the dev stage before it has its own).
+    edit(dir, 'Dockerfile', (t) => {
+      const at = t.lastIndexOf('\nUSER ') + 1;
+      return t.slice(0, at) + APT_LINE + t.slice(at);
+    });
 
     // 3. The update: a database (psycopg2 needs libpq5 at run time, hence libpq too).
     const up = await cli(['update', dir, '--set', 'postgres=true', '--set', `postgres-version=${env.postgresVersion}`, '--set', 'libpq=true']);

@@ -4,7 +4,6 @@
  * files as a user would and watch what is served, what is rebuilt and what restarts.
  */
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa, type ResultPromise } from 'execa';
@@ -13,16 +12,7 @@ import { cliPath } from '../helpers.js';
 import { leftoversOf, removeImage, type E2EEnv } from './engine.js';
 import { cleanEnv } from './harness.js';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export { freePort } from './harness.js';
 
 /** .env as scripts/up.sh would create it, with the stand-ins a mirror would give and a free host port. */
 export async function standInEnv(e2e: E2EEnv, dir: string): Promise<{ port: number; env: Record<string, string> }> {

@@ -10,9 +10,10 @@ import { execa, type ResultPromise } from 'execa';
 import { expect } from 'vitest';
 import { cliPath } from '../helpers.js';
 import { leftoversOf, removeImage, type E2EEnv } from './engine.js';
-import { cleanEnv } from './harness.js';
+import { cleanEnv, freePort } from './harness.js';
 
-export { freePort } from './harness.js';
+
+export { freePort };
 
 /** .env as scripts/up.sh would create it, with the stand-ins a mirror would give and a free host port. */
 export async function standInEnv(e2e: E2EEnv, dir: string): Promise<{ port: number; env: Record<string, string> }> {
